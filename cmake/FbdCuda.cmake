@@ -1,0 +1,47 @@
+# FBD_CUDA=AUTO|ON|OFF -> FBD_WITH_CUDA. AUTO builds the CUDA backend wherever nvcc is found.
+# Architectures: sm_80 and sm_90 as machine code plus compute_90 PTX (so newer GPUs JIT it);
+# override with -DCMAKE_CUDA_ARCHITECTURES=90 (CI does, to halve nvcc time).
+set(FBD_WITH_CUDA OFF)
+if(NOT FBD_CUDA STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER)
+    find_program(FBD_NVCC nvcc HINTS ENV CUDA_HOME ENV CUDA_PATH PATH_SUFFIXES bin
+                 PATHS /usr/local/cuda/bin)
+    if(FBD_NVCC)
+      set(CMAKE_CUDA_COMPILER ${FBD_NVCC})
+    endif()
+  endif()
+  if(CMAKE_CUDA_COMPILER)
+    set(FBD_WITH_CUDA ON)
+  elseif(FBD_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "FBD_CUDA=ON but nvcc was not found (set CUDA_HOME or CMAKE_CUDA_COMPILER)")
+  else()
+    message(STATUS "fbd: nvcc not found, building the CPU backend only")
+  endif()
+endif()
+
+if(FBD_WITH_CUDA)
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES "80-real;90")
+  endif()
+  enable_language(CUDA)
+  # CMake 3.25 (Debian 12) does not know nvcc's C++20 flag; teach it, then ask for C++20.
+  if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+  endif()
+  set(CMAKE_CUDA_STANDARD 20)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  set(CMAKE_CUDA_EXTENSIONS OFF)
+  find_package(CUDAToolkit REQUIRED)
+
+  # cuDNN 9 ships inside the CUDA toolkit folder on these machines; CUDNN_ROOT overrides.
+  find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ENV CUDNN_ROOT ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include)
+  find_library(CUDNN_LIBRARY cudnn HINTS ENV CUDNN_ROOT ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib64 lib)
+  if(NOT CUDNN_INCLUDE_DIR OR NOT CUDNN_LIBRARY)
+    message(FATAL_ERROR "fbd: cuDNN not found (looked beside CUDA ${CUDAToolkit_VERSION}); set CUDNN_ROOT")
+  endif()
+  add_library(fbd_cudnn INTERFACE)
+  target_include_directories(fbd_cudnn INTERFACE ${CUDNN_INCLUDE_DIR})
+  target_link_libraries(fbd_cudnn INTERFACE ${CUDNN_LIBRARY})
+  message(STATUS "fbd: CUDA ${CUDAToolkit_VERSION}, architectures ${CMAKE_CUDA_ARCHITECTURES}, cuDNN ${CUDNN_LIBRARY}")
+endif()
