@@ -1,25 +1,39 @@
 # Third-party libraries, all from Debian packages (scripts/install-deps.sh installs them):
 #   doctest-dev, libbenchmark-dev, libstb-dev, libopenblas-dev, nlohmann-json3-dev, libcli11-dev
+# Everything is found by plain find_path / find_library, so the same packages unpacked into a
+# prefix (dpkg -x, as scripts/gpu-check.sh does on a machine without apt) work through
+# CMAKE_PREFIX_PATH.
 find_package(Threads REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
-find_package(PkgConfig REQUIRED)
 
-# OpenBLAS for CPU GEMM (cblas interface).
-pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
-
-# Header-only libraries: check they are there so a missing package is a configure error
-# that names the package, not a compile error deep in a source file.
-function(fbd_require_header header package)
-  find_path(_fbd_found_${package} ${header})
-  if(NOT _fbd_found_${package})
+# A header-only library as an INTERFACE target; a missing one is a configure error naming the
+# Debian package, not a compile error deep in a source file.
+function(fbd_header_library target header package)
+  find_path(${target}_INCLUDE_DIR ${header})
+  if(NOT ${target}_INCLUDE_DIR)
     message(FATAL_ERROR "fbd: ${header} not found: install the Debian package ${package} (scripts/install-deps.sh)")
   endif()
+  add_library(${target} INTERFACE)
+  target_include_directories(${target} SYSTEM INTERFACE ${${target}_INCLUDE_DIR})
 endfunction()
-fbd_require_header(nlohmann/json.hpp nlohmann-json3-dev)
-fbd_require_header(CLI/CLI.hpp libcli11-dev)
+
+fbd_header_library(fbd_json nlohmann/json.hpp nlohmann-json3-dev)
+fbd_header_library(fbd_cli11 CLI/CLI.hpp libcli11-dev)
 if(FBD_BUILD_TESTS)
-  fbd_require_header(doctest/doctest.h doctest-dev)
+  fbd_header_library(fbd_doctest doctest/doctest.h doctest-dev)
 endif()
+
+# OpenBLAS for CPU GEMM, through its cblas interface. Debian keeps it in a multiarch
+# subfolder (openblas-pthread) behind an alternatives symlink; look there directly.
+find_path(OPENBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas-pthread openblas)
+find_library(OPENBLAS_LIBRARY NAMES openblas PATH_SUFFIXES openblas-pthread openblas)
+if(NOT OPENBLAS_INCLUDE_DIR OR NOT OPENBLAS_LIBRARY)
+  message(FATAL_ERROR "fbd: OpenBLAS not found: install the Debian package libopenblas-dev (scripts/install-deps.sh)")
+endif()
+add_library(fbd_openblas INTERFACE)
+target_include_directories(fbd_openblas SYSTEM INTERFACE ${OPENBLAS_INCLUDE_DIR})
+target_link_libraries(fbd_openblas INTERFACE ${OPENBLAS_LIBRARY})
+
 if(FBD_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()

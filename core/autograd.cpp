@@ -12,6 +12,20 @@ namespace {
 thread_local bool t_grad_enabled = true;
 }
 
+Node::~Node() {
+  std::vector<std::shared_ptr<TensorImpl>> pending = std::move(inputs);
+  while (!pending.empty()) {
+    std::shared_ptr<TensorImpl> t = std::move(pending.back());
+    pending.pop_back();
+    // Where we hold the last reference to t and to its node, adopt that node's inputs before
+    // t dies, so its destruction does not recurse.
+    if (t && t.use_count() == 1 && t->grad_fn && t->grad_fn.use_count() == 1) {
+      for (auto& in : t->grad_fn->inputs) pending.push_back(std::move(in));
+      t->grad_fn->inputs.clear();
+    }
+  }
+}
+
 bool grad_enabled() { return t_grad_enabled; }
 NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
@@ -66,7 +80,8 @@ std::vector<std::shared_ptr<TensorImpl>> topo_order(const std::shared_ptr<Tensor
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& grad_root) {
-  FBD_CHECK(root.requires_grad(), "backward: the tensor does not require grad (no parameter or input in its graph does)");
+  FBD_CHECK(root.requires_grad(),
+            "backward: the tensor does not require grad (no parameter or input in its graph does)");
   FBD_CHECK(grad_root.shape() == root.shape(), "backward: gradient shape ", shape_str(grad_root.shape()),
             " does not match the tensor's ", shape_str(root.shape()));
   NoGradGuard no_grad;  // backward functions compute plain tensors; no double backward

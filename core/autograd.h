@@ -21,6 +21,13 @@ struct Node {
   std::vector<std::shared_ptr<TensorImpl>> inputs;
   BackwardFn backward;  // returns one gradient per input (undefined where none flows)
   bool released = false;
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Tears a dropped graph down iteratively: a chain of 100k ops that is never backpropagated
+  // must not free itself through 100k nested destructor calls.
+  ~Node();
 };
 
 // Grad mode (thread-local): off inside a NoGradGuard, where ops record nothing.

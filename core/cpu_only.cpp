@@ -6,7 +6,9 @@
 namespace fbd {
 
 namespace {
-[[noreturn]] void no_cuda() { FBD_FAIL("fbd was built without CUDA (FBD_CUDA=OFF or no toolkit found)"); }
+[[noreturn]] void no_cuda() {
+  FBD_FAIL("CUDA requested but no usable CUDA GPU: fbd was built without CUDA (FBD_CUDA=OFF or no toolkit found)");
+}
 }  // namespace
 
 bool cuda_usable(std::string* why) {

@@ -103,7 +103,8 @@ void synchronize(int device) { FBD_CUDA_CHECK(cudaStreamSynchronize(context(devi
 void check_launch(const char* op) {
   const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) {
-    FBD_FAIL("CUDA kernel launch for op '", op, "' failed: ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")");
+    FBD_FAIL("CUDA kernel launch for op '", op, "' failed: ", cudaGetErrorName(err), " (", cudaGetErrorString(err),
+             ")");
   }
   if (g_sync_debug) {
     int dev = 0;

@@ -27,8 +27,8 @@ std::string concat(const Args&... args) {
 
 // FBD_CHECK(cond, parts...): throws fbd::Error("parts..." ) when cond is false. The message is
 // for users, so it says what is wrong in their terms; file:line is appended in debug builds.
-#define FBD_CHECK(cond, ...)                                                        \
-  do {                                                                              \
+#define FBD_CHECK(cond, ...)                                                                         \
+  do {                                                                                               \
     if (!(cond)) ::fbd::detail::throw_error(::fbd::detail::concat(__VA_ARGS__), __FILE__, __LINE__); \
   } while (0)
 

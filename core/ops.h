@@ -38,7 +38,7 @@ Tensor mean(const Tensor& x, const std::vector<int>& axes, bool keepdim = false)
 Tensor matmul(const Tensor& a, const Tensor& b);  // [M,K] x [K,N] -> [M,N] (cuBLAS / OpenBLAS)
 
 // ---- shape ----
-Tensor reshape(const Tensor& x, const Shape& shape);                 // = x.reshape(shape)
+Tensor reshape(const Tensor& x, const Shape& shape);                  // = x.reshape(shape)
 Tensor concat(const std::vector<Tensor>& xs, int axis);               // sizes may differ along axis only
 Tensor slice(const Tensor& x, int axis, int64_t start, int64_t end);  // [start, end) along axis; copies
 Tensor broadcast_to(const Tensor& x, const Shape& shape);             // NumPy rules; copies
@@ -49,7 +49,7 @@ Tensor transpose2d(const Tensor& x);                                  // [M,N] -
 // broadcast_to); used by the backward of every broadcasting op.
 Tensor sum_to_shape(const Tensor& g, const Shape& shape);
 Shape broadcast_shapes(const Shape& a, const Shape& b);  // throws on incompatible shapes
-void fill_(Tensor& x, float value);                        // in place, any float tensor
+void fill_(Tensor& x, float value);                      // in place, any float tensor
 
 // ---- operators ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

@@ -21,7 +21,9 @@ Tensor unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor
   const int64_t n = x.numel();
   detail::dispatch(
       x, name,
-      [&] { kernels::unary_backward_cpu(op, x.data<float>(), y.data<float>(), gy.data<float>(), gx.data<float>(), n, p); },
+      [&] {
+        kernels::unary_backward_cpu(op, x.data<float>(), y.data<float>(), gy.data<float>(), gx.data<float>(), n, p);
+      },
       [&](kernels::Stream s) {
         kernels::unary_backward_cuda(op, x.data<float>(), y.data<float>(), gy.data<float>(), gx.data<float>(), n, p, s);
       });
@@ -40,9 +42,8 @@ Tensor unary(UnaryOp op, const Tensor& x, UnaryParams p = {}) {
   scope.add_bytes(2 * x.nbytes());
   if (needs_grad({&x})) {
     Tensor xs = x.detach(), ys = y.detach();
-    record(y, name, {x}, [op, xs, ys, p](const Tensor& g) {
-      return std::vector<Tensor>{unary_backward(op, xs, ys, g, p)};
-    });
+    record(y, name, {x},
+           [op, xs, ys, p](const Tensor& g) { return std::vector<Tensor>{unary_backward(op, xs, ys, g, p)}; });
   }
   return y;
 }
@@ -60,7 +61,9 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     const int64_t n = a.numel();
     detail::dispatch(
         a, name, [&] { kernels::binary_cpu(op, a.data<float>(), b.data<float>(), out.data<float>(), n); },
-        [&](kernels::Stream s) { kernels::binary_cuda(op, a.data<float>(), b.data<float>(), out.data<float>(), n, s); });
+        [&](kernels::Stream s) {
+          kernels::binary_cuda(op, a.data<float>(), b.data<float>(), out.data<float>(), n, s);
+        });
   } else {
     // Strides of a and b seen through the output's shape: 0 along broadcast dimensions.
     const size_t nd = out_shape.size();

@@ -60,11 +60,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       Tensor da, db;
       if (ga) {  // dA = dC B^T : [M,N] x [N,K]
         da = Tensor::empty({M, K}, DType::F32, g.device());
-        if (N == 0) fill_(da, 0.0f); else if (M > 0 && K > 0) gemm(false, true, g, bd, da, M, K, N);
+        if (N == 0)
+          fill_(da, 0.0f);
+        else if (M > 0 && K > 0)
+          gemm(false, true, g, bd, da, M, K, N);
       }
       if (gb) {  // dB = A^T dC : [K,M] x [M,N]
         db = Tensor::empty({K, N}, DType::F32, g.device());
-        if (M == 0) fill_(db, 0.0f); else if (K > 0 && N > 0) gemm(true, false, ad, g, db, K, N, M);
+        if (M == 0)
+          fill_(db, 0.0f);
+        else if (K > 0 && N > 0)
+          gemm(true, false, ad, g, db, K, N, M);
       }
       return std::vector<Tensor>{da, db};
     });

@@ -109,7 +109,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   scope.add_bytes(x.nbytes() + out.nbytes());
   if (x.dtype() == DType::F32 && needs_grad({&x})) {
     const Shape in_shape = x.shape();
-    record(out, "broadcast_to", {x}, [in_shape](const Tensor& g) { return std::vector<Tensor>{sum_to_shape(g, in_shape)}; });
+    record(out, "broadcast_to", {x},
+           [in_shape](const Tensor& g) { return std::vector<Tensor>{sum_to_shape(g, in_shape)}; });
   }
   return out;
 }

@@ -121,13 +121,14 @@ void print_table(std::ostream& os) {
   const std::vector<OpStats> rows = snapshot();
   os << "\nfbd profile (FBD_PROFILE=1; inclusive times, GPU ops synchronised)\n";
   os << std::left << std::setw(28) << "op" << std::right << std::setw(10) << "calls" << std::setw(14) << "total ms"
-     << std::setw(12) << "mean us" << std::setw(14) << "MB moved" << std::setw(10) << "GB/s" << "\n";
+     << std::setw(12) << "mean us" << std::setw(14) << "MB moved" << std::setw(10) << "GB/s"
+     << "\n";
   for (const OpStats& s : rows) {
     const double gbs = s.total_ms > 0 ? s.bytes / (s.total_ms * 1e-3) / 1e9 : 0.0;
     os << std::left << std::setw(28) << s.op << std::right << std::setw(10) << s.calls << std::setw(14) << std::fixed
        << std::setprecision(3) << s.total_ms << std::setw(12) << std::setprecision(1)
-       << (s.total_ms * 1e3 / double(std::max(1LL, s.calls))) << std::setw(14) << std::setprecision(2)
-       << s.bytes / 1e6 << std::setw(10) << std::setprecision(1) << gbs << "\n";
+       << (s.total_ms * 1e3 / double(std::max(1LL, s.calls))) << std::setw(14) << std::setprecision(2) << s.bytes / 1e6
+       << std::setw(10) << std::setprecision(1) << gbs << "\n";
   }
 }
 

@@ -158,8 +158,8 @@ Tensor Tensor::reshape(const Shape& requested) const {
     }
   }
   if (infer >= 0) {
-    FBD_CHECK(known > 0 && numel() % known == 0, "reshape: cannot infer -1 in ", shape_str(requested), " for ",
-              numel(), " elements");
+    FBD_CHECK(known > 0 && numel() % known == 0, "reshape: cannot infer -1 in ", shape_str(requested), " for ", numel(),
+              " elements");
     shape_out[size_t(infer)] = numel() / known;
   }
   FBD_CHECK(shape_numel(shape_out) == numel(), "reshape: shape ", shape_str(requested), " does not hold ", numel(),
@@ -179,8 +179,8 @@ Tensor Tensor::reshape(const Shape& requested) const {
 
 Tensor Tensor::narrow0(int64_t start, int64_t length) const {
   FBD_CHECK(dim() >= 1, "narrow0: needs at least one dimension");
-  FBD_CHECK(start >= 0 && length >= 0 && start + length <= shape()[0], "narrow0: rows [", start, ", ",
-            start + length, ") out of range for ", shape()[0], " rows");
+  FBD_CHECK(start >= 0 && length >= 0 && start + length <= shape()[0], "narrow0: rows [", start, ", ", start + length,
+            ") out of range for ", shape()[0], " rows");
   auto impl = std::make_shared<TensorImpl>(*impl_);
   impl->shape[0] = length;
   impl->offset += size_t(start) * size_t(shape_numel(shape()) / std::max<int64_t>(1, shape()[0])) * dtype_size(dtype());

@@ -98,12 +98,12 @@ class Tensor {
   Tensor to(Device device) const;  // differentiable; returns *this when already there
   Tensor cpu() const { return to(Device::cpu()); }
   Tensor cuda(int index = 0) const { return to(Device::cuda(index)); }
-  Tensor clone() const;            // differentiable deep copy
+  Tensor clone() const;                // differentiable deep copy
   Tensor to_dtype(DType dtype) const;  // not differentiable (casts are for masks and labels)
   void copy_from(const Tensor& src);   // this <- src, same shape; any devices; not recorded
 
   // ---- views ----
-  Tensor reshape(const Shape& shape) const;  // one -1 allowed; differentiable; shares storage
+  Tensor reshape(const Shape& shape) const;             // one -1 allowed; differentiable; shares storage
   Tensor narrow0(int64_t start, int64_t length) const;  // rows [start, start+length) of axis 0; shares storage
 
   // ---- autograd ----

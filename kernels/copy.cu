@@ -27,7 +27,8 @@ __global__ void strided_copy_kernel(const T* __restrict__ src, T* __restrict__ d
 template <typename From, typename To>
 __global__ void cast_kernel(const From* __restrict__ src, To* __restrict__ dst, int64_t n) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) dst[i] = convert<From, To>(src[i]);
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    dst[i] = convert<From, To>(src[i]);
 }
 
 }  // namespace
@@ -41,9 +42,11 @@ void strided_copy_cuda(const void* src, void* dst, size_t elem_bytes, const Stri
   for (int k = 0; k < d.ndim; ++k) n *= d.shape[k];
   if (n == 0) return;
   if (elem_bytes == 4) {
-    strided_copy_kernel<<<grid_for(n), kBlock, 0, s>>>(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst), d, n);
+    strided_copy_kernel<<<grid_for(n), kBlock, 0, s>>>(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst),
+                                                       d, n);
   } else {
-    strided_copy_kernel<<<grid_for(n), kBlock, 0, s>>>(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), d, n);
+    strided_copy_kernel<<<grid_for(n), kBlock, 0, s>>>(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), d,
+                                                       n);
   }
 }
 

@@ -13,7 +13,7 @@ FBD_HD To saturating_cast(float v) {
   constexpr bool to_u8 = std::is_same_v<To, uint8_t>;
   constexpr float lo = to_u8 ? 0.0f : -2147483648.0f;
   constexpr float hi = to_u8 ? 255.0f : 2147483520.0f;  // the largest float below 2^31
-  if (v != v) return To(0);                               // NaN
+  if (v != v) return To(0);                             // NaN
   return static_cast<To>(v < lo ? lo : (v > hi ? hi : v));
 }
 

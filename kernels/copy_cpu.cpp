@@ -31,8 +31,10 @@ static void strided_copy_typed(const T* src, T* dst, const StridedDims& d) {
 }
 
 void strided_copy_cpu(const void* src, void* dst, size_t elem_bytes, const StridedDims& d) {
-  if (elem_bytes == 4) strided_copy_typed(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst), d);
-  else strided_copy_typed(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), d);
+  if (elem_bytes == 4)
+    strided_copy_typed(static_cast<const uint32_t*>(src), static_cast<uint32_t*>(dst), d);
+  else
+    strided_copy_typed(static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst), d);
 }
 
 void cast_cpu(const void* src, ElemType from, void* dst, ElemType to, int64_t n) {

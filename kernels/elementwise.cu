@@ -33,8 +33,8 @@ __global__ void unary_fwd_kernel(const float* __restrict__ x, float* __restrict_
 }
 
 template <UnaryOp OP, bool VEC>
-__global__ void unary_bwd_kernel(const float* __restrict__ x, const float* __restrict__ y,
-                                 const float* __restrict__ gy, float* __restrict__ gx, int64_t n, UnaryParams p) {
+__global__ void unary_bwd_kernel(const float* __restrict__ x, const float* __restrict__ y, const float* __restrict__ gy,
+                                 float* __restrict__ gx, int64_t n, UnaryParams p) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   int64_t done = 0;
@@ -97,18 +97,22 @@ void unary_forward_cuda(UnaryOp op, const float* x, float* y, int64_t n, UnaryPa
   if (n == 0) return;
   const bool vec = aligned16(x) && aligned16(y);
   dispatch_unary(op, [&]<UnaryOp OP>() {
-    if (vec) unary_fwd_kernel<OP, true><<<grid_for(n / 4 + 1), kBlock, 0, s>>>(x, y, n, p);
-    else unary_fwd_kernel<OP, false><<<grid_for(n), kBlock, 0, s>>>(x, y, n, p);
+    if (vec)
+      unary_fwd_kernel<OP, true><<<grid_for(n / 4 + 1), kBlock, 0, s>>>(x, y, n, p);
+    else
+      unary_fwd_kernel<OP, false><<<grid_for(n), kBlock, 0, s>>>(x, y, n, p);
   });
 }
 
-void unary_backward_cuda(UnaryOp op, const float* x, const float* y, const float* gy, float* gx,
-                         int64_t n, UnaryParams p, Stream s) {
+void unary_backward_cuda(UnaryOp op, const float* x, const float* y, const float* gy, float* gx, int64_t n,
+                         UnaryParams p, Stream s) {
   if (n == 0) return;
   const bool vec = aligned16(x) && aligned16(y) && aligned16(gy) && aligned16(gx);
   dispatch_unary(op, [&]<UnaryOp OP>() {
-    if (vec) unary_bwd_kernel<OP, true><<<grid_for(n / 4 + 1), kBlock, 0, s>>>(x, y, gy, gx, n, p);
-    else unary_bwd_kernel<OP, false><<<grid_for(n), kBlock, 0, s>>>(x, y, gy, gx, n, p);
+    if (vec)
+      unary_bwd_kernel<OP, true><<<grid_for(n / 4 + 1), kBlock, 0, s>>>(x, y, gy, gx, n, p);
+    else
+      unary_bwd_kernel<OP, false><<<grid_for(n), kBlock, 0, s>>>(x, y, gy, gx, n, p);
   });
 }
 
@@ -116,8 +120,10 @@ void binary_cuda(BinaryOp op, const float* a, const float* b, float* out, int64_
   if (n == 0) return;
   const bool vec = aligned16(a) && aligned16(b) && aligned16(out);
   dispatch_binary(op, [&]<BinaryOp OP>() {
-    if (vec) binary_kernel<OP, true><<<grid_for(n / 4 + 1), kBlock, 0, s>>>(a, b, out, n);
-    else binary_kernel<OP, false><<<grid_for(n), kBlock, 0, s>>>(a, b, out, n);
+    if (vec)
+      binary_kernel<OP, true><<<grid_for(n / 4 + 1), kBlock, 0, s>>>(a, b, out, n);
+    else
+      binary_kernel<OP, false><<<grid_for(n), kBlock, 0, s>>>(a, b, out, n);
   });
 }
 
@@ -125,9 +131,8 @@ void binary_broadcast_cuda(BinaryOp op, const float* a, const float* b, float* o
   int64_t n = 1;
   for (int k = 0; k < d.ndim; ++k) n *= d.shape[k];
   if (n == 0) return;
-  dispatch_binary(op, [&]<BinaryOp OP>() {
-    binary_broadcast_kernel<OP><<<grid_for(n), kBlock, 0, s>>>(a, b, out, d, n);
-  });
+  dispatch_binary(op,
+                  [&]<BinaryOp OP>() { binary_broadcast_kernel<OP><<<grid_for(n), kBlock, 0, s>>>(a, b, out, d, n); });
 }
 
 }  // namespace fbd::kernels

@@ -19,23 +19,25 @@
 
 #include "kernels/common.h"
 #include "kernels/elementwise.h"
+#include "kernels/fast_math.cuh"
 
 namespace fbd::kernels {
 
-// Sigmoid without overflow: for x < 0 use e^x / (1 + e^x) so e^x never exceeds 1.
+// Sigmoid without overflow and without a branch: with e = exp(-|x|) in (0, 1],
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0.
 FBD_HD float stable_sigmoid(float x) {
-  if (x >= 0.0f) {
-    return 1.0f / (1.0f + expf(-x));
-  }
-  const float e = expf(x);
-  return e / (1.0f + e);
+  const float e = fbd_expf(-fabsf(x));
+  const float s = 1.0f / (1.0f + e);
+  return x >= 0.0f ? s : e * s;
 }
 
+// One line per op, like the table above.
+// clang-format off
 template <UnaryOp OP>
 FBD_HD float unary_fwd(float x, UnaryParams p) {
   if constexpr (OP == UnaryOp::Neg) return -x;
-  else if constexpr (OP == UnaryOp::Exp) return expf(x);
-  else if constexpr (OP == UnaryOp::Log) return logf(x);
+  else if constexpr (OP == UnaryOp::Exp) return fbd_expf(x);
+  else if constexpr (OP == UnaryOp::Log) return fbd_logf(x);
   else if constexpr (OP == UnaryOp::Sqrt) return sqrtf(x);
   else if constexpr (OP == UnaryOp::Abs) return fabsf(x);
   else if constexpr (OP == UnaryOp::Sigmoid) return stable_sigmoid(x);
@@ -69,14 +71,18 @@ FBD_HD float binary_fn(float a, float b) {
   else return a / b;  // Div
 }
 
+// clang-format on
+
 // Calls f(std::integral_constant<UnaryOp, op>) so a runtime op picks a compile-time instance.
 template <typename F>
 void dispatch_unary(UnaryOp op, F&& f) {
   switch (op) {
 #define FBD_CASE(name) \
   case UnaryOp::name: f.template operator()<UnaryOp::name>(); break;
-    FBD_CASE(Neg) FBD_CASE(Exp) FBD_CASE(Log) FBD_CASE(Sqrt) FBD_CASE(Abs) FBD_CASE(Sigmoid)
-    FBD_CASE(Relu) FBD_CASE(Pow) FBD_CASE(Clamp) FBD_CASE(AddScalar) FBD_CASE(MulScalar)
+    FBD_CASE(Neg)
+    FBD_CASE(Exp)
+    FBD_CASE(Log) FBD_CASE(Sqrt) FBD_CASE(Abs) FBD_CASE(Sigmoid) FBD_CASE(Relu) FBD_CASE(Pow) FBD_CASE(Clamp)
+        FBD_CASE(AddScalar) FBD_CASE(MulScalar)
 #undef FBD_CASE
   }
 }

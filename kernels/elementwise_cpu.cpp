@@ -5,8 +5,8 @@
 namespace fbd::kernels {
 
 const char* unary_op_name(UnaryOp op) {
-  static const char* names[kNumUnaryOps] = {"neg",  "exp",   "log",   "sqrt",       "abs",       "sigmoid",
-                                            "relu", "pow",   "clamp", "add_scalar", "mul_scalar"};
+  static const char* names[kNumUnaryOps] = {"neg",  "exp", "log",   "sqrt",       "abs",       "sigmoid",
+                                            "relu", "pow", "clamp", "add_scalar", "mul_scalar"};
   return names[static_cast<int>(op)];
 }
 
@@ -22,8 +22,8 @@ void unary_forward_cpu(UnaryOp op, const float* x, float* y, int64_t n, UnaryPar
   });
 }
 
-void unary_backward_cpu(UnaryOp op, const float* x, const float* y, const float* gy, float* gx,
-                        int64_t n, UnaryParams p) {
+void unary_backward_cpu(UnaryOp op, const float* x, const float* y, const float* gy, float* gx, int64_t n,
+                        UnaryParams p) {
   dispatch_unary(op, [&]<UnaryOp OP>() {
 #pragma omp parallel for schedule(static) if (n > kCpuParallelThreshold)
     for (int64_t i = 0; i < n; ++i) gx[i] = unary_bwd<OP>(x[i], y[i], gy[i], p);
@@ -50,8 +50,21 @@ void binary_broadcast_cpu(BinaryOp op, const float* a, const float* b, float* ou
     for (int64_t r = 0; r < rows; ++r) {
       int64_t oa = 0, ob = 0;
       strided_offsets(d, r * inner, oa, ob);
+      const float* pa = a + oa;
+      const float* pb = b + ob;
       float* o = out + r * inner;
-      for (int64_t i = 0; i < inner; ++i) o[i] = binary_fn<OP>(a[oa + i * sa], b[ob + i * sb]);
+      // The common layouts get loops the compiler can vectorise.
+      if (sa == 1 && sb == 1) {
+        for (int64_t i = 0; i < inner; ++i) o[i] = binary_fn<OP>(pa[i], pb[i]);
+      } else if (sa == 1 && sb == 0) {
+        const float vb = pb[0];
+        for (int64_t i = 0; i < inner; ++i) o[i] = binary_fn<OP>(pa[i], vb);
+      } else if (sa == 0 && sb == 1) {
+        const float va = pa[0];
+        for (int64_t i = 0; i < inner; ++i) o[i] = binary_fn<OP>(va, pb[i]);
+      } else {
+        for (int64_t i = 0; i < inner; ++i) o[i] = binary_fn<OP>(pa[i * sa], pb[i * sb]);
+      }
     }
   });
 }

@@ -15,7 +15,8 @@ inline constexpr int kBlock = 256;
 inline int sm_count() {
   static const int count = [] {
     int dev = 0, sms = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
       cudaGetLastError();  // clear the sticky error; the caller's launch will report the real fault
       return 1;
     }

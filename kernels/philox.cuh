@@ -58,7 +58,8 @@ FBD_HD double portable_log(double x) {
   const double s = (m - 1.0) / (m + 1.0);
   const double s2 = s * s;
   const double series =
-      1.0 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 * (1.0 / 11 + s2 * (1.0 / 13 + s2 / 15))))));
+      1.0 +
+      s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 * (1.0 / 11 + s2 * (1.0 / 13 + s2 / 15))))));
   return 2.0 * s * series + double(e) * 0.69314718055994531;
 }
 
@@ -66,7 +67,9 @@ FBD_HD double portable_log(double x) {
 FBD_HD void sincos_small(double a, double& s, double& c) {
   const double a2 = a * a;
   s = a * (1.0 - a2 / 6 * (1.0 - a2 / 20 * (1.0 - a2 / 42 * (1.0 - a2 / 72 * (1.0 - a2 / 110 * (1.0 - a2 / 156))))));
-  c = 1.0 - a2 / 2 * (1.0 - a2 / 12 * (1.0 - a2 / 30 * (1.0 - a2 / 56 * (1.0 - a2 / 90 * (1.0 - a2 / 132 * (1.0 - a2 / 182))))));
+  c = 1.0 -
+      a2 / 2 *
+          (1.0 - a2 / 12 * (1.0 - a2 / 30 * (1.0 - a2 / 56 * (1.0 - a2 / 90 * (1.0 - a2 / 132 * (1.0 - a2 / 182))))));
 }
 
 // cos and sin of 2*pi*u for u in [0, 1): reduce to a quarter turn k and a fraction r, fold r
@@ -84,10 +87,22 @@ FBD_HD void sincos_turns(double u, double& s_out, double& c_out) {
     c = t;
   }
   switch (k & 3) {
-    case 0: s_out = s; c_out = c; break;
-    case 1: s_out = c; c_out = -s; break;
-    case 2: s_out = -s; c_out = -c; break;
-    default: s_out = -c; c_out = s; break;
+    case 0:
+      s_out = s;
+      c_out = c;
+      break;
+    case 1:
+      s_out = c;
+      c_out = -s;
+      break;
+    case 2:
+      s_out = -s;
+      c_out = -c;
+      break;
+    default:
+      s_out = -c;
+      c_out = s;
+      break;
   }
 }
 

@@ -76,7 +76,8 @@ Plan plan_for(int64_t outer, int64_t R, int64_t inner) {
   int64_t splits = 1;
   if (inner == 1) {
     const int64_t target_blocks = target_threads / kRowBlock;
-    if (outer < target_blocks) splits = std::min<int64_t>((R + 4 * kRowBlock - 1) / (4 * kRowBlock), target_blocks / outer);
+    if (outer < target_blocks)
+      splits = std::min<int64_t>((R + 4 * kRowBlock - 1) / (4 * kRowBlock), target_blocks / outer);
   } else {
     const int64_t cols = outer * inner;
     if (cols < target_threads) splits = std::min<int64_t>((R + 63) / 64, target_threads / cols);
@@ -85,7 +86,8 @@ Plan plan_for(int64_t outer, int64_t R, int64_t inner) {
   return {splits, (R + splits - 1) / splits};
 }
 
-void launch(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, const Plan& p, float scale, Stream s) {
+void launch(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, const Plan& p, float scale,
+            Stream s) {
   if (inner == 1) {
     const unsigned rows = unsigned(std::min<int64_t>(outer, 65535));
     reduce_rows_kernel<<<dim3(unsigned(p.splits), rows), kRowBlock, 0, s>>>(in, out, outer, R, p.chunk, scale);
@@ -102,8 +104,8 @@ size_t reduce_sum_workspace_bytes(int64_t outer, int64_t R, int64_t inner) {
   return p.splits > 1 ? size_t(outer * p.splits * inner) * sizeof(float) : 0;
 }
 
-void reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale,
-                     void* workspace, Stream s) {
+void reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale, void* workspace,
+                     Stream s) {
   if (outer * inner == 0) return;
   if (R == 0) {
     cudaMemsetAsync(out, 0, size_t(outer * inner) * sizeof(float), s);

@@ -14,7 +14,7 @@ void reduce_sum_cpu(const float* in, float* out, int64_t outer, int64_t R, int64
 
 // Scratch space reduce_sum_cuda needs for its partial sums (0 when one pass suffices).
 size_t reduce_sum_workspace_bytes(int64_t outer, int64_t R, int64_t inner);
-void reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale,
-                     void* workspace, Stream s);
+void reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale, void* workspace,
+                     Stream s);
 
 }  // namespace fbd::kernels

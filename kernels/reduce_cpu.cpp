@@ -1,6 +1,8 @@
 // CPU twin of reduce.cu. Accumulates in double over fixed chunks of kChunk rows of R, then adds
 // the chunk sums in order: the result depends only on the shape, never on the thread count,
-// so the CPU path is bit-for-bit repeatable.
+// so the CPU path is bit-for-bit repeatable. Within a contiguous row, eight independent
+// accumulators (element r goes to lane r % 8) break the dependency chain of a single running
+// sum, so the loop vectorises; the lanes are combined in a fixed order.
 #include <algorithm>
 #include <vector>
 
@@ -14,9 +16,14 @@ constexpr int64_t kChunk = 16384;
 void accumulate_rows(const float* in, double* acc, int64_t o, int64_t r0, int64_t r1, int64_t R, int64_t inner) {
   const float* base = in + (o * R) * inner;
   if (inner == 1) {
-    double s = 0.0;
-    for (int64_t r = r0; r < r1; ++r) s += base[r];
-    acc[0] += s;
+    constexpr int kLanes = 8;  // r0 is a multiple of kChunk, hence of kLanes: lanes never shift
+    double lane[kLanes] = {};
+    int64_t r = r0;
+    for (; r + kLanes <= r1; r += kLanes)
+      for (int j = 0; j < kLanes; ++j) lane[j] += base[r + j];
+    double tail = 0.0;
+    for (; r < r1; ++r) tail += base[r];
+    acc[0] += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])) + tail;
     return;
   }
   for (int64_t r = r0; r < r1; ++r) {
