@@ -82,8 +82,6 @@ int run_demo(const DemoOptions& opt) {
   return 0;
 }
 
-}  // namespace
-
 void register_demo(CLI::App& app) {
   auto opt = std::make_shared<DemoOptions>();
   auto* cmd = app.add_subcommand("demo", "Run the main job (for now: an engine smoke run that trains a small MLP)");
@@ -92,5 +90,8 @@ void register_demo(CLI::App& app) {
   cmd->add_option("--seed", opt->seed, "seed for data and weights")->capture_default_str();
   cmd->callback([opt] { run_demo(*opt); });
 }
+
+const CommandRegistrar registrar(20, register_demo);
+}  // namespace
 
 }  // namespace fbd::app

@@ -6,6 +6,7 @@
 
 namespace fbd::app {
 
+namespace {
 void register_info(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "Print the build configuration and the device that --device auto picks");
   cmd->callback([] {
@@ -15,5 +16,8 @@ void register_info(CLI::App& app) {
     std::printf("%s\n", note.c_str());
   });
 }
+
+const CommandRegistrar registrar(10, register_info);
+}  // namespace
 
 }  // namespace fbd::app

@@ -1,10 +1,20 @@
-// The `fbd` command line: each command registers itself on the CLI11 app from its own file.
+// The `fbd` command line. Each command lives in its own cmd_*.cpp and registers itself with a
+// static CommandRegistrar, so adding a command touches no shared file:
+//
+//   static fbd::app::CommandRegistrar reg(30, [](CLI::App& app) { app.add_subcommand(...); });
+//
+// `order` sorts the commands in `fbd --help`.
 #pragma once
 #include <CLI/CLI.hpp>
 
 namespace fbd::app {
 
-void register_info(CLI::App& app);
-void register_demo(CLI::App& app);
+using RegisterFn = void (*)(CLI::App& app);
+
+struct CommandRegistrar {
+  CommandRegistrar(int order, RegisterFn fn);
+};
+
+void register_all_commands(CLI::App& app);
 
 }  // namespace fbd::app

@@ -9,8 +9,7 @@ int main(int argc, char** argv) {
   CLI::App app{"fbd: a from-scratch C++/CUDA deep-learning engine for breast-tumour segmentation"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "fbd 0.1.0");
-  fbd::app::register_info(app);
-  fbd::app::register_demo(app);
+  fbd::app::register_all_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

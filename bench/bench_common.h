@@ -23,8 +23,13 @@ struct Bandwidth {
 };
 Bandwidth& measured_bandwidth();
 
-void register_cpu_benchmarks();
-void register_cuda_benchmarks();
+// Each bench file registers its cases with a static BenchRegistrar: CPU files with
+// needs_gpu = false; files under bench/cuda/ (compiled in CUDA builds only) with true, and
+// they are called only where a GPU is usable.
+struct BenchRegistrar {
+  BenchRegistrar(bool needs_gpu, void (*register_fn)());
+};
+void register_all_benchmarks(bool gpu_usable);
 
 // Adds bytes/second and `frac_of_copy` (achieved bytes/s over the matching copy bandwidth) to
 // a finished case that took `seconds` over all its iterations.

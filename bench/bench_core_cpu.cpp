@@ -122,9 +122,7 @@ void BM_cpu_normal(benchmark::State& state) {
   });
 }
 
-}  // namespace
-
-void register_cpu_benchmarks() {
+void register_core_cpu() {
   for (int64_t n : {kLossMap, kFeatureCpu}) {
     benchmark::RegisterBenchmark("cpu/copy", BM_cpu_copy)->Arg(n);
     benchmark::RegisterBenchmark("cpu/sigmoid", BM_cpu_unary, kernels::UnaryOp::Sigmoid)->Arg(n);
@@ -140,5 +138,8 @@ void register_cpu_benchmarks() {
   }
   benchmark::RegisterBenchmark("cpu/sum_per_image", BM_cpu_sum_per_image)->Arg(kLossMap);
 }
+
+const BenchRegistrar registrar(false, register_core_cpu);
+}  // namespace
 
 }  // namespace fbd::bench

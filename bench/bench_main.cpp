@@ -1,9 +1,10 @@
-// fbd_bench_core: elementwise, reduction and RNG kernels on the CPU and (where a GPU is
-// usable) on CUDA, each reporting GB/s and the fraction of the copy bandwidth measured in
-// the same run. See bench/README.md.
+// fbd_bench: every benchmark of the project (Google Benchmark), CPU cases everywhere and CUDA
+// cases where a GPU is usable, each reporting GB/s (or FLOP/s) and the fraction of the copy
+// bandwidth measured in the same run. See bench/README.md.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_common.h"
@@ -11,6 +12,22 @@
 #include "core/device.h"
 
 namespace fbd::bench {
+
+namespace {
+std::vector<std::pair<bool, void (*)()>>& registry() {
+  static std::vector<std::pair<bool, void (*)()>> r;
+  return r;
+}
+}  // namespace
+
+BenchRegistrar::BenchRegistrar(bool needs_gpu, void (*register_fn)()) {
+  registry().emplace_back(needs_gpu, register_fn);
+}
+
+void register_all_benchmarks(bool gpu_usable) {
+  for (const auto& [needs_gpu, fn] : registry())
+    if (gpu_usable || !needs_gpu) fn();
+}
 
 Bandwidth& measured_bandwidth() {
   static Bandwidth bw;
@@ -73,13 +90,10 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("device_copy_GBps", std::to_string(bw.device_copy / 1e9));
   }
 #endif
-  std::fprintf(stderr, "fbd_bench_core: host copy %.1f GB/s; %s\n", bw.host_copy / 1e9,
+  std::fprintf(stderr, "fbd_bench: host copy %.1f GB/s; %s\n", bw.host_copy / 1e9,
                gpu ? ("device copy " + std::to_string(bw.device_copy / 1e9) + " GB/s").c_str()
                    : ("CUDA cases skipped: " + why).c_str());
-  register_cpu_benchmarks();
-#if FBD_WITH_CUDA
-  if (gpu) register_cuda_benchmarks();
-#endif
+  register_all_benchmarks(gpu);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Runs fbd_bench_core and the same workloads in PyTorch (eager, out= variants, so neither side
+"""Runs fbd_bench and the same workloads in PyTorch (eager, out= variants, so neither side
 allocates in the timed loop) in the same run, and prints both times and their ratio.
 
-    /usr/bin/python3 bench/compare_torch_core.py [--bench build/bench/fbd_bench_core] [--device cpu|cuda|all]
+    /usr/bin/python3 bench/compare_torch_core.py [--bench build/bench/fbd_bench] [--device cpu|cuda|all]
 
 Uses Debian's python3-torch (scripts/install-deps.sh --bench); that is /usr/bin/python3's torch,
 not a pyenv/venv interpreter's. PyTorch runs with the same thread count as fbd's OpenMP
@@ -89,7 +89,7 @@ def time_torch(fn, dev, min_time=0.3):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench_core"))
+    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
     ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
     ap.add_argument("--min-time", type=float, default=0.3, help="seconds per case on each side")
     ap.add_argument("--json-out", help="also write the table as JSON here")
@@ -101,7 +101,9 @@ def main():
     if "cuda" in devices and not torch.cuda.is_available():
         devices.remove("cuda")
         print("compare_torch_core: PyTorch sees no GPU; CUDA cases skipped", file=sys.stderr)
-    pattern = "^(" + "|".join(devices) + ")/"
+    cases = ["copy", "sigmoid", "exp", "relu", "sigmoid_backward", "add", "mul_per_channel", "sum_all",
+             "sum_per_channel", "sum_per_image", "uniform", "normal"]
+    pattern = "^(" + "|".join(devices) + ")/(" + "|".join(cases) + ")/"
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter={pattern}",
                           f"--benchmark_min_time={args.min_time}"], capture_output=True, text=True, env=env, check=True)

@@ -53,10 +53,10 @@ step "CPU tests (ctest -LE gpu)" 180 ctest --test-dir "$build" -LE gpu -j "$jobs
 # The fault-injection binary is left out on purpose: it provokes an illegal address.
 step "compute-sanitizer memcheck (fbd_tests_gpu)" 240 compute-sanitizer --tool memcheck --error-exitcode 1 \
   "$build/tests/fbd_tests_gpu"
-step "benchmarks" 180 "$build/bench/fbd_bench_core" --benchmark_min_time=0.1 \
-  --benchmark_out="$out/bench_core.json" --benchmark_out_format=json
+step "benchmarks" 180 "$build/bench/fbd_bench" --benchmark_min_time=0.1 \
+  --benchmark_out="$out/bench.json" --benchmark_out_format=json
 if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-  step "benchmarks beside PyTorch" 240 python3 "$root/bench/compare_torch_core.py" --bench "$build/bench/fbd_bench_core" \
+  step "benchmarks beside PyTorch" 240 python3 "$root/bench/compare_torch_core.py" --bench "$build/bench/fbd_bench" \
     --device cuda --min-time 0.1 --json-out "$out/compare_core.json"
 else
   summary+=("SKIP  benchmarks beside PyTorch (no CUDA-enabled PyTorch here)")

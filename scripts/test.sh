@@ -22,3 +22,5 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 cd "$dir"
 ctest --output-on-failure -j "$jobs"
+# Say which device the GPU tests would have used (or why they were skipped).
+"$dir/fbd" info | tail -1

@@ -3,7 +3,7 @@
 #include <functional>
 
 #include "bench/bench_common.h"
-#include "bench/gpu_timer.h"
+#include "bench/cuda/gpu_timer.h"
 #include "core/cuda_context.h"
 #include "core/tensor.h"
 #include "kernels/elementwise.h"
@@ -101,9 +101,7 @@ void BM_cuda_normal(benchmark::State& state) {
       [&](kernels::Stream s) { kernels::philox_normal_cuda(x.data<float>(), n, 1, 0, 0.0f, 1.0f, s); });
 }
 
-}  // namespace
-
-void register_cuda_benchmarks() {
+void register_core_cuda() {
   for (int64_t n : {kLossMap, kFeatureGpu}) {
     auto reg = [n](benchmark::internal::Benchmark* b) { b->Arg(n)->UseManualTime()->MinTime(0.2); };
     reg(benchmark::RegisterBenchmark("cuda/sigmoid", BM_cuda_unary, kernels::UnaryOp::Sigmoid));
@@ -122,5 +120,8 @@ void register_cuda_benchmarks() {
       ->UseManualTime()
       ->MinTime(0.2);
 }
+
+const BenchRegistrar registrar(true, register_core_cuda);
+}  // namespace
 
 }  // namespace fbd::bench

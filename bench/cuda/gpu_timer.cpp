@@ -1,4 +1,4 @@
-#include "bench/gpu_timer.h"
+#include "bench/cuda/gpu_timer.h"
 
 #include <algorithm>
 

@@ -1,0 +1,8 @@
+# fbd info / demo and the device errors. Each case: a command, and what must hold of it.
+add_test(NAME cli_info COMMAND fbd info)
+add_test(NAME cli_demo_smoke COMMAND fbd demo --device cpu --steps 100)
+add_test(NAME cli_bad_device COMMAND fbd demo --device gpu7)
+set_tests_properties(cli_bad_device PROPERTIES WILL_FAIL ON)
+add_test(NAME cli_bad_device_message COMMAND fbd demo --device gpu7)
+set_tests_properties(cli_bad_device_message PROPERTIES PASS_REGULAR_EXPRESSION "fbd: error: unknown device 'gpu7'")
+set_tests_properties(cli_info cli_demo_smoke cli_bad_device cli_bad_device_message PROPERTIES LABELS cli)
