@@ -1,0 +1,98 @@
+// The exact EDT against brute force, and the signed distance map of LOSSES.md.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/rng.h"
+#include "losses/edt.h"
+#include "tests/test_util.h"
+
+using namespace fbd;
+
+namespace {
+
+// Distance from each pixel to the nearest zero pixel, by trying every zero pixel.
+std::vector<float> brute_force_edt(const std::vector<uint8_t>& m, int64_t n, int64_t h, int64_t w, double sy,
+                                   double sx) {
+  std::vector<float> out(m.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        double best = std::numeric_limits<double>::infinity();
+        for (int64_t y2 = 0; y2 < h; ++y2)
+          for (int64_t x2 = 0; x2 < w; ++x2)
+            if (m[size_t((b * h + y2) * w + x2)] == 0) {
+              const double dy = double(y - y2), dx = double(x - x2);
+              best = std::min(best, sx * sx * dx * dx + sy * sy * dy * dy);
+            }
+        out[size_t((b * h + y) * w + x)] = float(std::sqrt(best));
+      }
+  return out;
+}
+
+std::vector<uint8_t> random_mask(int64_t size, float density, uint64_t seed) {
+  const auto u = test::random_values(size, 0, 1, seed);
+  std::vector<uint8_t> m(static_cast<size_t>(size));
+  for (size_t i = 0; i < m.size(); ++i) m[i] = u[i] < density;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("EDT equals brute force on random masks, unit spacing (exactly)") {
+  for (const float density : {0.05f, 0.5f, 0.95f}) {
+    const int64_t n = 3, h = 23, w = 31;
+    const auto m = random_mask(n * h * w, density, uint64_t(density * 100));
+    const Tensor d = edt(Tensor::from_data(m.data(), {n, h, w}));
+    CHECK(d.to_vector() == brute_force_edt(m, n, h, w, 1, 1));
+  }
+}
+
+TEST_CASE("EDT with anisotropic spacing equals brute force") {
+  const int64_t n = 2, h = 17, w = 29;
+  const auto m = random_mask(n * h * w, 0.7f, 5);
+  for (const auto& [sy, sx] : {std::pair{2.5f, 1.0f}, std::pair{0.7f, 1.3f}}) {
+    const Tensor d = edt(Tensor::from_data(m.data(), {n, 1, h, w}), sy, sx);
+    test::check_close(brute_force_edt(m, n, h, w, sy, sx), d.to_vector(), 0, 1e-6, "anisotropic EDT");
+  }
+}
+
+TEST_CASE("EDT edge cases: no zero pixel, a single zero pixel, one axis longer than 1024") {
+  const std::vector<uint8_t> ones(12, 1);
+  for (float v : edt(Tensor::from_data(ones.data(), {3, 4})).to_vector()) CHECK(std::isinf(v));
+  CHECK(edt(Tensor::zeros({3, 4})).to_vector() == std::vector<float>(12, 0.0f));
+  std::vector<uint8_t> single(7 * 9, 1);
+  single[3 * 9 + 4] = 0;
+  CHECK(edt(Tensor::from_data(single.data(), {7, 9})).to_vector() == brute_force_edt(single, 1, 7, 9, 1, 1));
+  for (const auto& [h, w] : {std::pair<int64_t, int64_t>{1, 1500}, {1300, 3}}) {
+    const auto m = random_mask(h * w, 0.98f, uint64_t(h));
+    CHECK(edt(Tensor::from_data(m.data(), {h, w})).to_vector() == brute_force_edt(m, 1, h, w, 1, 1));
+  }
+}
+
+TEST_CASE("signed distance map: outside positive, inside negative less one, empty and full masks zero") {
+  // A 3x3 square of foreground in a 7x7 image.
+  std::vector<float> g(49, 0.0f);
+  for (int y = 2; y <= 4; ++y)
+    for (int x = 2; x <= 4; ++x) g[size_t(y * 7 + x)] = 1.0f;
+  const auto phi = signed_distance_map(Tensor::from_vector(g, {7, 7})).to_vector();
+  CHECK(phi[3 * 7 + 3] == -1.0f);                     // centre: 2 from the background, less one
+  CHECK(phi[2 * 7 + 2] == 0.0f);                      // corner of the square: 1 from the background, less one
+  CHECK(phi[3 * 7 + 1] == 1.0f);                      // just outside
+  CHECK(phi[0] == doctest::Approx(std::sqrt(8.0f)));  // (0,0) to (2,2)
+  CHECK(signed_distance_map(Tensor::zeros({2, 5, 5})).to_vector() == std::vector<float>(50, 0.0f));
+  CHECK(signed_distance_map(Tensor::ones({1, 1, 4, 4})).to_vector() == std::vector<float>(16, 0.0f));
+}
+
+TEST_CASE("bad masks and shapes are clear errors") {
+  CHECK(test::contains(test::error_of([] {
+                         signed_distance_map(Tensor::full({3, 3}, 0.5f));
+                       }),
+                       "mask values must be 0 or 1, found 0.5"));
+  CHECK(test::contains(test::error_of([] {
+                         edt(Tensor::zeros({2, 3, 4, 5}));
+                       }),
+                       "expected a shape (H,W), (N,H,W) or (N,1,H,W)"));
+  CHECK(test::contains(test::error_of([] { edt(Tensor::zeros({4, 4}), 0.0f, 1.0f); }), "spacing must be positive"));
+}
