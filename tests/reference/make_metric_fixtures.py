@@ -150,4 +150,11 @@ save("metrics_pred.npy", prob)
 save("metrics_target.npy", t.astype(np.uint8))
 save("metrics_expected.npy", np.array([metrics(p[i], t[i]) for i in range(n)]))
 save("metrics_expected_spacing.npy", np.array([metrics(p[i], t[i], sampling=(1.5, 0.8)) for i in range(n)]))
+
+# A file shorter than its header says (the CLI's truncated-input test).
+import io
+buf = io.BytesIO()
+np.save(buf, np.zeros((2, 8, 8), dtype=np.float32))
+with open(os.path.join(out, "truncated.npy"), "wb") as f:
+    f.write(buf.getvalue()[:300])
 print("wrote", sorted(os.listdir(out)))
