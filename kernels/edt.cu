@@ -57,7 +57,8 @@ __global__ void edt_rows_kernel(const int32_t* __restrict__ code, float* __restr
                                 EdtOutput mode, double sx2, double sy2, int32_t* __restrict__ stack) {
   const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
-  int32_t* sites = stack + tid * 2 * width;
+  if (tid >= rows) return;
+  int32_t* sites = stack + tid * 2 * width;  // this thread's slice, reused for each of its rows
   int32_t* starts = sites + width;
   for (int64_t r = tid; r < rows; r += stride)
     edt_row(code + r * width, out + r * width, width, mode, sx2, sy2, sites, starts);

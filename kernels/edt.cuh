@@ -107,8 +107,12 @@ FBD_HD int64_t edt_separation(int32_t s, int32_t hs, int32_t u, int32_t hu, doub
   const double num = edt_add(edt_add(edt_mul(sx2, du * du), -edt_mul(sx2, ds * ds)),
                              edt_add(edt_mul(sy2, dhu * dhu), -edt_mul(sy2, dhs * dhs)));
   const double x = num / edt_mul(2.0 * sx2, du - ds);
-  // floor without <cmath> on both sides; |x| is far below 2^62 for valid inputs.
-  int64_t f = int64_t(x);
+  // Past the row on either side the exact value does not matter (the caller only compares it
+  // with 0..n); clamping keeps the conversion defined for extreme spacing ratios.
+  if (x >= 2147483647.0) return 2147483647;
+  if (x <= -2.0) return -2;
+  int64_t f = int64_t(x);  // floor
+
   if (double(f) > x) --f;
   return f;
 }

@@ -54,7 +54,8 @@ TEST_CASE("EDT equals brute force on random masks, unit spacing (exactly)") {
 TEST_CASE("EDT with anisotropic spacing equals brute force") {
   const int64_t n = 2, h = 17, w = 29;
   const auto m = random_mask(n * h * w, 0.7f, 5);
-  for (const auto& [sy, sx] : {std::pair{2.5f, 1.0f}, std::pair{0.7f, 1.3f}}) {
+  for (const auto& [sy, sx] :
+       {std::pair{2.5f, 1.0f}, std::pair{0.7f, 1.3f}, std::pair{3000.0f, 0.0004f}, std::pair{0.0004f, 3000.0f}}) {
     const Tensor d = edt(Tensor::from_data(m.data(), {n, 1, h, w}), sy, sx);
     test::check_close(brute_force_edt(m, n, h, w, sy, sx), d.to_vector(), 0, 1e-6, "anisotropic EDT");
   }
