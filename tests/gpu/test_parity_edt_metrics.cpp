@@ -1,4 +1,5 @@
-// The exact EDT, the signed distance map and the metrics: CUDA against the CPU twin.
+// The exact EDT, the signed distance map and the metrics: CUDA (kernels/edt.cu, kernels/metrics.cu)
+// against the CPU twins (kernels/edt_cpu.cpp, kernels/metrics_cpu.cpp).
 //
 // Tolerance: none, bit for bit, for every spacing. Both sides run the same double arithmetic
 // of kernels/edt.cuh (on the device through the _rn intrinsics, which are never contracted into
@@ -14,6 +15,7 @@
 
 #include "core/npy.h"
 #include "kernels/edt.h"
+#include "kernels/metrics.h"
 #include "losses/edt.h"
 #include "losses/metrics.h"
 #include "tests/gpu/gpu_util.h"
@@ -142,4 +144,47 @@ TEST_CASE("metrics: CUDA equals the CPU exactly (fixtures, pooled HD95, spacing,
     }
     for (int k = 0; k < kNumMetrics; ++k) CHECK(cpu.mean[size_t(k)].left_out == gpu.mean[size_t(k)].left_out);
   }
+}
+
+TEST_CASE("metric kernels: binarize, boundaries and bands, counts: CUDA equals the CPU twin") {
+  const int64_t n = 5, h = 70, w = 1050, total = n * h * w;  // one axis over 1024; d = 21
+  const auto probs = test::random_values(total, 0, 1, 21);
+  const auto t = test_masks(n, h, w, 22);
+  const int64_t d = 21;
+  const Tensor dprobs = Tensor::from_vector(probs, {total}, Device::cuda());
+  auto dev_u8 = [&] { return Tensor::zeros({total}, DType::U8, Device::cuda()); };
+  // Binarize.
+  std::vector<uint8_t> p(static_cast<size_t>(total));
+  kernels::metrics_binarize_cpu(probs.data(), p.data(), total, 0.5f);
+  Tensor dp = dev_u8();
+  kernels::metrics_binarize_cuda(dprobs.data<float>(), dp.data<uint8_t>(), total, 0.5f, cuda::stream());
+  cuda::check_launch("metrics_binarize");
+  CHECK(dp.to_vector<uint8_t>() == p);
+  // Boundaries and bands of both masks.
+  const Tensor dt = Tensor::from_data(t.data(), {total}, Device::cuda());
+  std::vector<uint8_t> ne_p(p.size()), band_p(p.size()), ne_t(p.size()), band_t(p.size()), rows(p.size());
+  kernels::metrics_masks_cpu(p.data(), ne_p.data(), band_p.data(), rows.data(), n, h, w, d);
+  kernels::metrics_masks_cpu(t.data(), ne_t.data(), band_t.data(), rows.data(), n, h, w, d);
+  Tensor dne_p = dev_u8(), dband_p = dev_u8(), dne_t = dev_u8(), dband_t = dev_u8(), drows = dev_u8();
+  kernels::metrics_masks_cuda(dp.data<uint8_t>(), dne_p.data<uint8_t>(), dband_p.data<uint8_t>(), drows.data<uint8_t>(),
+                              n, h, w, d, cuda::stream());
+  kernels::metrics_masks_cuda(dt.data<uint8_t>(), dne_t.data<uint8_t>(), dband_t.data<uint8_t>(), drows.data<uint8_t>(),
+                              n, h, w, d, cuda::stream());
+  cuda::check_launch("metrics_masks");
+  CHECK(dne_p.to_vector<uint8_t>() == ne_p);
+  CHECK(dband_p.to_vector<uint8_t>() == band_p);
+  CHECK(dne_t.to_vector<uint8_t>() == ne_t);
+  CHECK(dband_t.to_vector<uint8_t>() == band_t);
+  // Counts.
+  std::vector<int64_t> counts(static_cast<size_t>(n * kernels::kNumCounts));
+  kernels::metrics_counts_cpu(p.data(), t.data(), ne_p.data(), ne_t.data(), band_p.data(), band_t.data(), counts.data(),
+                              n, h * w);
+  const Tensor dcounts = Tensor::full({n * kernels::kNumCounts * 2}, 7.0f, Device::cuda());  // int64 = 2 floats
+  auto* c = static_cast<int64_t*>(dcounts.raw_data());
+  kernels::metrics_counts_cuda(dp.data<uint8_t>(), dt.data<uint8_t>(), dne_p.data<uint8_t>(), dne_t.data<uint8_t>(),
+                               dband_p.data<uint8_t>(), dband_t.data<uint8_t>(), c, n, h * w, cuda::stream());
+  cuda::check_launch("metrics_counts");
+  std::vector<int64_t> got(counts.size());
+  copy_bytes(got.data(), Device::cpu(), c, Device::cuda(), got.size() * sizeof(int64_t));
+  CHECK(got == counts);
 }
