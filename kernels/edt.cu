@@ -84,8 +84,10 @@ void launch(const T* in, float* out, int64_t batch, int64_t height, int64_t widt
 
 size_t edt_workspace_bytes(int64_t batch, int64_t height, int64_t width) {
   if (batch == 0 || height * width == 0) return 0;
+  // One stack slice per row thread that has a row (threads past the last row return at once).
+  const int64_t slices = std::min(batch * height, line_threads(batch * height));
   return align256(size_t(batch * height * width) * sizeof(int32_t)) +
-         size_t(line_threads(batch * height)) * 2 * size_t(width) * sizeof(int32_t);
+         size_t(slices) * 2 * size_t(width) * sizeof(int32_t);
 }
 
 void edt_cuda(const uint8_t* input, float* out, int64_t batch, int64_t height, int64_t width, float spacing_y,
