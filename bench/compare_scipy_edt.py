@@ -67,7 +67,7 @@ def time_cpu(fn, min_time):
 
 def time_cupy(fn, min_time):
     import cupy as cp
-    flush = cp.empty(int(cp.cuda.Device().attributes["L2CacheSize"]) * 2 // 4 + 1, dtype=cp.float32)
+    flush = cp.empty(int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]) * 2 // 4 + 1, dtype=cp.float32)
     fn()
     cp.cuda.runtime.deviceSynchronize()
     start_ev, stop_ev = cp.cuda.Event(), cp.cuda.Event()
