@@ -1,95 +1,77 @@
-// CPU twin of the exact EDT: Felzenszwalb & Huttenlocher's separable algorithm ("Distance
-// Transforms of Sampled Functions", 2012). The squared distance is separable:
-//   d2(y, x) = min_x' [ sx^2 (x - x')^2 + min_y' [ sy^2 (y - y')^2 + f(y', x') ] ],
-// f = 0 on zero pixels and +inf elsewhere, so one 1-D transform along every column followed by
-// one along every row is exact. Each 1-D transform is the lower envelope of the parabolas
-// s^2 (q - p)^2 + g(p), built left to right in O(n). Squared distances are kept in double so
-// they stay exact integers (times the spacings) for images far larger than 4096 x 4096.
-// Work: columns of all images in parallel, then rows. Bound: memory for the column pass
-// (strided reads), arithmetic for the envelope; O(N H W) overall.
-#include <cmath>
-#include <limits>
+// CPU twin of the exact EDT (math and why it is exact: kernels/edt.cuh).
+//
+// Pass 1, columns: the sweeps of edt_column_down / edt_column_up, run over a chunk of up to
+// kChunk neighbouring columns at once (one row of the chunk per step), so memory is read
+// row by row rather than with a stride of W. Parallel over (image, chunk).
+// Pass 2, rows: edt_row on each row (contiguous), parallel over rows.
+// Per pixel: the input read once, a code written, read, rewritten (column pass) and read
+// (row pass), the output written once. The row pass's envelope is the arithmetic bound: a few
+// double multiply-adds and one sqrt per pixel (two envelopes for the signed map).
+// Results do not depend on the thread count: every row and column is computed alone.
+#include <algorithm>
 #include <vector>
 
-#include "kernels/edt.h"
+#include "kernels/edt.cuh"
 
 namespace fbd::kernels {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int64_t kChunk = 256;
 
-// out[i * stride] = min_p ( s2 (i - p)^2 + in[p * stride] ), for n samples.
-void transform_1d(const double* in, double* out, int64_t n, int64_t stride, double s2, std::vector<int64_t>& v,
-                  std::vector<double>& z) {
-  int64_t k = -1;  // index of the rightmost parabola in the envelope
-  for (int64_t q = 0; q < n; ++q) {
-    const double fq = in[q * stride];
-    if (fq == kInf) continue;
-    while (k >= 0) {
-      const int64_t p = v[size_t(k)];
-      const double fp = in[p * stride];
-      // Where the parabolas of p and q intersect (in sample units).
-      const double s =
-          ((fq + s2 * double(q) * double(q)) - (fp + s2 * double(p) * double(p))) / (2.0 * s2 * double(q - p));
-      if (s > z[size_t(k)]) {
-        ++k;
-        v[size_t(k)] = q;
-        z[size_t(k)] = s;
-        break;
-      }
-      --k;
-    }
-    if (k < 0) {
-      k = 0;
-      v[0] = q;
-      z[0] = -kInf;
+template <typename T>
+void columns(const T* in, int32_t* code, int64_t batch, int64_t height, int64_t width) {
+  const int64_t chunks = (width + kChunk - 1) / kChunk, plane = height * width;
+  const int32_t h = int32_t(height);
+#pragma omp parallel if (batch * plane > kCpuParallelThreshold)
+  {
+    std::vector<int32_t> a(static_cast<size_t>(kChunk)), b(static_cast<size_t>(kChunk));
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < batch * chunks; ++item) {
+      const int64_t n = item / chunks, x0 = (item % chunks) * kChunk, len = std::min(kChunk, width - x0);
+      const T* src = in + n * plane + x0;
+      int32_t* dst = code + n * plane + x0;
+      std::fill(a.begin(), a.end(), -1);
+      std::fill(b.begin(), b.end(), -1);
+      for (int32_t y = 0; y < h; ++y)
+        for (int64_t i = 0; i < len; ++i)
+          dst[y * width + i] = edt_column_down(src[y * width + i] != T(0), y, a[size_t(i)], b[size_t(i)]);
+      std::fill(a.begin(), a.end(), -1);
+      std::fill(b.begin(), b.end(), -1);
+      for (int32_t y = h - 1; y >= 0; --y)
+        for (int64_t i = 0; i < len; ++i)
+          dst[y * width + i] = edt_column_up(dst[y * width + i], y, a[size_t(i)], b[size_t(i)]);
     }
   }
-  if (k < 0) {  // no finite sample on this line
-    for (int64_t i = 0; i < n; ++i) out[i * stride] = kInf;
-    return;
-  }
-  int64_t j = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    while (j < k && z[size_t(j + 1)] < double(i)) ++j;
-    const int64_t p = v[size_t(j)];
-    out[i * stride] = s2 * double(i - p) * double(i - p) + in[p * stride];
+}
+
+template <typename T>
+void run(const T* in, float* out, int64_t batch, int64_t height, int64_t width, float spacing_y, float spacing_x,
+         EdtOutput mode) {
+  const int64_t plane = height * width;
+  if (plane == 0 || batch == 0) return;
+  std::vector<int32_t> code(static_cast<size_t>(batch * plane));
+  columns(in, code.data(), batch, height, width);
+  const double sy2 = double(spacing_y) * double(spacing_y), sx2 = double(spacing_x) * double(spacing_x);
+  const int32_t w = int32_t(width);
+#pragma omp parallel if (batch * plane > kCpuParallelThreshold)
+  {
+    std::vector<int32_t> sites(static_cast<size_t>(width)), starts(static_cast<size_t>(width));
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < batch * height; ++r)
+      edt_row(code.data() + r * width, out + r * width, w, mode, sx2, sy2, sites.data(), starts.data());
   }
 }
 
 }  // namespace
 
-void edt_cpu(const uint8_t* input, float* dist, int64_t batch, int64_t height, int64_t width, float spacing_y,
-             float spacing_x) {
-  const int64_t plane = height * width;
-  if (plane == 0 || batch == 0) return;
-  const double sy2 = double(spacing_y) * spacing_y, sx2 = double(spacing_x) * spacing_x;
-  std::vector<double> f(static_cast<size_t>(batch * plane)), g(static_cast<size_t>(batch * plane));
-  for (int64_t i = 0; i < batch * plane; ++i) f[size_t(i)] = input[i] == 0 ? 0.0 : kInf;
+void edt_cpu(const uint8_t* input, float* out, int64_t batch, int64_t height, int64_t width, float spacing_y,
+             float spacing_x, EdtOutput mode) {
+  run(input, out, batch, height, width, spacing_y, spacing_x, mode);
+}
 
-    // Pass 1: along y, one column of one image per iteration.
-#pragma omp parallel
-  {
-    std::vector<int64_t> v(static_cast<size_t>(height));
-    std::vector<double> z(static_cast<size_t>(height));
-#pragma omp for schedule(static)
-    for (int64_t c = 0; c < batch * width; ++c) {
-      const int64_t n = c / width, x = c % width;
-      transform_1d(f.data() + n * plane + x, g.data() + n * plane + x, height, width, sy2, v, z);
-    }
-  }
-  // Pass 2: along x, one row per iteration; then the square root.
-#pragma omp parallel
-  {
-    std::vector<int64_t> v(static_cast<size_t>(width));
-    std::vector<double> z(static_cast<size_t>(width));
-    std::vector<double> row(static_cast<size_t>(width));
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < batch * height; ++r) {
-      transform_1d(g.data() + r * width, row.data(), width, 1, sx2, v, z);
-      for (int64_t x = 0; x < width; ++x) dist[r * width + x] = float(std::sqrt(row[size_t(x)]));
-    }
-  }
+void edt_cpu(const float* input, float* out, int64_t batch, int64_t height, int64_t width, float spacing_y,
+             float spacing_x, EdtOutput mode) {
+  run(input, out, batch, height, width, spacing_y, spacing_x, mode);
 }
 
 }  // namespace fbd::kernels

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <limits>
 
+#include "core/npy.h"
 #include "core/rng.h"
 #include "losses/edt.h"
 #include "tests/test_util.h"
+#include "tests/test_util_files.h"
 
 using namespace fbd;
 
@@ -52,7 +54,8 @@ TEST_CASE("EDT equals brute force on random masks, unit spacing (exactly)") {
 TEST_CASE("EDT with anisotropic spacing equals brute force") {
   const int64_t n = 2, h = 17, w = 29;
   const auto m = random_mask(n * h * w, 0.7f, 5);
-  for (const auto& [sy, sx] : {std::pair{2.5f, 1.0f}, std::pair{0.7f, 1.3f}}) {
+  for (const auto& [sy, sx] :
+       {std::pair{2.5f, 1.0f}, std::pair{0.7f, 1.3f}, std::pair{3000.0f, 0.0004f}, std::pair{0.0004f, 3000.0f}}) {
     const Tensor d = edt(Tensor::from_data(m.data(), {n, 1, h, w}), sy, sx);
     test::check_close(brute_force_edt(m, n, h, w, sy, sx), d.to_vector(), 0, 1e-6, "anisotropic EDT");
   }
@@ -95,4 +98,88 @@ TEST_CASE("bad masks and shapes are clear errors") {
                        }),
                        "expected a shape (H,W), (N,H,W) or (N,1,H,W)"));
   CHECK(test::contains(test::error_of([] { edt(Tensor::zeros({4, 4}), 0.0f, 1.0f); }), "spacing must be positive"));
+}
+
+// ---- SciPy fixtures (tests/reference/make_metric_fixtures.py) ------------------------------
+// Tolerances: unit spacing, exact (SciPy's float64 distance rounded to float32 is what fbd
+// computes: the correctly rounded sqrt of an exact integer). Anisotropic spacing: 2 float ulps
+// relative (2.4e-7): SciPy and fbd sum the two scaled squares in different orders, so their
+// float64 values may differ in the last bit, which can move the float32 rounding by one ulp.
+
+namespace {
+Tensor load(const std::string& name) { return read_npy(test::fixture("metrics/" + name)); }
+constexpr double kAnisoEps = 2.4e-7;
+}  // namespace
+
+TEST_CASE("EDT equals SciPy's distance_transform_edt: blobs, noise, a single zero pixel") {
+  const Tensor in = load("edt_input.npy");
+  REQUIRE(in.dtype() == DType::U8);
+  CHECK(edt(in).to_vector() == load("edt_unit.npy").to_vector());
+  // The same masks as float32 give the same distances.
+  CHECK(edt(in.to_dtype(DType::F32)).to_vector() == load("edt_unit.npy").to_vector());
+  test::check_close(load("edt_aniso.npy").to_vector(), edt(in, 2.5f, 0.7f).to_vector(), 0, kAnisoEps,
+                    "anisotropic EDT vs SciPy");
+}
+
+TEST_CASE("EDT equals SciPy on images with one axis longer than 1024, unit and anisotropic spacing") {
+  const Tensor rows = load("edt_long_rows_input.npy"), cols = load("edt_long_cols_input.npy");
+  REQUIRE(rows.size(2) > 1024);
+  REQUIRE(cols.size(1) > 1024);
+  CHECK(edt(rows).to_vector() == load("edt_long_rows_unit.npy").to_vector());
+  CHECK(edt(cols).to_vector() == load("edt_long_cols_unit.npy").to_vector());
+  test::check_close(load("edt_long_rows_aniso.npy").to_vector(), edt(rows, 0.5f, 1.75f).to_vector(), 0, kAnisoEps,
+                    "long rows, anisotropic");
+  test::check_close(load("edt_long_cols_aniso.npy").to_vector(), edt(cols, 1.3f, 3.0f).to_vector(), 0, kAnisoEps,
+                    "long columns, anisotropic");
+}
+
+TEST_CASE("signed distance map equals LOSSES.md's phi from SciPy (empty and full masks zero)") {
+  const Tensor g = load("sdm_mask.npy");
+  CHECK(signed_distance_map(g).to_vector() == load("sdm_unit.npy").to_vector());
+  // As uint8 and as (N,1,H,W) too.
+  const Tensor g4 = g.to_dtype(DType::U8).reshape({g.size(0), 1, g.size(1), g.size(2)});
+  const Tensor phi4 = signed_distance_map(g4);
+  CHECK(phi4.shape() == g4.shape());
+  CHECK(phi4.to_vector() == load("sdm_unit.npy").to_vector());
+}
+
+TEST_CASE("signed distance map with spacing equals phi built from the anisotropic EDTs") {
+  const int64_t n = 3, h = 21, w = 34;
+  const auto m = random_mask(n * h * w, 0.6f, 77);
+  std::vector<uint8_t> inv(m.size());
+  for (size_t i = 0; i < m.size(); ++i) inv[i] = 1 - m[i];
+  const float sy = 1.7f, sx = 0.45f;
+  const auto to_bg = brute_force_edt(m, n, h, w, sy, sx), to_fg = brute_force_edt(inv, n, h, w, sy, sx);
+  std::vector<float> want(m.size());
+  for (size_t i = 0; i < m.size(); ++i) want[i] = m[i] ? -(to_bg[i] - 1.0f) : to_fg[i];
+  test::check_close(want, signed_distance_map(Tensor::from_data(m.data(), {n, h, w}), sy, sx).to_vector(), 0, kAnisoEps,
+                    "anisotropic phi");
+}
+
+TEST_CASE("EDT on degenerate sizes: 1x1, a single row and a single column, an empty batch") {
+  const std::vector<uint8_t> one{1}, zero{0};
+  CHECK(std::isinf(edt(Tensor::from_data(one.data(), {1, 1})).item()));
+  CHECK(edt(Tensor::from_data(zero.data(), {1, 1})).item() == 0.0f);
+  const auto row = random_mask(40, 0.8f, 3);
+  CHECK(edt(Tensor::from_data(row.data(), {1, 40})).to_vector() == brute_force_edt(row, 1, 1, 40, 1, 1));
+  CHECK(edt(Tensor::from_data(row.data(), {40, 1})).to_vector() == brute_force_edt(row, 1, 40, 1, 1, 1));
+  CHECK(edt(Tensor::zeros({0, 5, 5})).numel() == 0);
+}
+
+TEST_CASE("EDT input errors: dtype, size limit, spacing") {
+  CHECK(test::contains(test::error_of([] {
+                         edt(Tensor::zeros({4, 4}, DType::I32));
+                       }),
+                       "edt: expected float32 or uint8, got int32"));
+  CHECK(test::contains(test::error_of([] {
+                         edt(Tensor::zeros({1, int64_t(1) << 24}, DType::U8));
+                       }),
+                       "edt: images up to 16777215 pixels a side"));
+  for (const auto& [sy, sx] : {std::pair{-1.0f, 1.0f}, std::pair{1.0f, std::nanf("")},
+                               std::pair{1.0f, std::numeric_limits<float>::infinity()}}) {
+    CHECK(test::contains(test::error_of([&] {
+                           signed_distance_map(Tensor::zeros({4, 4}), sy, sx);
+                         }),
+                         "signed_distance_map: pixel spacing must be positive"));
+  }
 }

@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""Runs fbd_bench's EDT, signed-distance and metric cases and the same work in SciPy / NumPy
+(and, where a GPU and CuPy are present, CuPy's cupyx.scipy.ndimage.distance_transform_edt) in
+the same run, on the same 16 x 256 x 256 masks (bench/edt_metrics.h), and prints both times
+and their ratios.
+
+    /usr/bin/python3 bench/compare_scipy_edt.py [--bench build/bench/fbd_bench] [--device cpu|cuda|all]
+
+SciPy and CuPy take one image per call (their API is per image), so their time is the loop over
+the 16 images; fbd's call is batched. speedup = other time / fbd time (above 1: fbd is faster).
+The signed map on the SciPy side is LOSSES.md's phi as a Python user writes it (two EDTs per
+image); the metrics are the NumPy/SciPy reference of tests/reference/make_metric_fixtures.py
+(MONAI's HD95 convention written in NumPy; MONAI is not installed). CuPy cases are timed with
+CUDA events after an L2 flush, like fbd's.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+from scipy.ndimage import binary_erosion, distance_transform_edt
+
+B, S = 16, 256
+
+
+def ellipse_masks(dy=0, dx=0, grow=0):
+    """bench/edt_metrics.h's masks, in the same integer arithmetic."""
+    yy, xx = np.mgrid[:S, :S].astype(np.int64)
+    m = np.zeros((B, S, S), dtype=bool)
+    for i in range(B):
+        cy, cx = 64 + (37 * i) % 128 + dy, 64 + (53 * i) % 128 + dx
+        ry, rx = 12 + (7 * i) % 40 + grow, 10 + (11 * i) % 44 + grow
+        m[i] = (yy - cy) ** 2 * rx * rx + (xx - cx) ** 2 * ry * ry <= rx * rx * ry * ry
+    return m
+
+
+def phi_np(g, edt):
+    """LOSSES.md's phi (the benchmark's masks are never empty or full, so no special case)."""
+    return edt(~g) * ~g - (edt(g) - 1) * g
+
+
+def metrics_np(p, t):
+    """Per-image Dice, IoU, HD, HD95 (MONAI convention), boundary IoU: the work fbd's case does."""
+    tp, fp, fn = np.sum(p & t), np.sum(p & ~t), np.sum(~p & t)
+    bp, bt = p & ~binary_erosion(p), t & ~binary_erosion(t)
+    d_pt = distance_transform_edt(~bt)[bp]
+    d_tp = distance_transform_edt(~bp)[bt]
+    hd95 = max(np.percentile(d_pt, 95), np.percentile(d_tp, 95))
+    d = max(1, int(round(0.02 * np.hypot(*p.shape))))
+    band = lambda a: a & ~binary_erosion(np.pad(a, 1), np.ones((3, 3)), iterations=d, border_value=1)[1:-1, 1:-1]
+    cp, ct = band(p), band(t)
+    return 2 * tp / (2 * tp + fp + fn), max(d_pt.max(), d_tp.max()), hd95, np.sum(cp & ct) / np.sum(cp | ct)
+
+
+def time_cpu(fn, min_time):
+    fn()
+    times, start = [], time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 5:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def time_cupy(fn, min_time):
+    import cupy as cp
+    flush = cp.empty(int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]) * 2 // 4 + 1, dtype=cp.float32)
+    fn()
+    cp.cuda.runtime.deviceSynchronize()
+    start_ev, stop_ev = cp.cuda.Event(), cp.cuda.Event()
+    times, start = [], time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 10:
+        flush.fill(0)
+        start_ev.record()
+        fn()
+        stop_ev.record()
+        stop_ev.synchronize()
+        times.append(cp.cuda.get_elapsed_time(start_ev, stop_ev) * 1e-3)
+    return sorted(times)[len(times) // 2]
+
+
+def cupy_cases():
+    try:
+        import cupy as cp
+        from cupyx.scipy.ndimage import distance_transform_edt as cupy_edt
+        cp.zeros(1).sum()
+    except Exception as e:  # no CuPy, or no GPU for it
+        print(f"compare_scipy_edt: CuPy unavailable ({type(e).__name__}: {e}); CuPy columns left empty",
+              file=sys.stderr)
+        return {}
+    g = [cp.asarray(a) for a in ellipse_masks()]
+    return {
+        "edt": lambda: [cupy_edt(a) for a in g],
+        "signed_distance": lambda: [phi_np(a, cupy_edt) for a in g],
+    }
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
+    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    ap.add_argument("--min-time", type=float, default=0.5, help="seconds per case on each side")
+    ap.add_argument("--json-out", help="also write the table as JSON here")
+    args = ap.parse_args()
+
+    threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
+    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
+    pattern = "^(" + "|".join(devices) + ")/(edt|signed_distance|metrics)/"
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter={pattern}",
+                          f"--benchmark_min_time={args.min_time}"], capture_output=True, text=True, env=env, check=True)
+    report = json.loads(out.stdout)
+
+    g, p = ellipse_masks(), ellipse_masks(3, -4, 2)
+    scipy_fn = {
+        "edt": lambda: [distance_transform_edt(a) for a in g],
+        "signed_distance": lambda: [phi_np(a, distance_transform_edt) for a in g],
+        "metrics": lambda: [metrics_np(p[i], g[i]) for i in range(B)],
+    }
+    scipy_s = {case: time_cpu(fn, args.min_time) for case, fn in scipy_fn.items()}
+    cupy_s = {}
+    if any(b["name"].startswith("cuda/") for b in report["benchmarks"]):
+        cupy_s = {case: time_cupy(fn, args.min_time) for case, fn in cupy_cases().items()}
+
+    rows = []
+    for b in report["benchmarks"]:
+        dev, case = b["name"].split("/")[:2]
+        fbd_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        row = dict(case=f"{dev}/{case}", fbd_ms=fbd_s * 1e3, scipy_ms=scipy_s[case] * 1e3,
+                   vs_scipy=scipy_s[case] / fbd_s)
+        if dev == "cuda" and case in cupy_s:
+            row.update(cupy_ms=cupy_s[case] * 1e3, vs_cupy=cupy_s[case] / fbd_s)
+        rows.append(row)
+
+    import scipy
+    print(f"batch {B} x 1 x {S} x {S}; fbd threads {threads}; SciPy {scipy.__version__} (one thread, one image per call)")
+    print(f"{'case':24} {'fbd ms':>9} {'scipy ms':>9} {'vs scipy':>9} {'cupy ms':>9} {'vs cupy':>8}")
+    for r in rows:
+        cupy = f"{r['cupy_ms']:>9.3f} {r['vs_cupy']:>8.2f}" if "cupy_ms" in r else f"{'-':>9} {'-':>8}"
+        print(f"{r['case']:24} {r['fbd_ms']:>9.3f} {r['scipy_ms']:>9.3f} {r['vs_scipy']:>9.1f} {cupy}")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(dict(context=report["context"], threads=threads, rows=rows), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
