@@ -227,7 +227,7 @@ TEST_CASE("losses: kernel-level forward/backward of the seg_loss family match th
     const Tensor phi = signed_distance_map(g);
     kernels::SegLossParams p;  // the paper's weights
     const int64_t N = 2, HW = 8 * W;
-    std::vector<float> sums(size_t((N + 1) * kernels::kSegStats)), dz(size_t(N * HW));
+    std::vector<float> sums(static_cast<size_t>((N + 1) * kernels::kSegStats)), dz(static_cast<size_t>(N * HW));
     float value = 0, go = -2.5f;
     kernels::seg_loss_forward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &value);
     kernels::seg_loss_backward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &go,
