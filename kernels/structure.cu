@@ -8,7 +8,8 @@
 //         read neighbouring addresses; the reuse across rows is served by L1/L2) and writes w.
 // Bytes: read g (4) + write and read the row sums (8) + write w (4) + read g again (4) = 20 B
 // per pixel, plus the cached re-reads. Window sums of a binary mask are integers, exact in
-// float in any order: this kernel and the CPU's running sums agree bit for bit.
+// float in any order: this kernel and the CPU's running sums agree exactly (the final
+// 1 + 5 |m - g| may differ by the rounding of an FMA nvcc contracts).
 //
 // Loss. The same two-pass schedule as seg_loss.cu: the forward reads z, g, w (and phi for the
 // boundary variant), 12-16 B/pixel, and reduces 7 sums per image (last block finishes); the

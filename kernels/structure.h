@@ -22,7 +22,7 @@ namespace fbd::kernels {
 inline constexpr int kStructureMaxRadius = 64;  // the CUDA row kernel keeps 2r halo pixels in shared memory
 // w = 1 + scale |box(g) - g| with box the (2r+1)^2 mean, zero padding counted (count_include_pad).
 // Separable: window sums along rows, then along columns. For a binary g every window sum is an
-// integer below 2^24, exact in float in any order, so both devices give identical bits.
+// integer below 2^24, exact in float in any order, so both devices find the same window sums.
 void structure_weight_cpu(const float* g, float* w, int64_t N, int64_t H, int64_t W, int radius, float scale);
 size_t structure_weight_workspace_bytes(int64_t N, int64_t H, int64_t W);
 void structure_weight_cuda(const float* g, float* w, int64_t N, int64_t H, int64_t W, int radius, float scale,

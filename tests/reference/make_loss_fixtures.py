@@ -66,6 +66,14 @@ save("bin_logits", logits)
 save("bin_target", target)
 save("bin_sdm", sdm)
 save("bin_edge", edge)
+# Bad inputs for the command-line tests: a mask value of 0.5, a NaN logit, float64 logits.
+bad_target = target.copy()
+bad_target[1, 0, 2, 3] = 0.5
+save("bad_target", bad_target)
+nan_logits = logits.copy()
+nan_logits[0, 0, 0, 4] = np.nan
+save("nan_logits", nan_logits)
+save("bin_logits_f64", logits, np.float64)
 
 z64 = lambda: torch.tensor(logits, dtype=torch.float64, requires_grad=True)
 g = torch.tensor(target, dtype=torch.float64)
