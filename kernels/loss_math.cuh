@@ -10,6 +10,8 @@
 // At |z| = 50 that is e = 2e-22: p, q, both softpluses and p*q are finite, and nothing is 0/0.
 #pragma once
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "kernels/common.h"
 #include "kernels/fast_math.cuh"
@@ -24,6 +26,31 @@ FBD_HD float log1p_unit(float e) {
   const float u = 1.0f + e;
   const float c = e - (u - 1.0f);
   return fbd_logf(u) + c / u;
+}
+
+// sqrt for x >= FLT_MIN (smaller x count as FLT_MIN), vectorisable on the host: GCC keeps
+// sqrtf a scalar call unless -fno-math-errno, so the host version is the classic bit-level
+// reciprocal square root estimate (magic constant) refined by three Newton steps
+// (relative error 3.4e-2 -> 1.7e-3 -> 4.5e-6 -> float rounding), then x * y corrected by one
+// Heron step: within 1 ulp of the correctly rounded sqrt (tests/losses/test_loss_math.cpp).
+// On the device: sqrtf, correctly rounded.
+FBD_HD float fbd_sqrtf_pos(float x) {
+#if defined(__CUDA_ARCH__)
+  return sqrtf(x > 1.17549435e-38f ? x : 1.17549435e-38f);
+#else
+  const float xs = x > 1.17549435e-38f ? x : 1.17549435e-38f;
+  uint32_t bits;
+  std::memcpy(&bits, &xs, 4);
+  bits = 0x5f375a86u - (bits >> 1);
+  float y;
+  std::memcpy(&y, &bits, 4);
+  const float h = 0.5f * xs;
+  y = y * (1.5f - h * y * y);
+  y = y * (1.5f - h * y * y);
+  y = y * (1.5f - h * y * y);
+  const float s = xs * y;
+  return s + (0.5f * y) * (xs - s * s);
+#endif
 }
 
 // sigmoid and softplus of one logit from a single exp.
@@ -43,8 +70,11 @@ FBD_HD Logistic logistic(float z) {
   Logistic r;
   r.p = pos ? big : small;
   r.q = pos ? small : big;
-  r.sp_pos = fmaxf(z, 0.0f) + l;
-  r.sp_neg = fmaxf(-z, 0.0f) + l;
+  // max(z, 0) as a select: fmaxf is a libm call on the host (NaN rules) and stops GCC
+  // vectorising the loop; max(-z, 0) = max(z, 0) - z exactly.
+  const float zpos = z > 0.0f ? z : 0.0f;
+  r.sp_pos = zpos + l;
+  r.sp_neg = (zpos - z) + l;
   return r;
 }
 
@@ -59,13 +89,15 @@ FBD_HD void sigmoid_pq(float z, float& p, float& q) {
 }
 
 // m^gamma for m in [0, 1] and gamma >= 0, as exp(gamma log m) so the CPU loop vectorises
-// (powf is an opaque libm call). gamma = 0 gives 1 (also for m = 0); gamma = 2, the default,
-// is a plain square. Relative error about gamma |log m| 2^-23: 6e-6 at m = 1e-22, far below
-// anything that matters where m^gamma is that small.
+// (powf is an opaque libm call). m is raised to FLT_MIN first so that gamma = 0 gives
+// exp(0) = 1 also at m = 0 (no 0 * inf); where m < FLT_MIN the result is FLT_MIN^gamma
+// instead of m^gamma, an absolute difference below 1e-19 for gamma >= 0.5 (and exact 0 for
+// gamma >= 2.1). Relative error about gamma |log m| 2^-23 elsewhere: 6e-6 at m = 1e-22, far
+// below anything that matters where m^gamma is that small. (No `gamma == 0 ? 1 : ...` select
+// either: GCC unswitches the loop on it and then fails to vectorise the constant version.)
 FBD_HD float pow_unit(float m, float gamma) {
-  const float general = fbd_expf(gamma * fbd_logf(m));
-  const float r = gamma == 2.0f ? m * m : general;
-  return gamma == 0.0f ? 1.0f : r;
+  const float mc = m > 1.17549435e-38f ? m : 1.17549435e-38f;
+  return fbd_expf(gamma * fbd_logf(mc));
 }
 
 // True (as 1.0f) when x is NaN or +-inf, as a float so it can be summed with the loss terms:

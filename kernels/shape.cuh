@@ -24,7 +24,7 @@ struct CompactEdge {
 
 FBD_HD CompactEdge compact_edge(float p, float p_down, float p_right, float o) {
   const float du = p_down - p, dv = p_right - p;
-  const float s = sqrtf(du * du + dv * dv + o);
+  const float s = fbd_sqrtf_pos(du * du + dv * dv + o);
   return {s, du / s, dv / s};
 }
 
@@ -86,8 +86,8 @@ FBD_HD void band_pixel(const float* g, int64_t y, int64_t x, int64_t H, int64_t 
     for (int dx = -1; dx <= 1; ++dx) {
       const int64_t yy = y + dy, xx = x + dx;
       const float v = (yy >= 0 && yy < H && xx >= 0 && xx < W) ? g[yy * W + xx] : 0.0f;
-      lo = fminf(lo, v);
-      hi = fmaxf(hi, v);
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
     }
   const float c = g[y * W + x];
   contour = c - lo;

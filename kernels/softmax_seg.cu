@@ -57,7 +57,7 @@ __global__ void __launch_bounds__(kBlock)
   for (int64_t i = begin + threadIdx.x; i < end; i += kBlock) {
     const PixelSoftmax sm = pixel_softmax(z + n * K * HW + i, HW, K);
     const float yv = y[n * HW + i];
-    float bad = sm.bad + (label_ok(yv, K) ? 0.0f : 1.0f);
+    float bad = sm.bad, hits = 0.0f;  // a label is valid when exactly one class index equals it
     float w = 0.0f, zy = 0.0f, ay = 0.0f;
 #pragma unroll
     for (int k = 0; k < kMaxClasses; ++k) {
@@ -76,8 +76,10 @@ __global__ void __launch_bounds__(kBlock)
         w += is_y ? 0.0f : p;
         zy = is_y ? sm.z[k] : zy;
         ay = is_y ? prm.class_weight[k] : ay;
+        hits += g;
       }
     }
+    bad += hits == 1.0f ? 0.0f : 1.0f;
     if (focal) {
       const float l = zy - sm.lse;
       acc[4 * kMaxClasses] += mc_focal(fbd_expf(l), w, l, prm.gamma, ay).value;

@@ -20,9 +20,6 @@
 
 namespace fbd::kernels {
 
-// A label as a class index, and whether it is one (an integer in [0, K)).
-FBD_HD bool label_ok(float y, int K) { return y >= 0.0f && y < float(K) && y == floorf(y); }
-
 struct McFocal {
   float value;  // -a w^gamma l
   float F;      // df/dz_j = (d_jy - p_j) F

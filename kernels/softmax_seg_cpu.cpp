@@ -19,15 +19,19 @@ using cpu::kTile;
 struct TileSoftmax {
   float lse[kTile], zy[kTile], w[kTile], ay[kTile], bad[kTile];
 };
+// (Label validity is counted, not tested with floorf: a label is valid when exactly one class
+// index equals it. Loop-invariant choices are made outside the loops or as 0/1 factors: GCC
+// unswitches a loop on an invariant select and then fails to vectorise the copy with a dead load.)
 
 void tile_softmax(const float* zn, const float* yn, int64_t HW, int64_t len, const SoftmaxLossParams& prm,
                   TileSoftmax& t) {
   const int K = prm.classes;
-  float mx[kTile], se[kTile];
+  float mx[kTile], se[kTile], hits[kTile];
   for (int64_t i = 0; i < len; ++i) {
     mx[i] = zn[i];
     se[i] = 0.0f;
-    t.bad[i] = label_ok(yn[i], K) ? 0.0f : 1.0f;
+    hits[i] = 0.0f;
+    t.bad[i] = 0.0f;
     t.zy[i] = 0.0f;
     t.w[i] = 0.0f;
     t.ay[i] = 0.0f;
@@ -51,8 +55,10 @@ void tile_softmax(const float* zn, const float* yn, int64_t HW, int64_t len, con
       const bool g = yn[i] == kf;
       t.zy[i] = g ? zk[i] : t.zy[i];
       t.ay[i] = g ? a : t.ay[i];
+      hits[i] += g ? 1.0f : 0.0f;
     }
   }
+  for (int64_t i = 0; i < len; ++i) t.bad[i] += hits[i] == 1.0f ? 0.0f : 1.0f;
 }
 }  // namespace
 
@@ -72,7 +78,7 @@ void softmax_loss_forward_cpu(const float* z, const float* y, const float* phi, 
         for (int k = 0; k < K; ++k) {
           const float* zk = zn + k * HW;
           const float* pk = bd ? phi + (n * K + k) * HW + begin : zk;
-          const float kf = float(k);
+          const float kf = float(k), on = bd ? 1.0f : 0.0f;
           float *ti = tile[4 * k], *tp = tile[4 * k + 1], *tg = tile[4 * k + 2], *tb = tile[4 * k + 3];
           for (int64_t i = 0; i < len; ++i) {
             const float pr = fbd_expf(zk[i] - t.lse[i]);
@@ -80,15 +86,19 @@ void softmax_loss_forward_cpu(const float* z, const float* y, const float* phi, 
             ti[i] = pr * g;
             tp[i] = prm.squared ? pr * pr : pr;
             tg[i] = g;
-            tb[i] = bd ? pk[i] * pr : 0.0f;
-            t.bad[i] += bd ? not_finite(pk[i]) : 0.0f;
+            tb[i] = on * (pk[i] * pr);
+            t.bad[i] += on * not_finite(pk[i]);
             t.w[i] += pr - pr * g;
           }
         }
         float* tf = tile[4 * K];
-        for (int64_t i = 0; i < len; ++i) {
-          const float l = t.zy[i] - t.lse[i];
-          tf[i] = prm.w_focal != 0.0f ? mc_focal(fbd_expf(l), t.w[i], l, prm.gamma, t.ay[i]).value : 0.0f;
+        if (prm.w_focal != 0.0f) {
+          for (int64_t i = 0; i < len; ++i) {
+            const float l = t.zy[i] - t.lse[i];
+            tf[i] = mc_focal(fbd_expf(l), t.w[i], l, prm.gamma, t.ay[i]).value;
+          }
+        } else {
+          std::fill(tf, tf + len, 0.0f);
         }
         std::copy(t.bad, t.bad + len, tile[4 * K + 1]);
       },
@@ -134,9 +144,13 @@ void softmax_loss_backward_cpu(const float* z, const float* y, const float* phi,
           t.w[i] += pr - pr * g;
         }
       }
-      for (int64_t i = 0; i < len; ++i) {
-        const float l = t.zy[i] - t.lse[i];
-        F[i] = focal ? c.focal * mc_focal(fbd_expf(l), t.w[i], l, prm.gamma, t.ay[i]).F : 0.0f;
+      if (focal) {
+        for (int64_t i = 0; i < len; ++i) {
+          const float l = t.zy[i] - t.lse[i];
+          F[i] = c.focal * mc_focal(fbd_expf(l), t.w[i], l, prm.gamma, t.ay[i]).F;
+        }
+      } else {
+        std::fill(F, F + len, 0.0f);
       }
       for (int k = 0; k < K; ++k) {
         float* dk = dz + (n * K + k) * HW + t0;

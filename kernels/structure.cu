@@ -94,7 +94,7 @@ __global__ void __launch_bounds__(kBlock)
   const StructCoef c = structure_coef(sums, n, N, HW, prm);
   const float go = *grad_out;
   for (int64_t i = base + begin + threadIdx.x; i < base + end; i += kBlock)
-    dz[i] = go * structure_pixel_grad<BD>(z[i], g[i], w[i], BD ? phi[i] : 0.0f, prm.plain_mean_bce, c);
+    dz[i] = go * structure_pixel_grad<BD>(z[i], g[i], w[i], BD ? phi[i] : 0.0f, c);
 }
 
 }  // namespace

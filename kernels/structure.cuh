@@ -69,8 +69,8 @@ FBD_HD float structure_loss_value(const float* sums, int64_t N, int64_t HW, cons
 }
 
 struct StructCoef {
-  float bce;    // dL/dz += bce * (w or 1) * (p - g)
-  float iou_g;  // dL/dp += w (iou_g g + iou_ng (1 - g))
+  float bce_w, bce_1;  // dL/dz += (bce_w w + bce_1) (p - g): weighted (bce_1 = 0) or plain mean (bce_w = 0)
+  float iou_g;         // dL/dp += w (iou_g g + iou_ng (1 - g))
   float iou_ng;
   float bd;  // dL/dp += bd phi
 };
@@ -82,7 +82,10 @@ FBD_HD StructCoef structure_coef(const float* sums, int64_t n, int64_t N, int64_
   const float A = r[kStWInter] + 1.0f;
   const float B = r[kStWUnion] - r[kStWInter] + 1.0f;
   StructCoef c;
-  c.bce = prm.plain_mean_bce ? inv_total : inv_n / r[kStWSum];
+  // Arithmetic, not a select inside the pixel loop: GCC would unswitch the loop on it and then
+  // fail to vectorise the copy where w is dead.
+  c.bce_w = prm.plain_mean_bce ? 0.0f : inv_n / r[kStWSum];
+  c.bce_1 = prm.plain_mean_bce ? inv_total : 0.0f;
   c.iou_g = -inv_n / B;
   c.iou_ng = inv_n * (A / B) / B;
   c.bd = prm.lambda_bd * inv_total;
@@ -90,13 +93,12 @@ FBD_HD StructCoef structure_coef(const float* sums, int64_t n, int64_t N, int64_
 }
 
 template <bool BD>
-FBD_HD float structure_pixel_grad(float z, float g, float w, float phi, bool plain_mean_bce, const StructCoef& c) {
+FBD_HD float structure_pixel_grad(float z, float g, float w, float phi, const StructCoef& c) {
   float p, q;
   sigmoid_pq(z, p, q);
   float dp = w * (c.iou_g * g + c.iou_ng * (1.0f - g));
   if (BD) dp += c.bd * phi;
-  const float wb = plain_mean_bce ? 1.0f : w;
-  return dp * (p * q) + c.bce * wb * (p - g);
+  return dp * (p * q) + (c.bce_w * w + c.bce_1) * (p - g);
 }
 
 }  // namespace fbd::kernels

@@ -86,12 +86,11 @@ void structure_loss_backward_cpu(const float* z, const float* g, const float* w,
   auto run = [&]<bool BD>() {
     cpu::for_image_chunks(N, HW, [&](int64_t n, int64_t begin, int64_t end) {
       const StructCoef c = structure_coef(sums, n, N, HW, p);
-      const bool plain = p.plain_mean_bce;
       const int64_t o = n * HW;
       const float *zn = z + o, *gn = g + o, *wn = w + o, *pn = phi + o;
       float* dn = dz + o;
       for (int64_t i = begin; i < end; ++i)
-        dn[i] = go * structure_pixel_grad<BD>(zn[i], gn[i], wn[i], BD ? pn[i] : 0.0f, plain, c);
+        dn[i] = go * structure_pixel_grad<BD>(zn[i], gn[i], wn[i], BD ? pn[i] : 0.0f, c);
     });
   };
   if (bd)

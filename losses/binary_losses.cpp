@@ -67,7 +67,6 @@ Tensor seg_loss_op(const char* op, const Tensor& logits, const Tensor& target, c
         {{&logits, "logits", detail::Expect::Finite}, {&sdm, "signed distance map", detail::Expect::Finite}});
   if (needs_grad({&logits})) {
     record(value, op, {logits}, [op, z, g, phi, sums, prm, N, HW](const Tensor& go) {
-      profiler::Scope bscope(op, z.device(), true);
       Tensor dz = Tensor::empty(z.shape(), DType::F32, z.device());
       const float* phip = phi.defined() ? phi.data<float>() : nullptr;
       const float* gp = g.defined() ? g.data<float>() : nullptr;
@@ -81,7 +80,6 @@ Tensor seg_loss_op(const char* op, const Tensor& logits, const Tensor& target, c
             kernels::seg_loss_backward_cuda(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(), go.data<float>(),
                                             dz.data<float>(), s);
           });
-      bscope.add_bytes(size_t(N * HW) * (8 + (g.defined() ? 4 : 0) + (phi.defined() ? 4 : 0)));
       return std::vector<Tensor>{dz};
     });
   }

@@ -115,7 +115,6 @@ Tensor softmax_op(const char* op, const Tensor& logits, const Tensor& labels, co
                              {bd ? &class_sdm : nullptr, "class distance maps", detail::Expect::Finite}});
   if (needs_grad({&logits})) {
     record(value, op, {logits}, [op, z, y, phi, sums, prm, N, K, HW](const Tensor& go) {
-      profiler::Scope bscope(op, z.device(), true);
       Tensor dz = Tensor::empty(z.shape(), DType::F32, z.device());
       const float* phip = phi.defined() ? phi.data<float>() : nullptr;
       detail::dispatch(
@@ -128,7 +127,6 @@ Tensor softmax_op(const char* op, const Tensor& logits, const Tensor& labels, co
             kernels::softmax_loss_backward_cuda(z.data<float>(), y.data<float>(), phip, N, HW, prm, sums.data<float>(),
                                                 go.data<float>(), dz.data<float>(), s);
           });
-      bscope.add_bytes(size_t(N * HW) * size_t(8 * K + 4 + (phi.defined() ? 4 * K : 0)));
       return std::vector<Tensor>{dz};
     });
   }

@@ -35,7 +35,6 @@ Tensor compactness_loss(const Tensor& logits, float o) {
                             {{&logits, "logits", detail::Expect::Finite}});
   if (needs_grad({&logits})) {
     record(value, op, {logits}, [op, z, sums, N, H, W, o](const Tensor& go) {
-      profiler::Scope bscope(op, z.device(), true);
       Tensor dz = Tensor::empty(z.shape(), DType::F32, z.device());
       detail::dispatch(
           z, op,
@@ -47,7 +46,6 @@ Tensor compactness_loss(const Tensor& logits, float o) {
             kernels::compactness_backward_cuda(z.data<float>(), N, H, W, o, sums.data<float>(), go.data<float>(),
                                                dz.data<float>(), s);
           });
-      bscope.add_bytes(2 * z.nbytes());
       return std::vector<Tensor>{dz};
     });
   }
@@ -119,7 +117,6 @@ Tensor masked_embeddings(const Tensor& features, const Tensor& target) {
   if (needs_grad({&features})) {
     const Shape fshape = features.shape();
     record(out, op, {features}, [op, cband, bband, counts, fshape, N, C, HW](const Tensor& go) {
-      profiler::Scope bscope(op, go.device(), true);
       const Tensor gec = slice(go, 1, 0, 1), geb = slice(go, 1, 1, 2);
       Tensor dT = Tensor::empty(fshape, DType::F32, go.device());
       detail::dispatch(
@@ -132,7 +129,6 @@ Tensor masked_embeddings(const Tensor& features, const Tensor& target) {
             kernels::masked_means_backward_cuda(cband.data<float>(), bband.data<float>(), counts.data<float>(),
                                                 gec.data<float>(), geb.data<float>(), N, C, HW, dT.data<float>(), s);
           });
-      bscope.add_bytes(dT.nbytes() + 2 * cband.nbytes());
       return std::vector<Tensor>{dT};
     });
   }
@@ -171,7 +167,6 @@ Tensor smoothness_loss(const Tensor& contour_proj, const Tensor& background_proj
   scope.add_bytes(2 * xc.nbytes());
   if (needs_grad({&contour_proj, &background_proj})) {
     record(value, op, {contour_proj, background_proj}, [op, xc, xb, N, D, margin](const Tensor& go) {
-      profiler::Scope bscope(op, xc.device(), true);
       Tensor dxc = Tensor::empty(xc.shape(), DType::F32, xc.device());
       Tensor dxb = Tensor::empty(xb.shape(), DType::F32, xb.device());
       detail::dispatch(
@@ -185,7 +180,6 @@ Tensor smoothness_loss(const Tensor& contour_proj, const Tensor& background_proj
             kernels::smoothness_backward_cuda(xc.data<float>(), xb.data<float>(), N, D, margin, go.data<float>(),
                                               dxc.data<float>(), dxb.data<float>(), ws.get(), s);
           });
-      bscope.add_bytes(4 * xc.nbytes());
       return std::vector<Tensor>{dxc, dxb};
     });
   }

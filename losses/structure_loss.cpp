@@ -65,7 +65,6 @@ Tensor structure_op(const char* op, const Tensor& logits, const Tensor& target, 
                              {bd ? &sdm : nullptr, "signed distance map", detail::Expect::Finite}});
   if (needs_grad({&logits})) {
     record(value, op, {logits}, [op, z, g, w, phi, sums, prm, N, HW](const Tensor& go) {
-      profiler::Scope bscope(op, z.device(), true);
       Tensor dz = Tensor::empty(z.shape(), DType::F32, z.device());
       const float* phip = phi.defined() ? phi.data<float>() : nullptr;
       detail::dispatch(
@@ -78,7 +77,6 @@ Tensor structure_op(const char* op, const Tensor& logits, const Tensor& target, 
             kernels::structure_loss_backward_cuda(z.data<float>(), g.data<float>(), w.data<float>(), phip, N, HW, prm,
                                                   sums.data<float>(), go.data<float>(), dz.data<float>(), s);
           });
-      bscope.add_bytes(size_t(N * HW) * (16 + (phi.defined() ? 4 : 0)));
       return std::vector<Tensor>{dz};
     });
   }
