@@ -18,9 +18,10 @@ namespace {
 constexpr int kMcAcc = 4 * kMaxClasses + 2;  // register sums: 4 per class, then focal, bad
 __device__ unsigned int g_softmax_blocks_done = 0;
 
-// Softmax of one pixel: logits (classes >= K padded with -inf, so p = 0 there) and lse.
+// Softmax of one pixel: logits (classes >= K padded with -inf), p_k = e_k / sum e with
+// e_k = exp(z_k - max z) (one exp per class, as the CPU twin), and lse = max z + log sum e.
 struct PixelSoftmax {
-  float z[kMaxClasses];
+  float z[kMaxClasses], p[kMaxClasses];
   float lse;
   float bad;
 };
@@ -37,9 +38,14 @@ __device__ PixelSoftmax pixel_softmax(const float* zp, int64_t HW, int K) {
   }
   float se = 0.0f;
 #pragma unroll
-  for (int k = 0; k < kMaxClasses; ++k)
-    if (k < K) se += fbd_expf(s.z[k] - m);
+  for (int k = 0; k < kMaxClasses; ++k) {
+    s.p[k] = k < K ? fbd_expf(s.z[k] - m) : 0.0f;
+    se += s.p[k];
+  }
   s.lse = m + fbd_logf(se);
+  const float inv = 1.0f / se;
+#pragma unroll
+  for (int k = 0; k < kMaxClasses; ++k) s.p[k] *= inv;
   return s;
 }
 
@@ -58,11 +64,11 @@ __global__ void __launch_bounds__(kBlock)
     const PixelSoftmax sm = pixel_softmax(z + n * K * HW + i, HW, K);
     const float yv = y[n * HW + i];
     float bad = sm.bad, hits = 0.0f;  // a label is valid when exactly one class index equals it
-    float w = 0.0f, zy = 0.0f, ay = 0.0f;
+    float w = 0.0f, zy = 0.0f, py = 0.0f, ay = 0.0f;
 #pragma unroll
     for (int k = 0; k < kMaxClasses; ++k) {
       if (k < K) {
-        const float p = fbd_expf(sm.z[k] - sm.lse);
+        const float p = sm.p[k];
         const bool is_y = yv == float(k);
         const float g = is_y ? 1.0f : 0.0f;
         acc[4 * k] += p * g;
@@ -75,6 +81,7 @@ __global__ void __launch_bounds__(kBlock)
         }
         w += is_y ? 0.0f : p;
         zy = is_y ? sm.z[k] : zy;
+        py = is_y ? p : py;
         ay = is_y ? prm.class_weight[k] : ay;
         hits += g;
       }
@@ -82,7 +89,7 @@ __global__ void __launch_bounds__(kBlock)
     bad += hits == 1.0f ? 0.0f : 1.0f;
     if (focal) {
       const float l = zy - sm.lse;
-      acc[4 * kMaxClasses] += mc_focal(fbd_expf(l), w, l, prm.gamma, ay).value;
+      acc[4 * kMaxClasses] += mc_focal(py, w, l, prm.gamma, ay).value;
     }
     acc[4 * kMaxClasses + 1] += bad;
   }
@@ -120,34 +127,33 @@ __global__ void __launch_bounds__(kBlock)
   for (int64_t i = begin + threadIdx.x; i < end; i += kBlock) {
     const PixelSoftmax sm = pixel_softmax(z + n * K * HW + i, HW, K);
     const float yv = y[n * HW + i];
-    float p[kMaxClasses], ck[kMaxClasses];
-    float s = 0.0f, w = 0.0f, zy = 0.0f, ay = 0.0f;
+    float ck[kMaxClasses];
+    float s = 0.0f, w = 0.0f, zy = 0.0f, py = 0.0f, ay = 0.0f;
 #pragma unroll
     for (int k = 0; k < kMaxClasses; ++k) {
-      p[k] = 0.0f;
       ck[k] = 0.0f;
       if (k < K) {
-        p[k] = fbd_expf(sm.z[k] - sm.lse);
         const bool is_y = yv == float(k);
         const float g = is_y ? 1.0f : 0.0f;
-        ck[k] = c.da[k] * g + c.db[k] * (prm.squared ? 2.0f * p[k] : 1.0f);
+        ck[k] = c.da[k] * g + c.db[k] * (prm.squared ? 2.0f * sm.p[k] : 1.0f);
         if (bd) ck[k] += c.dphi[k] * phi[(n * K + k) * HW + i];
-        s += p[k] * ck[k];
-        w += is_y ? 0.0f : p[k];
+        s += sm.p[k] * ck[k];
+        w += is_y ? 0.0f : sm.p[k];
         zy = is_y ? sm.z[k] : zy;
+        py = is_y ? sm.p[k] : py;
         ay = is_y ? prm.class_weight[k] : ay;
       }
     }
     float F = 0.0f;
     if (focal) {
       const float l = zy - sm.lse;
-      F = c.focal * mc_focal(fbd_expf(l), w, l, prm.gamma, ay).F;
+      F = c.focal * mc_focal(py, w, l, prm.gamma, ay).F;
     }
 #pragma unroll
     for (int k = 0; k < kMaxClasses; ++k)
       if (k < K) {
         const float g = yv == float(k) ? 1.0f : 0.0f;
-        dz[(n * K + k) * HW + i] = go * (p[k] * (ck[k] - s) + F * (g - p[k]));
+        dz[(n * K + k) * HW + i] = go * (sm.p[k] * (ck[k] - s) + F * (g - sm.p[k]));
       }
   }
 }

@@ -13,11 +13,13 @@ namespace fbd::kernels {
 namespace {
 using cpu::kTile;
 
-// lse = log sum exp, and the label's logit and class weight for a tile; `bad` counts
-// non-finite logits and invalid labels. w (1 - p_y = sum over k != y of p_k) is zeroed here and
-// summed by the caller's class loop, which computes p_k anyway.
+// The softmax of a tile of pixels, class by class: p[k] = e_k / sum e, e_k = exp(z_k - max z)
+// (one exp per class and pixel, reused by the caller), lse = max z + log sum e, the label's
+// logit, probability and class weight, w = 1 - p_y summed as sum over k != y of p_k, and
+// `bad`: non-finite logits and invalid labels.
 struct TileSoftmax {
-  float lse[kTile], zy[kTile], w[kTile], ay[kTile], bad[kTile];
+  float p[kMaxClasses][kTile];
+  float lse[kTile], zy[kTile], py[kTile], w[kTile], ay[kTile], bad[kTile];
 };
 // (Label validity is counted, not tested with floorf: a label is valid when exactly one class
 // index equals it. Loop-invariant choices are made outside the loops or as 0/1 factors: GCC
@@ -33,28 +35,42 @@ void tile_softmax(const float* zn, const float* yn, int64_t HW, int64_t len, con
     hits[i] = 0.0f;
     t.bad[i] = 0.0f;
     t.zy[i] = 0.0f;
+    t.py[i] = 0.0f;
     t.w[i] = 0.0f;
     t.ay[i] = 0.0f;
   }
   for (int k = 1; k < K; ++k) {
     const float* zk = zn + k * HW;
-    for (int64_t i = 0; i < len; ++i) mx[i] = std::max(mx[i], zk[i]);
+    for (int64_t i = 0; i < len; ++i) {
+      const float a = mx[i], b = zk[i];
+      mx[i] = b > a ? b : a;
+    }
   }
   for (int k = 0; k < K; ++k) {
     const float* zk = zn + k * HW;
+    float* e = t.p[k];
     for (int64_t i = 0; i < len; ++i) {
-      se[i] += fbd_expf(zk[i] - mx[i]);
+      e[i] = fbd_expf(zk[i] - mx[i]);
+      se[i] += e[i];
       t.bad[i] += not_finite(zk[i]);
     }
   }
-  for (int64_t i = 0; i < len; ++i) t.lse[i] = mx[i] + fbd_logf(se[i]);
+  for (int64_t i = 0; i < len; ++i) {
+    t.lse[i] = mx[i] + fbd_logf(se[i]);
+    se[i] = 1.0f / se[i];
+  }
   for (int k = 0; k < K; ++k) {
     const float* zk = zn + k * HW;
+    float* pk = t.p[k];
     const float kf = float(k), a = prm.class_weight[k];
     for (int64_t i = 0; i < len; ++i) {
+      const float pr = pk[i] * se[i];
       const bool g = yn[i] == kf;
+      pk[i] = pr;
       t.zy[i] = g ? zk[i] : t.zy[i];
+      t.py[i] = g ? pr : t.py[i];
       t.ay[i] = g ? a : t.ay[i];
+      t.w[i] += g ? 0.0f : pr;
       hits[i] += g ? 1.0f : 0.0f;
     }
   }
@@ -81,21 +97,20 @@ void softmax_loss_forward_cpu(const float* z, const float* y, const float* phi, 
           const float kf = float(k), on = bd ? 1.0f : 0.0f;
           float *ti = tile[4 * k], *tp = tile[4 * k + 1], *tg = tile[4 * k + 2], *tb = tile[4 * k + 3];
           for (int64_t i = 0; i < len; ++i) {
-            const float pr = fbd_expf(zk[i] - t.lse[i]);
+            const float pr = t.p[k][i];
             const float g = yn[i] == kf ? 1.0f : 0.0f;
             ti[i] = pr * g;
             tp[i] = prm.squared ? pr * pr : pr;
             tg[i] = g;
             tb[i] = on * (pk[i] * pr);
             t.bad[i] += on * not_finite(pk[i]);
-            t.w[i] += pr - pr * g;
           }
         }
         float* tf = tile[4 * K];
         if (prm.w_focal != 0.0f) {
           for (int64_t i = 0; i < len; ++i) {
             const float l = t.zy[i] - t.lse[i];
-            tf[i] = mc_focal(fbd_expf(l), t.w[i], l, prm.gamma, t.ay[i]).value;
+            tf[i] = mc_focal(t.py[i], t.w[i], l, prm.gamma, t.ay[i]).value;
           }
         } else {
           std::fill(tf, tf + len, 0.0f);
@@ -121,7 +136,7 @@ void softmax_loss_backward_cpu(const float* z, const float* y, const float* phi,
   cpu::for_image_chunks(N, HW, [&](int64_t n, int64_t begin, int64_t end) {
     const SoftmaxLossParams prm = p;
     const McCoef c = softmax_coef(sums, n, N, HW, prm);
-    alignas(64) float P[kMaxClasses][kTile], C[kMaxClasses][kTile];
+    alignas(64) float C[kMaxClasses][kTile];
     float s[kTile], F[kTile];
     for (int64_t t0 = begin; t0 < end; t0 += kTile) {
       const int64_t len = std::min(kTile, end - t0);
@@ -135,19 +150,17 @@ void softmax_loss_backward_cpu(const float* z, const float* y, const float* phi,
         const float* pk = bd ? phi + (n * K + k) * HW + t0 : zk;
         const float kf = float(k), da = c.da[k], db = c.db[k], dphi = bd ? c.dphi[k] : 0.0f;
         for (int64_t i = 0; i < len; ++i) {
-          const float pr = fbd_expf(zk[i] - t.lse[i]);
+          const float pr = t.p[k][i];
           const float g = yn[i] == kf ? 1.0f : 0.0f;
           const float ck = da * g + db * (prm.squared ? 2.0f * pr : 1.0f) + dphi * pk[i];
-          P[k][i] = pr;
           C[k][i] = ck;
           s[i] += pr * ck;
-          t.w[i] += pr - pr * g;
         }
       }
       if (focal) {
         for (int64_t i = 0; i < len; ++i) {
           const float l = t.zy[i] - t.lse[i];
-          F[i] = c.focal * mc_focal(fbd_expf(l), t.w[i], l, prm.gamma, t.ay[i]).F;
+          F[i] = c.focal * mc_focal(t.py[i], t.w[i], l, prm.gamma, t.ay[i]).F;
         }
       } else {
         std::fill(F, F + len, 0.0f);
@@ -157,7 +170,8 @@ void softmax_loss_backward_cpu(const float* z, const float* y, const float* phi,
         const float kf = float(k);
         for (int64_t i = 0; i < len; ++i) {
           const float g = yn[i] == kf ? 1.0f : 0.0f;
-          dk[i] = go * (P[k][i] * (C[k][i] - s[i]) + F[i] * (g - P[k][i]));
+          const float pr = t.p[k][i];
+          dk[i] = go * (pr * (C[k][i] - s[i]) + F[i] * (g - pr));
         }
       }
     }
