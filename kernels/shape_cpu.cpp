@@ -114,12 +114,51 @@ void compactness_backward_cpu(const float* z, int64_t N, int64_t H, int64_t W, f
   }
 }
 
+// The 3x3 min and max separably (rows, then columns) with outside pixels 0, so every inner loop
+// runs along a row and vectorises; for 0/1 masks this equals band_pixel (shape.cuh), which the
+// CUDA kernel evaluates per pixel (the tests compare the two exactly).
 void contour_bands_cpu(const float* g, float* contour, float* background, int64_t N, int64_t H, int64_t W) {
 #pragma omp parallel for schedule(static) if (N * H * W > kCpuParallelThreshold)
-  for (int64_t ny = 0; ny < N * H; ++ny) {
-    const int64_t n = ny / H, y = ny % H;
+  for (int64_t n = 0; n < N; ++n) {
     const float* gi = g + n * H * W;
-    for (int64_t x = 0; x < W; ++x) band_pixel(gi, y, x, H, W, contour[ny * W + x], background[ny * W + x]);
+    const size_t hw = static_cast<size_t>(H * W);
+    std::vector<float> rmin(hw), rmax(hw);
+    for (int64_t y = 0; y < H; ++y) {
+      const float* r = gi + y * W;
+      float *lo = rmin.data() + y * W, *hi = rmax.data() + y * W;
+      for (int64_t x = 0; x < W; ++x) {
+        const float l = x > 0 ? r[x - 1] : 0.0f, c = r[x], rr = x + 1 < W ? r[x + 1] : 0.0f;
+        const float m1 = l < c ? l : c, M1 = l > c ? l : c;
+        lo[x] = m1 < rr ? m1 : rr;
+        hi[x] = M1 > rr ? M1 : rr;
+      }
+    }
+    for (int64_t y = 0; y < H; ++y) {
+      const float* up_lo = y > 0 ? rmin.data() + (y - 1) * W : nullptr;
+      const float* up_hi = y > 0 ? rmax.data() + (y - 1) * W : nullptr;
+      const float* dn_lo = y + 1 < H ? rmin.data() + (y + 1) * W : nullptr;
+      const float* dn_hi = y + 1 < H ? rmax.data() + (y + 1) * W : nullptr;
+      const float *lo = rmin.data() + y * W, *hi = rmax.data() + y * W, *r = gi + y * W;
+      float* c = contour + (n * H + y) * W;
+      float* b = background + (n * H + y) * W;
+      if (up_lo == nullptr || dn_lo == nullptr) {  // first or last row: the outside row is 0
+        const float* ohi = up_hi ? up_hi : dn_hi;  // the other row inside the image, if any
+        for (int64_t x = 0; x < W; ++x) {
+          c[x] = r[x];  // min with an outside 0
+          const float a = hi[x], o = ohi ? ohi[x] : 0.0f;
+          b[x] = (a > o ? a : o) - r[x];
+        }
+        continue;
+      }
+      for (int64_t x = 0; x < W; ++x) {
+        const float m1 = up_lo[x] < lo[x] ? up_lo[x] : lo[x];
+        const float mn = m1 < dn_lo[x] ? m1 : dn_lo[x];
+        const float M1 = up_hi[x] > hi[x] ? up_hi[x] : hi[x];
+        const float mx = M1 > dn_hi[x] ? M1 : dn_hi[x];
+        c[x] = r[x] - mn;
+        b[x] = mx - r[x];
+      }
+    }
   }
 }
 

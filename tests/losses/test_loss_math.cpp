@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <vector>
 
 #include "kernels/loss_math.cuh"
+#include "kernels/shape.cuh"
 
 using namespace fbd::kernels;
 
@@ -75,4 +77,26 @@ TEST_CASE("loss math: the focal pixel gradient is the derivative of its value") 
         CHECK_MESSAGE(std::fabs(ana - num) <= 2e-4 + 1e-3 * std::fabs(num),
                       "g " << g << " gamma " << gamma << " z " << z << ": " << ana << " vs " << num);
       }
+}
+
+TEST_CASE("loss kernels: the separable CPU bands equal the per-pixel 3x3 rule the CUDA kernel uses") {
+  // Random small masks, including images one pixel high or wide (both border rules at once).
+  uint32_t state = 12345u;
+  auto next = [&] { return state = state * 1664525u + 1013904223u; };
+  int mismatches = 0;
+  for (int trial = 0; trial < 500; ++trial) {
+    const int64_t N = 1 + next() % 3, H = 1 + next() % 7, W = 1 + next() % 7;
+    std::vector<float> g(static_cast<size_t>(N * H * W)), c(g.size()), b(g.size());
+    for (float& v : g) v = (next() >> 16) % 2 ? 1.0f : 0.0f;
+    contour_bands_cpu(g.data(), c.data(), b.data(), N, H, W);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t y = 0; y < H; ++y)
+        for (int64_t x = 0; x < W; ++x) {
+          float cc, bb;
+          band_pixel(g.data() + n * H * W, y, x, H, W, cc, bb);
+          const size_t i = static_cast<size_t>((n * H + y) * W + x);
+          mismatches += (cc != c[i] || bb != b[i]) ? 1 : 0;
+        }
+  }
+  CHECK(mismatches == 0);
 }
