@@ -6,7 +6,7 @@
 // preallocated buffers with no autograd or allocation in the way:
 //   cuda/fbd_fused_kernels  the fused forward and backward launches (2 kernels, 28 B/pixel)
 //   cuda/fbd_naive_kernels  the single-term launches of Dice, focal and boundary, forward and
-//                           backward, and two gradient additions (8 kernels, 60 B/pixel)
+//                           backward, and two gradient additions (8 kernels, 84 B/pixel)
 // Both are charged 28 B/pixel, so their GB/s and frac_of_copy compare directly.
 #include <functional>
 
