@@ -82,8 +82,8 @@ void dispatch_unary(UnaryOp op, F&& f) {
     FBD_CASE(Neg)
     FBD_CASE(Exp)
     FBD_CASE(Log)
-    FBD_CASE(Sqrt) FBD_CASE(Abs) FBD_CASE(Sigmoid) FBD_CASE(Relu) FBD_CASE(Pow) FBD_CASE(Clamp) FBD_CASE(AddScalar)
-        FBD_CASE(MulScalar)
+    FBD_CASE(Sqrt)
+    FBD_CASE(Abs) FBD_CASE(Sigmoid) FBD_CASE(Relu) FBD_CASE(Pow) FBD_CASE(Clamp) FBD_CASE(AddScalar) FBD_CASE(MulScalar)
 #undef FBD_CASE
   }
 }

@@ -5,7 +5,8 @@
 // so a chunk starts on a float4 boundary whenever HW % 4 == 0); block id = n * B + b handles
 // chunk b of image n. Every block of a launch therefore belongs to exactly one image, and a
 // per-image coefficient is read once per block. B is chosen so the whole batch is about two
-// waves of resident blocks with at least 1024 pixels (4 per thread) per block.
+// waves of resident blocks with at least 2048 pixels (8 per thread) per block: enough blocks to
+// keep the memory system busy, few enough partials for the last block to add up quickly.
 //
 // Deterministic sums, no float atomics: each block writes its K partial sums to
 // partial[block][K]; the block that finishes last (found with one integer atomicAdd on a
@@ -28,7 +29,7 @@ struct ImagePlan {
 inline ImagePlan image_plan(int64_t N, int64_t HW) {
   const int64_t target_blocks = int64_t(sm_count()) * (2048 / kBlock) * 2;
   int64_t B = std::max<int64_t>(1, (target_blocks + N - 1) / std::max<int64_t>(N, 1));
-  B = std::min(B, std::max<int64_t>(1, (HW + 4 * kBlock - 1) / (4 * kBlock)));
+  B = std::min(B, std::max<int64_t>(1, (HW + 8 * kBlock - 1) / (8 * kBlock)));
   int64_t chunk = (HW + B - 1) / B;
   chunk = std::max<int64_t>(4, (chunk + 3) / 4 * 4);
   B = std::max<int64_t>(1, (HW + chunk - 1) / chunk);
@@ -83,21 +84,51 @@ __device__ inline void reset_counter(unsigned int* counter) {
 
 // Per-image totals from the partials: sums[n][k] = sum over b of partial[n * B + b][k], in
 // double, b in order; then sums[N][k] = sum over n of sums[n][k] (k < K, rows of K floats).
-// Called by the last block.
+// Called by the last block. Each thread keeps eight loads in flight (the additions stay in b
+// order): the partials sit in L2, and a chain of dependent L2 loads per thread would make this
+// tail as long as the whole pass over the pixels.
 __device__ inline void finish_image_sums(const float* partial, float* sums, int64_t N, int64_t B, int K) {
   for (int64_t nk = threadIdx.x; nk < N * K; nk += blockDim.x) {
     const int64_t n = nk / K, k = nk % K;
+    const float* col = partial + n * B * K + k;
     double s = 0.0;
-    for (int64_t b = 0; b < B; ++b) s += double(__ldcg(partial + (n * B + b) * K + k));
+    int64_t b = 0;
+    for (; b + 8 <= B; b += 8) {
+      float v[8];
+#pragma unroll
+      for (int u = 0; u < 8; ++u) v[u] = __ldcg(col + (b + u) * K);
+#pragma unroll
+      for (int u = 0; u < 8; ++u) s += double(v[u]);
+    }
+    for (; b < B; ++b) s += double(__ldcg(col + b * K));
     sums[nk] = float(s);
   }
   __syncthreads();
   for (int k = threadIdx.x; k < K; k += blockDim.x) {
     double s = 0.0;
-    for (int64_t n = 0; n < N; ++n) s += double(sums[n * K + k]);
+    int64_t n = 0;
+    for (; n + 8 <= N; n += 8) {
+      float v[8];
+#pragma unroll
+      for (int u = 0; u < 8; ++u) v[u] = __ldcg(sums + (n + u) * K + k);
+#pragma unroll
+      for (int u = 0; u < 8; ++u) s += double(v[u]);
+    }
+    for (; n < N; ++n) s += double(__ldcg(sums + n * K + k));
     sums[N * K + k] = float(s);
   }
   __syncthreads();
+}
+
+// sum over n < N of term(n), the images spread over the block's threads; valid in thread 0.
+// The last block uses it for the per-image part of a loss value, so no single thread walks
+// the images one L2 load after another.
+template <typename Term>
+__device__ float block_sum_over_images(int64_t N, Term&& term) {
+  float v[1] = {0.0f};
+  for (int64_t n = threadIdx.x; n < N; n += blockDim.x) v[0] += term(n);
+  block_sum<1>(v);
+  return v[0];
 }
 
 }  // namespace fbd::kernels

@@ -69,7 +69,8 @@ __global__ void __launch_bounds__(kBlock)
   }
   if (!last_block(&g_seg_blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, kSegStats);
-  if (threadIdx.x == 0) *value = seg_loss_value(sums, N, HW, prm);
+  const float images = block_sum_over_images(N, [&](int64_t i) { return seg_image_term(sums, i, N, prm); });
+  if (threadIdx.x == 0) *value = images + seg_batch_term(sums, N, HW, prm);
   reset_counter(&g_seg_blocks_done);
 }
 

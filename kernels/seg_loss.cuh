@@ -74,25 +74,30 @@ FBD_HD float dice_ratio(const float* row, const SegLossParams& prm) {
   return (2.0f * row[kStatInter] + prm.eps_num) / (row[kStatPred] + row[kStatTarget] + prm.eps_den);
 }
 
-// The loss value from the sums (rows 0..N-1 per image, row N the batch), in double.
-FBD_HD float seg_loss_value(const float* sums, int64_t N, int64_t HW, const SegLossParams& prm) {
+// The loss value from the sums (rows 0..N-1 per image, row N the batch), in two parts: the
+// per-image part (the mean of per-image Dice losses), which the CUDA kernel spreads over the
+// threads of its last block, and the part read from the batch row.
+FBD_HD float seg_image_term(const float* sums, int64_t n, int64_t N, const SegLossParams& prm) {
+  if ((prm.terms & kSegDice) == 0 || prm.batch) return 0.0f;
+  return prm.w_dice * (1.0f - dice_ratio(sums + n * kSegStats, prm)) / float(N);
+}
+
+FBD_HD float seg_batch_term(const float* sums, int64_t N, int64_t HW, const SegLossParams& prm) {
   const float* batch = sums + N * kSegStats;
   const double total = double(N) * double(HW);
   double v = 0.0;
-  if ((prm.terms & kSegDice) != 0) {
-    double d = 0.0;
-    if (prm.batch) {
-      d = 1.0 - double(dice_ratio(batch, prm));
-    } else {
-      for (int64_t n = 0; n < N; ++n) d += 1.0 - double(dice_ratio(sums + n * kSegStats, prm));
-      d /= double(N);
-    }
-    v += double(prm.w_dice) * d;
-  }
+  if ((prm.terms & kSegDice) != 0 && prm.batch) v += double(prm.w_dice) * (1.0 - double(dice_ratio(batch, prm)));
   if ((prm.terms & kSegFocal) != 0) v += double(prm.w_focal) * double(batch[kStatFocal]) / total;
   if ((prm.terms & kSegBce) != 0) v += double(prm.w_bce) * double(batch[kStatBce]) / total;
   if ((prm.terms & kSegBoundary) != 0) v += double(prm.w_bd) * double(batch[kStatBoundary]) / total;
   return float(v);
+}
+
+// The whole value, one thread (the CPU twin).
+inline float seg_loss_value(const float* sums, int64_t N, int64_t HW, const SegLossParams& prm) {
+  double v = 0.0;
+  for (int64_t n = 0; n < N; ++n) v += double(seg_image_term(sums, n, N, prm));
+  return float(v + double(seg_batch_term(sums, N, HW, prm)));
 }
 
 // Everything the gradient of one image needs besides the pixel itself: the weights folded

@@ -46,7 +46,8 @@ __global__ void __launch_bounds__(kBlock)
   }
   if (!last_block(&g_shape_blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, kCompactStats);
-  if (threadIdx.x == 0) *value = compactness_value(sums, N);
+  const float v = block_sum_over_images(N, [&](int64_t i) { return compactness_image_term(sums, i, N); });
+  if (threadIdx.x == 0) *value = v;
   reset_counter(&g_shape_blocks_done);
 }
 

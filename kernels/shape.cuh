@@ -34,13 +34,15 @@ FBD_HD float sigmoid_of(float z) {
   return p;
 }
 
-FBD_HD float compactness_value(const float* sums, int64_t N) {
+FBD_HD float compactness_image_term(const float* sums, int64_t n, int64_t N) {
+  const double P = sums[n * kCompactStats + kCpPerimeter], A = sums[n * kCompactStats + kCpArea];
+  return float(P * P / (4.0 * kPi * A) / double(N));
+}
+
+inline float compactness_value(const float* sums, int64_t N) {
   double v = 0.0;
-  for (int64_t n = 0; n < N; ++n) {
-    const double P = sums[n * kCompactStats + kCpPerimeter], A = sums[n * kCompactStats + kCpArea];
-    v += P * P / (4.0 * kPi * A);
-  }
-  return float(v / double(N));
+  for (int64_t n = 0; n < N; ++n) v += double(compactness_image_term(sums, n, N));
+  return float(v);
 }
 
 struct CompactCoef {

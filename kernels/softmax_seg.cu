@@ -109,7 +109,8 @@ __global__ void __launch_bounds__(kBlock)
   }
   if (!last_block(&g_softmax_blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, S);
-  if (threadIdx.x == 0) *value = softmax_loss_value(sums, N, HW, prm);
+  const float images = block_sum_over_images(N, [&](int64_t i) { return softmax_image_term(sums, i, N, prm); });
+  if (threadIdx.x == 0) *value = images + softmax_batch_term(sums, N, HW, prm);
   reset_counter(&g_softmax_blocks_done);
 }
 

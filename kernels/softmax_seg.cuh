@@ -40,19 +40,25 @@ FBD_HD float softmax_dice_ratio(const float* row, int k, const SoftmaxLossParams
   return (2.0f * row[4 * k] + prm.eps_num) / (row[4 * k + 1] + row[4 * k + 2] + prm.eps_den);
 }
 
-FBD_HD float softmax_loss_value(const float* sums, int64_t N, int64_t HW, const SoftmaxLossParams& prm) {
+// The value in two parts, as seg_loss.cuh: the per-image Dice mean, and the batch part.
+FBD_HD float softmax_image_term(const float* sums, int64_t n, int64_t N, const SoftmaxLossParams& prm) {
+  if (prm.w_dice == 0.0f || prm.batch) return 0.0f;
+  const int K = prm.classes, S = softmax_stat_count(K);
+  double d = 0.0;
+  for (int k = 0; k < K; ++k)
+    if (class_included(k, prm)) d += 1.0 - double(softmax_dice_ratio(sums + n * S, k, prm));
+  return float(double(prm.w_dice) * d / (double(N) * double(included_classes(prm))));
+}
+
+FBD_HD float softmax_batch_term(const float* sums, int64_t N, int64_t HW, const SoftmaxLossParams& prm) {
   const int K = prm.classes, S = softmax_stat_count(K), Kin = included_classes(prm);
   const float* batch = sums + N * S;
   double v = 0.0;
-  if (prm.w_dice != 0.0f) {
+  if (prm.w_dice != 0.0f && prm.batch) {
     double d = 0.0;
-    const int64_t rows = prm.batch ? 1 : N;
-    for (int64_t n = 0; n < rows; ++n) {
-      const float* row = prm.batch ? batch : sums + n * S;
-      for (int k = 0; k < K; ++k)
-        if (class_included(k, prm)) d += 1.0 - double(softmax_dice_ratio(row, k, prm));
-    }
-    v += double(prm.w_dice) * d / (double(rows) * double(Kin));
+    for (int k = 0; k < K; ++k)
+      if (class_included(k, prm)) d += 1.0 - double(softmax_dice_ratio(batch, k, prm));
+    v += double(prm.w_dice) * d / double(Kin);
   }
   if (prm.w_focal != 0.0f) v += double(prm.w_focal) * double(batch[4 * K]) / (double(N) * double(HW));
   if (prm.w_bd != 0.0f) {
@@ -62,6 +68,12 @@ FBD_HD float softmax_loss_value(const float* sums, int64_t N, int64_t HW, const 
     v += double(prm.w_bd) * b / (double(N) * double(Kin) * double(HW));
   }
   return float(v);
+}
+
+inline float softmax_loss_value(const float* sums, int64_t N, int64_t HW, const SoftmaxLossParams& prm) {
+  double v = 0.0;
+  for (int64_t n = 0; n < N; ++n) v += double(softmax_image_term(sums, n, N, prm));
+  return float(v + double(softmax_batch_term(sums, N, HW, prm)));
 }
 
 // Coefficients of one image: c_k = da[k] g_k + db[k] dP_k + dphi[k] phi_k, and the focal scale.

@@ -78,7 +78,8 @@ __global__ void __launch_bounds__(kBlock)
   }
   if (!last_block(&g_structure_blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, kStructStats);
-  if (threadIdx.x == 0) *value = structure_loss_value(sums, N, HW, prm);
+  const float images = block_sum_over_images(N, [&](int64_t i) { return structure_image_term(sums, i, N, HW, prm); });
+  if (threadIdx.x == 0) *value = images + structure_batch_term(sums, N, HW, prm);
   reset_counter(&g_structure_blocks_done);
 }
 

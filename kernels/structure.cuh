@@ -52,20 +52,26 @@ FBD_HD void for_struct_stats(const StructPixelStats& s, F&& f) {
   f(kStBad, s.bad);
 }
 
-FBD_HD float structure_loss_value(const float* sums, int64_t N, int64_t HW, const StructureParams& prm) {
+// The value in two parts, as seg_loss.cuh: per image (wBCE + wIoU) / N, and the batch part.
+FBD_HD float structure_image_term(const float* sums, int64_t n, int64_t N, int64_t HW, const StructureParams& prm) {
+  const float* r = sums + n * kStructStats;
   const float* batch = sums + N * kStructStats;
-  const double total = double(N) * double(HW);
+  const double wbce =
+      prm.plain_mean_bce ? double(batch[kStBce]) / (double(N) * double(HW)) : double(r[kStWBce]) / double(r[kStWSum]);
+  const double A = double(r[kStWInter]) + 1.0;
+  const double B = double(r[kStWUnion]) - double(r[kStWInter]) + 1.0;
+  return float((wbce + (1.0 - A / B)) / double(N));
+}
+
+FBD_HD float structure_batch_term(const float* sums, int64_t N, int64_t HW, const StructureParams& prm) {
+  if (prm.lambda_bd == 0.0f) return 0.0f;
+  return float(double(prm.lambda_bd) * double(sums[N * kStructStats + kStBoundary]) / (double(N) * double(HW)));
+}
+
+inline float structure_loss_value(const float* sums, int64_t N, int64_t HW, const StructureParams& prm) {
   double v = 0.0;
-  for (int64_t n = 0; n < N; ++n) {
-    const float* r = sums + n * kStructStats;
-    const double wbce = prm.plain_mean_bce ? double(batch[kStBce]) / total : double(r[kStWBce]) / double(r[kStWSum]);
-    const double A = double(r[kStWInter]) + 1.0;
-    const double B = double(r[kStWUnion]) - double(r[kStWInter]) + 1.0;
-    v += wbce + (1.0 - A / B);
-  }
-  v /= double(N);
-  if (prm.lambda_bd != 0.0f) v += double(prm.lambda_bd) * double(batch[kStBoundary]) / total;
-  return float(v);
+  for (int64_t n = 0; n < N; ++n) v += double(structure_image_term(sums, n, N, HW, prm));
+  return float(v + double(structure_batch_term(sums, N, HW, prm)));
 }
 
 struct StructCoef {

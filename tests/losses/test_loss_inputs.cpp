@@ -146,18 +146,21 @@ TEST_CASE("losses: bad inputs are one-line errors naming the op and the value") 
   const Tensor g = blob_target(2, 6, 7, 8), z = test::random_tensor({2, 1, 6, 7}, -1, 1, 9);
   const Tensor phi = signed_distance_map(g);
   auto err = [](auto&& f) { return test::error_of(f); };
+  // The whole message (debug builds append " [file:line]").
+  auto starts = [](const std::string& msg, const std::string& head) { return msg.rfind(head, 0) == 0; };
 
   std::vector<float> bad = g.to_vector();
   bad[13] = 0.5f;
   const Tensor gbad = Tensor::from_vector(bad, g.shape());
-  CHECK(err([&] { dice_loss(z, gbad); }) == "dice_loss: target: mask values must be 0 or 1, found 0.5 at index 13");
+  CHECK(
+      starts(err([&] { dice_loss(z, gbad); }), "dice_loss: target: mask values must be 0 or 1, found 0.5 at index 13"));
   CHECK(test::contains(err([&] { focal_boundary_dice_loss(z, gbad, phi); }), "found 0.5 at index 13"));
   CHECK(test::contains(err([&] { structure_loss(z, gbad); }), "structure_loss: target: mask values must be 0 or 1"));
 
   std::vector<float> zn = z.to_vector();
   zn[20] = std::nanf("");
   const Tensor znan = Tensor::from_vector(zn, z.shape());
-  CHECK(err([&] { focal_loss(znan, g); }) == "focal_loss: logits must be finite, found nan at index 20");
+  CHECK(starts(err([&] { focal_loss(znan, g); }), "focal_loss: logits must be finite, found nan at index 20"));
   CHECK(test::contains(err([&] { compactness_loss(znan); }), "compactness_loss: logits must be finite, found nan"));
   CHECK(test::contains(err([&] { boundary_loss(znan, phi); }), "boundary_loss: logits must be finite"));
   zn[20] = INFINITY;
@@ -167,9 +170,10 @@ TEST_CASE("losses: bad inputs are one-line errors naming the op and the value") 
   CHECK(test::contains(err([&] { boundary_loss(z, Tensor::from_vector(pn, phi.shape())); }),
                        "boundary_loss: signed distance map must be finite, found nan at index 3"));
 
-  CHECK(err([&] {
-          dice_loss(z, g.reshape({2, 6, 7}));
-        }) == "dice_loss: logits [2, 1, 6, 7] and target [2, 6, 7] differ in shape");
+  CHECK(starts(err([&] {
+                 dice_loss(z, g.reshape({2, 6, 7}));
+               }),
+               "dice_loss: logits [2, 1, 6, 7] and target [2, 6, 7] differ in shape"));
   CHECK(test::contains(err([&] {
                          dice_loss(Tensor::zeros({2, 3, 6, 7}), Tensor::zeros({2, 3, 6, 7}));
                        }),
@@ -192,8 +196,8 @@ TEST_CASE("losses: bad inputs are one-line errors naming the op and the value") 
   const Tensor mz = test::random_tensor({2, 3, 6, 7}, -1, 1, 10);
   std::vector<float> lb = labels.to_vector();
   lb[5] = 3.0f;
-  CHECK(err([&] { softmax_dice_loss(mz, Tensor::from_vector(lb, labels.shape())); }) ==
-        "softmax_dice_loss: labels must be class indices 0..2, found 3 at index 5");
+  CHECK(starts(err([&] { softmax_dice_loss(mz, Tensor::from_vector(lb, labels.shape())); }),
+               "softmax_dice_loss: labels must be class indices 0..2, found 3 at index 5"));
   lb[5] = 1.5f;
   CHECK(test::contains(err([&] { softmax_focal_loss(mz, Tensor::from_vector(lb, labels.shape())); }),
                        "found 1.5 at index 5"));
