@@ -81,8 +81,9 @@ void dispatch_unary(UnaryOp op, F&& f) {
   case UnaryOp::name: f.template operator()<UnaryOp::name>(); break;
     FBD_CASE(Neg)
     FBD_CASE(Exp)
-    FBD_CASE(Log) FBD_CASE(Sqrt) FBD_CASE(Abs) FBD_CASE(Sigmoid) FBD_CASE(Relu) FBD_CASE(Pow) FBD_CASE(Clamp)
-        FBD_CASE(AddScalar) FBD_CASE(MulScalar)
+    FBD_CASE(Log)
+    FBD_CASE(Sqrt)
+    FBD_CASE(Abs) FBD_CASE(Sigmoid) FBD_CASE(Relu) FBD_CASE(Pow) FBD_CASE(Clamp) FBD_CASE(AddScalar) FBD_CASE(MulScalar)
 #undef FBD_CASE
   }
 }

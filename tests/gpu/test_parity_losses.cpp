@@ -1,0 +1,375 @@
+// The loss kernel families on CUDA against their CPU twins, kernel by kernel and then op by op:
+// kernels/seg_loss.cu, kernels/structure.cu, kernels/shape.cu and kernels/softmax_seg.cu
+// against seg_loss_cpu.cpp, structure_cpu.cpp, shape_cpu.cpp and softmax_seg_cpu.cpp.
+//
+// Tolerances, |cpu - gpu| <= tol + eps |cpu| per element:
+//  - per-image sums and loss values: eps 2e-5. Both sides compute the per-pixel terms in
+//    float (exp and log within 2 ulp on each side) and add them in a different order (CUDA:
+//    float per thread and per block, double across blocks; CPU: float per 16-lane tile, double
+//    across tiles); for sums of up to 2^20 positive terms the difference stays below 1e-5.
+//  - gradients: eps 2e-5, tol 1e-6 of the largest |gradient| of the launch: a gradient element
+//    is a per-pixel expression (a few ulp apart) times coefficients made from the sums above,
+//    and some elements are differences of nearly equal terms.
+//  - the contour bands: exact (min, max, subtraction of 0/1 values). The structure weight map:
+//    its window sums are exact integers on both sides, but nvcc may contract 1 + 5 |m - g| into
+//    an FMA where g++ (ISO C++ mode) does not: 2 ulp (eps 2.4e-7).
+// Raw kernel outputs live in GuardedBuffers, so an out-of-bounds write is caught too.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "kernels/seg_loss.h"
+#include "kernels/shape.h"
+#include "kernels/softmax_seg.h"
+#include "kernels/structure.h"
+#include "losses/edt.h"
+#include "losses/losses.h"
+#include "tests/gpu/gpu_util.h"
+#include "tests/test_util.h"
+
+using namespace fbd;
+
+namespace {
+kernels::Stream S() { return cuda::stream(); }
+void sync(const char* what) {
+  cuda::check_launch(what);
+  cuda::synchronize();
+}
+
+constexpr double kSumEps = 2e-5;
+
+void check_grad(const std::vector<float>& cpu, const std::vector<float>& gpu, const std::string& what) {
+  double scale = 0;
+  for (float v : cpu) scale = std::max(scale, double(std::fabs(v)));
+  test::check_close(cpu, gpu, 1e-6 * scale + 1e-30, 2e-5, what);
+}
+
+std::vector<float> mask_values(int64_t n, float density, uint64_t seed) {
+  std::vector<float> u = test::random_values(n, 0, 1, seed);
+  for (float& v : u) v = v < density ? 1.0f : 0.0f;
+  return u;
+}
+
+std::vector<float> logit_values(int64_t n, uint64_t seed) {
+  std::vector<float> z = test::random_values(n, -6, 6, seed);
+  for (int64_t i = 0; i < n; i += 97) z[static_cast<size_t>(i)] = (i % 2) ? 50.0f : -50.0f;
+  return z;
+}
+
+// A device workspace of `bytes` (at least one float), guarded.
+test::GuardedBuffer workspace(size_t bytes) { return test::GuardedBuffer(int64_t(bytes / 4) + 1); }
+
+}  // namespace
+
+TEST_CASE("seg_loss: every term set, float4 and scalar paths, per-image and batch Dice") {
+  struct Shape3 {
+    int64_t N, H, W;
+  };
+  // 16 x 256 x 256 (the benchmark batch, many blocks per image), an odd size (scalar path,
+  // ragged last block), one tiny image (one block).
+  for (const Shape3 sh : {Shape3{16, 256, 256}, Shape3{3, 37, 41}, Shape3{1, 3, 5}}) {
+    const int64_t N = sh.N, HW = sh.H * sh.W, n = N * HW;
+    const auto z = logit_values(n, 1), g = mask_values(n, 0.2f, 2), phi = test::random_values(n, -20, 20, 3);
+    test::GuardedBuffer dz(z), dg(g), dphi(phi);
+    for (const uint32_t terms :
+         {uint32_t(kernels::kSegDice), uint32_t(kernels::kSegFocal), uint32_t(kernels::kSegBce),
+          uint32_t(kernels::kSegBoundary), uint32_t(kernels::kSegFbd), uint32_t(kernels::kSegFbd | kernels::kSegBce)}) {
+      for (const bool batch : {false, true}) {
+        INFO("N " << N << " HW " << HW << " terms " << terms << " batch " << batch);
+        kernels::SegLossParams p;
+        p.terms = terms;
+        p.w_bce = 0.7f;
+        p.batch = batch;
+        p.squared = batch;  // both options on in one run, off in the other
+        p.gamma = batch ? 1.5f : 2.0f;
+        const bool with_g = terms != kernels::kSegBoundary;
+        const float* gc = with_g ? g.data() : nullptr;
+        const float* gd = with_g ? dg.data() : nullptr;
+        std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * kernels::kSegStats)), dz_cpu(static_cast<size_t>(n));
+        float value_cpu = 0, go = 1.75f;
+        kernels::seg_loss_forward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &value_cpu);
+        kernels::seg_loss_backward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &go, dz_cpu.data());
+
+        test::GuardedBuffer sums((N + 1) * kernels::kSegStats), value(1), grad(n), dgo(std::vector<float>{go});
+        auto ws = workspace(kernels::seg_loss_workspace_bytes(N, HW));
+        kernels::seg_loss_forward_cuda(dz.data(), gd, dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(), S());
+        sync("seg_loss_forward");
+        // Backward from the CPU's sums, so its tolerance covers the backward kernel alone.
+        test::GuardedBuffer csums(sums_cpu);
+        kernels::seg_loss_backward_cuda(dz.data(), gd, dphi.data(), N, HW, p, csums.data(), dgo.data(), grad.data(),
+                                        S());
+        sync("seg_loss_backward");
+        test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "sums");
+        test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "value");
+        check_grad(dz_cpu, grad.download(), "gradient");
+        ws.download();
+      }
+    }
+  }
+}
+
+TEST_CASE("seg_loss: the fused forward is deterministic and its last-block counter resets") {
+  const int64_t N = 16, HW = 256 * 256, n = N * HW;
+  const auto z = logit_values(n, 4), g = mask_values(n, 0.3f, 5), phi = test::random_values(n, -9, 9, 6);
+  test::GuardedBuffer dz(z), dg(g), dphi(phi), sums((N + 1) * kernels::kSegStats), value(1);
+  auto ws = workspace(kernels::seg_loss_workspace_bytes(N, HW));
+  kernels::SegLossParams p;
+  std::vector<float> first;
+  for (int rep = 0; rep < 4; ++rep) {
+    kernels::seg_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
+                                   S());
+    sync("seg_loss_forward");
+    // A smaller launch in between: a counter left non-zero would make it finish early or never.
+    kernels::seg_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), 1, 1000, p, sums.data(), value.data(), ws.data(),
+                                   S());
+    kernels::seg_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
+                                   S());
+    sync("seg_loss_forward");
+    auto v = sums.download();
+    v.push_back(value.download()[0]);
+    if (rep == 0) first = v;
+    CHECK(v == first);
+  }
+}
+
+TEST_CASE("structure: weight map bit-identical, loss and boundary variant within the sum tolerance") {
+  for (const auto& [N, H, W] : {std::tuple<int64_t, int64_t, int64_t>{16, 256, 256}, {2, 33, 300}, {1, 7, 5}}) {
+    INFO("N " << N << " H " << H << " W " << W);
+    const int64_t n = N * H * W, HW = H * W;
+    const auto g = mask_values(n, 0.4f, 7), z = logit_values(n, 8), phi = test::random_values(n, -9, 9, 9);
+    std::vector<float> w_cpu(static_cast<size_t>(n));
+    kernels::structure_weight_cpu(g.data(), w_cpu.data(), N, H, W, 15, 5.0f);
+    test::GuardedBuffer dg(g), dw(n), dz(z), dphi(phi), cw(w_cpu);
+    auto wws = workspace(kernels::structure_weight_workspace_bytes(N, H, W));
+    kernels::structure_weight_cuda(dg.data(), dw.data(), N, H, W, 15, 5.0f, wws.data(), S());
+    sync("structure_weight");
+    test::check_close(w_cpu, dw.download(), 0, 2.4e-7, "structure weight");
+    for (const float lambda : {0.0f, 1.0f}) {
+      for (const bool plain : {false, true}) {
+        kernels::StructureParams p;
+        p.lambda_bd = lambda;
+        p.plain_mean_bce = plain;
+        std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * kernels::kStructStats)),
+            dz_cpu(static_cast<size_t>(n));
+        float value_cpu = 0, go = 0.5f;
+        kernels::structure_loss_forward_cpu(z.data(), g.data(), w_cpu.data(), phi.data(), N, HW, p, sums_cpu.data(),
+                                            &value_cpu);
+        kernels::structure_loss_backward_cpu(z.data(), g.data(), w_cpu.data(), phi.data(), N, HW, p, sums_cpu.data(),
+                                             &go, dz_cpu.data());
+        test::GuardedBuffer sums((N + 1) * kernels::kStructStats), value(1), grad(n), csums(sums_cpu),
+            dgo(std::vector<float>{go});
+        auto ws = workspace(kernels::structure_loss_workspace_bytes(N, HW));
+        kernels::structure_loss_forward_cuda(dz.data(), dg.data(), cw.data(), dphi.data(), N, HW, p, sums.data(),
+                                             value.data(), ws.data(), S());
+        kernels::structure_loss_backward_cuda(dz.data(), dg.data(), cw.data(), dphi.data(), N, HW, p, csums.data(),
+                                              dgo.data(), grad.data(), S());
+        sync("structure_loss");
+        test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "structure sums");
+        test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "structure value");
+        check_grad(dz_cpu, grad.download(), "structure gradient");
+      }
+    }
+  }
+}
+
+TEST_CASE("shape: compactness, bands, masked means and smoothness") {
+  for (const auto& [N, H, W] : {std::tuple<int64_t, int64_t, int64_t>{16, 256, 256}, {3, 19, 23}, {2, 1, 9}}) {
+    INFO("N " << N << " H " << H << " W " << W);
+    const int64_t n = N * H * W;
+    const auto z = test::random_values(n, -4, 4, 10);
+    std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * kernels::kCompactStats)), dz_cpu(static_cast<size_t>(n));
+    float value_cpu = 0, go = 1.0f;
+    kernels::compactness_forward_cpu(z.data(), N, H, W, 1e-8f, sums_cpu.data(), &value_cpu);
+    kernels::compactness_backward_cpu(z.data(), N, H, W, 1e-8f, sums_cpu.data(), &go, dz_cpu.data());
+    test::GuardedBuffer dz(z), sums((N + 1) * kernels::kCompactStats), value(1), grad(n), csums(sums_cpu),
+        dgo(std::vector<float>{go});
+    auto ws = workspace(kernels::compactness_workspace_bytes(N, H * W));
+    kernels::compactness_forward_cuda(dz.data(), N, H, W, 1e-8f, sums.data(), value.data(), ws.data(), S());
+    kernels::compactness_backward_cuda(dz.data(), N, H, W, 1e-8f, csums.data(), dgo.data(), grad.data(), S());
+    sync("compactness");
+    test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "compactness sums");
+    test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "compactness value");
+    check_grad(dz_cpu, grad.download(), "compactness gradient");
+
+    const auto g = mask_values(n, 0.5f, 11);
+    std::vector<float> c_cpu(static_cast<size_t>(n)), b_cpu(static_cast<size_t>(n));
+    kernels::contour_bands_cpu(g.data(), c_cpu.data(), b_cpu.data(), N, H, W);
+    test::GuardedBuffer dg(g), dc(n), db(n);
+    kernels::contour_bands_cuda(dg.data(), dc.data(), db.data(), N, H, W, S());
+    sync("contour_bands");
+    CHECK(dc.download() == c_cpu);
+    CHECK(db.download() == b_cpu);
+
+    const int64_t C = 5, HW = H * W;
+    const auto T = test::random_values(N * C * HW, -1, 1, 12), gec = test::random_values(N * C, -1, 1, 13),
+               geb = test::random_values(N * C, -1, 1, 14);
+    std::vector<float> ec(static_cast<size_t>(N * C)), eb(static_cast<size_t>(N * C)),
+        counts(static_cast<size_t>(N * 2)), dT(static_cast<size_t>(N * C * HW));
+    kernels::masked_means_forward_cpu(T.data(), c_cpu.data(), b_cpu.data(), N, C, HW, ec.data(), eb.data(),
+                                      counts.data());
+    kernels::masked_means_backward_cpu(c_cpu.data(), b_cpu.data(), counts.data(), gec.data(), geb.data(), N, C, HW,
+                                       dT.data());
+    test::GuardedBuffer dTin(T), dec(N * C), deb(N * C), dcounts(N * 2), dgec(gec), dgeb(geb), ddT(N * C * HW),
+        ccounts(counts);
+    kernels::masked_means_forward_cuda(dTin.data(), dc.data(), db.data(), N, C, HW, dec.data(), deb.data(),
+                                       dcounts.data(), S());
+    kernels::masked_means_backward_cuda(dc.data(), db.data(), ccounts.data(), dgec.data(), dgeb.data(), N, C, HW,
+                                        ddT.data(), S());
+    sync("masked_means");
+    test::check_close(ec, dec.download(), 1e-6, kSumEps, "contour embeddings");
+    test::check_close(eb, deb.download(), 1e-6, kSumEps, "background embeddings");
+    CHECK(dcounts.download() == counts);                      // counts of 0/1 pixels: exact
+    check_grad(dT, ddT.download(), "masked means gradient");  // a*b + c*d: nvcc may use an FMA
+  }
+  for (const auto& [V, D] : {std::pair<int64_t, int64_t>{16, 64}, {3, 7}, {1, 1}}) {
+    const auto xc = test::random_values(V * D, -1, 1, 15), xb = test::random_values(V * D, -1, 1, 16);
+    float value_cpu = 0, go = 2.0f;
+    std::vector<float> gc(static_cast<size_t>(V * D)), gb(static_cast<size_t>(V * D));
+    kernels::smoothness_forward_cpu(xc.data(), xb.data(), V, D, 1.0f, &value_cpu);
+    kernels::smoothness_backward_cpu(xc.data(), xb.data(), V, D, 1.0f, &go, gc.data(), gb.data());
+    test::GuardedBuffer dxc(xc), dxb(xb), value(1), dgc(V * D), dgb(V * D), dgo(std::vector<float>{go});
+    auto ws = workspace(kernels::smoothness_workspace_bytes(V, D));
+    kernels::smoothness_forward_cuda(dxc.data(), dxb.data(), V, D, 1.0f, value.data(), ws.data(), S());
+    kernels::smoothness_backward_cuda(dxc.data(), dxb.data(), V, D, 1.0f, dgo.data(), dgc.data(), dgb.data(), ws.data(),
+                                      S());
+    sync("smoothness");
+    test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "smoothness value");
+    check_grad(gc, dgc.download(), "smoothness gradient c");
+    check_grad(gb, dgb.download(), "smoothness gradient b");
+    ws.download();
+  }
+}
+
+TEST_CASE("softmax_seg: K = 2, 4, 8 with every term, background in and out") {
+  for (const int K : {2, 4, 8}) {
+    const int64_t N = 4, H = 64, W = 61, HW = H * W;
+    auto y = test::random_values(N * HW, 0, float(K), uint64_t(20 + K));
+    for (float& v : y) v = std::min(std::floor(v), float(K - 1));
+    const auto z = logit_values(N * K * HW, uint64_t(30 + K)), phi = test::random_values(N * K * HW, -9, 9, 40);
+    test::GuardedBuffer dz(z), dy(y), dphi(phi);
+    for (const bool variant : {false, true}) {
+      INFO("K " << K << " variant " << variant);
+      kernels::SoftmaxLossParams p;
+      p.classes = K;
+      p.w_dice = 0.5f;
+      p.w_focal = 0.3f;
+      p.w_bd = 0.2f;
+      p.include_background = !variant;
+      p.batch = variant;
+      p.squared = variant;
+      p.gamma = variant ? 0.5f : 2.0f;
+      for (int k = 0; k < K; ++k) p.class_weight[k] = 0.5f + 0.25f * float(k);
+      const int nstats = kernels::softmax_stat_count(K);
+      std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * nstats)), dz_cpu(static_cast<size_t>(N * K * HW));
+      float value_cpu = 0, go = 1.0f;
+      kernels::softmax_loss_forward_cpu(z.data(), y.data(), phi.data(), N, HW, p, sums_cpu.data(), &value_cpu);
+      kernels::softmax_loss_backward_cpu(z.data(), y.data(), phi.data(), N, HW, p, sums_cpu.data(), &go, dz_cpu.data());
+      test::GuardedBuffer sums((N + 1) * nstats), value(1), grad(N * K * HW), csums(sums_cpu),
+          dgo(std::vector<float>{go});
+      auto ws = workspace(kernels::softmax_loss_workspace_bytes(N, HW, K));
+      kernels::softmax_loss_forward_cuda(dz.data(), dy.data(), dphi.data(), N, HW, p, sums.data(), value.data(),
+                                         ws.data(), S());
+      kernels::softmax_loss_backward_cuda(dz.data(), dy.data(), dphi.data(), N, HW, p, csums.data(), dgo.data(),
+                                          grad.data(), S());
+      sync("softmax_loss");
+      test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "softmax sums");
+      test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "softmax value");
+      check_grad(dz_cpu, grad.download(), "softmax gradient");
+    }
+  }
+}
+
+TEST_CASE("loss ops: every loss forward and backward on CUDA equals the CPU op; bad input errors on CUDA") {
+  const int64_t N = 4, H = 48, W = 52;
+  const Tensor g = Tensor::from_vector(mask_values(N * H * W, 0.25f, 50), {N, 1, H, W});
+  const Tensor z0 = Tensor::from_vector(logit_values(N * H * W, 51), {N, 1, H, W});
+  const Tensor phi = signed_distance_map(g), w = structure_weight(g);
+  using LossFn = std::function<Tensor(const Tensor& z, const Tensor& g, const Tensor& phi, const Tensor& w)>;
+  const std::vector<std::pair<const char*, LossFn>> losses = {
+      {"dice", [](auto& z, auto& g, auto&, auto&) { return dice_loss(z, g); }},
+      {"focal", [](auto& z, auto& g, auto&, auto&) { return focal_loss(z, g); }},
+      {"bce", [](auto& z, auto& g, auto&, auto&) { return bce_loss(z, g); }},
+      {"boundary", [](auto& z, auto&, auto& phi, auto&) { return boundary_loss(z, phi); }},
+      {"fbd", [](auto& z, auto& g, auto& phi, auto&) { return focal_boundary_dice_loss(z, g, phi); }},
+      {"fbd naive", [](auto& z, auto& g, auto& phi, auto&) { return focal_boundary_dice_loss_naive(z, g, phi); }},
+      {"structure", [](auto& z, auto& g, auto&, auto& w) { return structure_loss(z, g, w); }},
+      {"structure (weight inside)", [](auto& z, auto& g, auto&, auto&) { return structure_loss(z, g); }},
+      {"bce boundary", [](auto& z, auto& g, auto& phi, auto& w) { return bce_boundary_loss(z, g, w, phi); }},
+      {"compactness", [](auto& z, auto&, auto&, auto&) { return compactness_loss(z); }},
+      {"shape aware", [](auto& z, auto& g, auto&, auto&) { return shape_aware_loss(z, g); }},
+      {"deep supervision",
+       [](auto& z, auto& g, auto& phi, auto&) {
+         return deep_supervision_loss({z, z * 0.5f}, {g, phi, Tensor()}, z, g);
+       }},
+  };
+  for (const auto& [name, fn] : losses) {
+    INFO("op " << name);
+    std::vector<float> value[2], grad[2];
+    for (int dev = 0; dev < 2; ++dev) {
+      const Device d = dev == 0 ? Device::cpu() : Device::cuda();
+      Tensor z = z0.to(d).detach();
+      z.requires_grad_();
+      const Tensor L = fn(z, g.to(d), phi.to(d), w.to(d));
+      L.backward();
+      value[dev] = {L.item()};
+      grad[dev] = z.grad().cpu().to_vector();
+    }
+    test::check_close(value[0], value[1], 1e-6, kSumEps, std::string(name) + " value");
+    check_grad(grad[0], grad[1], std::string(name) + " gradient");
+  }
+  std::vector<float> zn = z0.to_vector();
+  zn[77] = std::nanf("");
+  CHECK(test::error_of([&] {
+          focal_boundary_dice_loss(Tensor::from_vector(zn, z0.shape(), Device::cuda()), g.cuda(), phi.cuda());
+        }).rfind("focal_boundary_dice_loss: logits must be finite, found nan at index 77", 0) == 0);
+}
+
+TEST_CASE("loss ops: embeddings, smoothness and multi-class on CUDA equal the CPU ops") {
+  const int64_t N = 3, C = 4, H = 20, W = 22;
+  const Tensor g = Tensor::from_vector(mask_values(N * H * W, 0.5f, 60), {N, 1, H, W});
+  const Tensor T0 = test::random_tensor({N, C, H, W}, -1, 1, 61), up = test::random_tensor({N, 2, C}, -1, 1, 62);
+  std::vector<float> grads[2], vals[2];
+  for (int dev = 0; dev < 2; ++dev) {
+    const Device d = dev == 0 ? Device::cpu() : Device::cuda();
+    Tensor T = T0.to(d).detach();
+    T.requires_grad_();
+    const Tensor e = masked_embeddings(T, g.to(d));
+    sum(mul(e, up.to(d))).backward();
+    vals[dev] = e.cpu().to_vector();
+    grads[dev] = T.grad().cpu().to_vector();
+  }
+  test::check_close(vals[0], vals[1], 1e-6, kSumEps, "embeddings");
+  check_grad(grads[0], grads[1], "embeddings gradient");
+
+  const Tensor labels = Tensor::from_vector(
+      [] {
+        auto v = test::random_values(2 * 16 * 18, 0, 3, 63);
+        for (float& x : v) x = std::floor(x);
+        return v;
+      }(),
+      {2, 16, 18});
+  const Tensor mz0 = test::random_tensor({2, 3, 16, 18}, -4, 4, 64);
+  const Tensor csdm = class_signed_distance_maps(labels, 3);
+  for (int which = 0; which < 4; ++which) {
+    std::vector<float> v[2], gr[2];
+    for (int dev = 0; dev < 2; ++dev) {
+      const Device d = dev == 0 ? Device::cpu() : Device::cuda();
+      Tensor z = mz0.to(d).detach();
+      z.requires_grad_();
+      const Tensor L = which == 0   ? softmax_dice_loss(z, labels.to(d))
+                       : which == 1 ? softmax_focal_loss(z, labels.to(d))
+                       : which == 2
+                           ? softmax_boundary_loss(z, csdm.to(d))
+                           : softmax_focal_boundary_dice_loss(z, labels.to(d), csdm.to(d), softmax_fbd_defaults());
+      L.backward();
+      v[dev] = {L.item()};
+      gr[dev] = z.grad().cpu().to_vector();
+    }
+    test::check_close(v[0], v[1], 1e-6, kSumEps, "softmax loss " + std::to_string(which));
+    check_grad(gr[0], gr[1], "softmax gradient " + std::to_string(which));
+  }
+}
