@@ -71,6 +71,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParam
     if (b.defined()) {  // y starts as the broadcast bias, and cuDNN adds the convolution to it
       NoGradGuard no_grad;
       y = broadcast_to(b.detach().reshape({1, K, 1, 1}), {N, K, g.Ho, g.Wo});
+      if (y.numel() == K) y = y.clone();  // broadcast_to returns its input when nothing is broadcast
       beta = 1.0f;
     } else {
       y = Tensor::empty({N, K, g.Ho, g.Wo}, DType::F32, x.device());

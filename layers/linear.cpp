@@ -35,6 +35,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     // y starts as the broadcast bias (or zeros) and the GEMM adds x W^T to it.
     y = b.defined() ? broadcast_to(b.detach().reshape({1, out}), {M, out})
                     : Tensor::zeros({M, out}, DType::F32, x.device());
+    // broadcast_to returns its input when nothing is broadcast (M = 1): never add into the bias.
+    if (b.defined() && M == 1) y = y.clone();
   }
   if (M > 0)
     detail::gemm(x.device(), false, true, M, out, in, 1.0f, x.data<float>(), in, w.data<float>(), in, 1.0f,

@@ -49,6 +49,11 @@ TEST_CASE("linear: a hand-worked product, leading dimensions, module init") {
   // Row 0: [1-3, 2+2] + b = [-1.5, 3]; row 1: [4-6, 8+5] + b = [-1.5, 12].
   CHECK(nn::linear(x, w, b).to_vector() == std::vector<float>{-1.5f, 3, -1.5f, 12});
   CHECK(nn::linear(Tensor::zeros({4, 2, 3}), w, Tensor()).shape() == Shape{4, 2, 2});
+  // One row: the output starts as a copy of the bias, never the bias itself.
+  const Tensor one = Tensor::from_vector({1, 2, 3}, {1, 3});
+  CHECK(nn::linear(one, w, b).to_vector() == std::vector<float>{-1.5f, 3});
+  CHECK(nn::linear(one, w, b).to_vector() == std::vector<float>{-1.5f, 3});
+  CHECK(b.to_vector() == std::vector<float>{0.5f, -1});
   // A product large enough for the threaded GEMM path agrees with matmul.
   const Tensor xl = test::random_tensor({300, 200}, -1, 1, 1), wl = test::random_tensor({400, 200}, -1, 1, 2);
   test::check_close(matmul(xl, transpose2d(wl)).to_vector(), nn::linear(xl, wl, Tensor()).to_vector(), 1e-5, 1e-5,
