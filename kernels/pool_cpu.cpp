@@ -21,13 +21,18 @@ void max_pool_forward_cpu(const float* x, float* y, int32_t* idx, const PoolGeom
   }
 }
 
+// The CPU backward scatters each output's gradient to its argmax (one thread per plane, so the
+// order is fixed); the CUDA kernel gathers instead, to avoid atomics. Same sums, other order.
 void max_pool_backward_cpu(const float* gy, const int32_t* idx, float* gx, const PoolGeom& g) {
   const int64_t out = g.Ho * g.Wo, in = g.H * g.W;
 #pragma omp parallel for schedule(static) if (g.planes * in > kCpuParallelThreshold)
-  for (int64_t p = 0; p < g.planes; ++p)
-    for (int64_t h = 0; h < g.H; ++h)
-      for (int64_t w = 0; w < g.W; ++w)
-        gx[p * in + h * g.W + w] = max_pool_grad_at(gy + p * out, idx + p * out, h, w, g);
+  for (int64_t p = 0; p < g.planes; ++p) {
+    float* xp = gx + p * in;
+    for (int64_t i = 0; i < in; ++i) xp[i] = 0.0f;
+    const float* gp = gy + p * out;
+    const int32_t* ip = idx + p * out;
+    for (int64_t o = 0; o < out; ++o) xp[ip[o]] += gp[o];
+  }
 }
 
 void avg_pool_forward_cpu(const float* x, float* y, const PoolGeom& g, bool cip, float* t) {

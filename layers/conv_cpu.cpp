@@ -3,12 +3,14 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "core/cpu_gemm.h"
 #include "core/error.h"
+#include "kernels/conv_direct.h"
 
 namespace fbd::nn::detail {
 
@@ -59,7 +61,19 @@ void for_groups(int64_t groups, F&& body) {
   for (int64_t gi = 0; gi < groups; ++gi) body(gi);
 }
 
+std::atomic<CpuConvAlgo> g_algo{CpuConvAlgo::Auto};
+
+// Auto: where the direct kernels are preferred; Direct: wherever they apply; Gemm: never.
+template <typename Preferred>
+bool use_direct(const kernels::ConvGeom& g, Preferred&& preferred) {
+  const CpuConvAlgo a = g_algo.load();
+  return a == CpuConvAlgo::Direct ? kernels::conv_direct_applicable(g) : a == CpuConvAlgo::Auto && preferred();
+}
+
 }  // namespace
+
+void set_cpu_conv_algo(CpuConvAlgo a) { g_algo = a; }
+CpuConvAlgo cpu_conv_algo() { return g_algo; }
 
 int64_t conv_group_size(int64_t N, int64_t plane_out) {
   if (plane_out >= kTargetCols || N <= 1) return 1;
@@ -69,6 +83,11 @@ int64_t conv_group_size(int64_t N, int64_t plane_out) {
 void conv_forward_cpu(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t K,
                       const kernels::ConvGeom& g) {
   if (N == 0) return;
+  if (use_direct(g, [&] { return kernels::conv_direct_forward_preferred(K, g); })) {
+    float* ws = scratch(0).get(kernels::conv_direct_forward_workspace(N, K, g));
+    kernels::conv_direct_forward_cpu(x, w, bias, y, N, K, g, ws);
+    return;
+  }
   const int64_t P = g.plane_out(), rows = g.rows(), in_sz = g.C * g.plane_in();
   const int64_t nb = conv_group_size(N, P), groups = (N + nb - 1) / nb;
   for_groups(groups, [&](int64_t gi) {
@@ -107,6 +126,17 @@ void conv_backward_cpu(const float* x, const float* w, const float* dy, float* d
     if (dw) std::memset(dw, 0, size_t(K * rows) * sizeof(float));
     return;
   }
+  if (dx && use_direct(g, [&] { return kernels::conv_direct_backward_data_preferred(K, g); })) {
+    float* ws = scratch(0).get(kernels::conv_direct_backward_data_workspace(N, K, g));
+    kernels::conv_direct_backward_data_cpu(dy, w, dx, N, K, g, ws);
+    dx = nullptr;  // done
+  }
+  if (dw && use_direct(g, [&] { return kernels::conv_direct_backward_filter_preferred(K, g); })) {
+    float* ws = scratch(0).get(kernels::conv_direct_backward_filter_workspace(N, K, g));
+    kernels::conv_direct_backward_filter_cpu(x, dy, dw, N, K, g, ws);
+    dw = nullptr;
+  }
+  if (!dx && !dw) return;
   const int64_t nb = conv_group_size(N, P), groups = (N + nb - 1) / nb;
   // Per-group partial weight gradients, summed in group order afterwards.
   std::unique_ptr<float[]> partial;

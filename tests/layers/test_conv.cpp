@@ -108,19 +108,41 @@ TEST_CASE("conv2d: a hand-worked example") {
   CHECK(nn::conv2d(x, w, Tensor(), P(1, 0, 2)).to_vector() == std::vector<float>{64});
 }
 
-TEST_CASE("conv2d: matches a direct reference over geometries and batch sizes") {
-  uint64_t seed = 100;
-  // One sample per group (planes of 32x32 and more), several (small planes), and odd sizes.
-  const std::vector<Geo> geos = {
-      {2, 3, 33, 32, 4, 3, 3, P(1, 1, 1)}, {1, 2, 8, 8, 3, 3, 3, P(1, 1, 1)},   {7, 3, 6, 5, 2, 3, 3, P(1, 1, 1)},
-      {5, 4, 9, 9, 3, 3, 3, P(2, 1, 1)},   {3, 2, 10, 11, 3, 3, 2, P(1, 2, 2)}, {4, 5, 4, 4, 6, 1, 1, P(1, 0, 1)},
-      {2, 5, 40, 33, 3, 1, 1, P(1, 0, 1)}, {3, 3, 7, 7, 2, 5, 5, P(1, 2, 1)},   {2, 2, 5, 5, 2, 3, 3, P(3, 0, 1)},
-      {40, 2, 3, 3, 2, 3, 3, P(1, 1, 1)},  // 40 samples of 3x3: groups of 114 -> one batched group
-  };
-  for (const Geo& g : geos) check_against_reference(g, seed += 10);
-  Geo g{3, 2, 9, 8, 3, 3, 2, P(1, 0, 1)};
-  g.p.sh = 2, g.p.sw = 1, g.p.ph = 1, g.p.pw = 2, g.p.dh = 1, g.p.dw = 3;  // every axis differs
-  check_against_reference(g, seed += 10);
+TEST_CASE("conv2d: matches a direct reference over geometries and batch sizes, with either CPU algorithm") {
+  using nn::detail::CpuConvAlgo;
+  for (CpuConvAlgo algo : {CpuConvAlgo::Auto, CpuConvAlgo::Gemm, CpuConvAlgo::Direct}) {
+    CAPTURE(int(algo));
+    nn::detail::set_cpu_conv_algo(algo);
+    uint64_t seed = 100;
+    // One sample per group (planes of 32x32 and more), several (small planes), and odd sizes.
+    const std::vector<Geo> geos = {
+        {2, 3, 33, 32, 4, 3, 3, P(1, 1, 1)},
+        {1, 2, 8, 8, 3, 3, 3, P(1, 1, 1)},
+        {7, 3, 6, 5, 2, 3, 3, P(1, 1, 1)},
+        {5, 4, 9, 9, 3, 3, 3, P(2, 1, 1)},
+        {3, 2, 10, 11, 3, 3, 2, P(1, 2, 2)},
+        {4, 5, 4, 4, 6, 1, 1, P(1, 0, 1)},
+        {2, 5, 40, 33, 3, 1, 1, P(1, 0, 1)},
+        {3, 3, 7, 7, 2, 5, 5, P(1, 2, 1)},
+        {2, 2, 5, 5, 2, 3, 3, P(3, 0, 1)},
+        {40, 2, 3, 3, 2, 3, 3, P(1, 1, 1)},  // 40 samples of 3x3: groups of 114 -> one batched group
+        // Direct-kernel shapes: widths of 16, 32+16+partial, odd; K not a multiple of 8; C = 1;
+        // padding 0 and 2; several row blocks.
+        {2, 3, 18, 16, 5, 3, 3, P(1, 1, 1)},
+        {3, 1, 9, 53, 11, 3, 3, P(1, 1, 1)},
+        {2, 4, 20, 18, 8, 3, 3, P(1, 0, 1)},
+        {2, 5, 17, 19, 9, 3, 3, P(1, 2, 1)},
+        {1, 17, 6, 40, 16, 3, 3, P(1, 1, 1)},
+    };
+    for (const Geo& g : geos) check_against_reference(g, seed += 10);
+    Geo g{3, 2, 9, 8, 3, 3, 2, P(1, 0, 1)};
+    g.p.sh = 2, g.p.sw = 1, g.p.ph = 1, g.p.pw = 2, g.p.dh = 1, g.p.dw = 3;  // every axis differs
+    check_against_reference(g, seed += 10);
+    Geo h{2, 3, 12, 20, 4, 3, 3, P(1, 1, 1)};
+    h.p.ph = 2, h.p.pw = 0;  // different padding per axis on the direct path
+    check_against_reference(h, seed += 10);
+  }
+  nn::detail::set_cpu_conv_algo(nn::detail::CpuConvAlgo::Auto);
 }
 
 TEST_CASE("conv2d: group sizes follow the plane size") {
@@ -133,7 +155,8 @@ TEST_CASE("conv2d: group sizes follow the plane size") {
 
 TEST_CASE("conv2d and conv_transpose2d: results do not depend on the number of threads") {
   const int saved = omp_get_max_threads();
-  for (const Shape& xs : {Shape{4, 8, 24, 24}, Shape{16, 16, 6, 6}, Shape{1, 16, 40, 40}}) {
+  // Direct kernels (24 and 40 wide), batched GEMM groups (6x6), a split GEMM (the transposed conv).
+  for (const Shape& xs : {Shape{4, 8, 24, 24}, Shape{16, 16, 6, 6}, Shape{1, 16, 40, 40}, Shape{3, 5, 33, 47}}) {
     CAPTURE(shape_str(xs));
     const Tensor x = test::random_tensor(xs, -1, 1, 1);
     const Tensor w = test::random_tensor({12, xs[1], 3, 3}, -1, 1, 2);
