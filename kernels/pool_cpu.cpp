@@ -1,6 +1,8 @@
 // CPU twin of pool.cu: the same per-position math (pool.cuh) in OpenMP loops over planes.
 // Every output is written by one thread from a fixed order of reads, so results do not depend
 // on the thread count.
+#include <vector>
+
 #include "kernels/pool.cuh"
 #include "kernels/pool.h"
 
@@ -8,16 +10,55 @@ namespace fbd::kernels {
 
 size_t avg_pool_workspace_bytes(const PoolGeom& g) { return size_t(g.planes * g.H * g.Wo) * sizeof(float); }
 
+// Forward: the windows of every output row and column are computed once per call; the
+// common 2x2 / stride 2 / no padding case runs as a straight loop over row pairs.
 void max_pool_forward_cpu(const float* x, float* y, int32_t* idx, const PoolGeom& g) {
   const int64_t out = g.Ho * g.Wo;
+  std::vector<Window1d> wh(static_cast<size_t>(g.Ho)), ww(static_cast<size_t>(g.Wo));
+  for (int64_t o = 0; o < g.Ho; ++o) wh[size_t(o)] = pool_window(o, g.kh, g.sh, g.ph, g.H);
+  for (int64_t o = 0; o < g.Wo; ++o) ww[size_t(o)] = pool_window(o, g.kw, g.sw, g.pw, g.W);
+  const bool two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0;
 #pragma omp parallel for schedule(static) if (g.planes * out * g.kh * g.kw > kCpuParallelThreshold)
   for (int64_t p = 0; p < g.planes; ++p) {
     const float* xp = x + p * g.H * g.W;
-    for (int64_t oh = 0; oh < g.Ho; ++oh)
-      for (int64_t ow = 0; ow < g.Wo; ++ow) {
-        const int64_t o = p * out + oh * g.Wo + ow;
-        y[o] = max_pool_at(xp, oh, ow, g, idx[o]);
+    float* yp = y + p * out;
+    int32_t* ip = idx + p * out;
+    for (int64_t oh = 0; oh < g.Ho; ++oh) {
+      if (two) {
+        const float* r0 = xp + 2 * oh * g.W;
+        const float* r1 = r0 + g.W;
+        for (int64_t ow = 0; ow < g.Wo; ++ow) {
+          // Candidates in row-major order; a later one wins only if larger or NaN.
+          const int64_t c = 2 * ow;
+          float best = r0[c];
+          int64_t bi = 2 * oh * g.W + c;
+          const float v[3] = {r0[c + 1], r1[c], r1[c + 1]};
+          const int64_t at[3] = {bi + 1, bi + g.W, bi + g.W + 1};
+          for (int k = 0; k < 3; ++k)
+            if (!(best != best) && (v[k] > best || v[k] != v[k])) best = v[k], bi = at[k];
+          yp[oh * g.Wo + ow] = best;
+          ip[oh * g.Wo + ow] = int32_t(bi);
+        }
+        continue;
       }
+      const Window1d h = wh[size_t(oh)];
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        const Window1d w = ww[size_t(ow)];
+        float best = -INFINITY;
+        int64_t bi = h.lo * g.W + w.lo;
+        for (int64_t r = h.lo; r < h.hi && best == best; ++r)
+          for (int64_t c = w.lo; c < w.hi; ++c) {
+            const float v = xp[r * g.W + c];
+            if (v > best || v != v) {
+              best = v;
+              bi = r * g.W + c;
+              if (v != v) break;
+            }
+          }
+        yp[oh * g.Wo + ow] = best;
+        ip[oh * g.Wo + ow] = int32_t(bi);
+      }
+    }
   }
 }
 
