@@ -10,13 +10,16 @@ batchnorm / maxpool / upsample (forward + backward), train_step (the paper-like 
 bench/layers_net.h: forward, backward, Adam step), adam_step / sgd_step (the 7.8 M parameters of
 bench/optim_shapes.h, foreach implementations). PyTorch runs with the same thread count as fbd's
 OpenMP (OMP_NUM_THREADS, default: all cores), float32, TF32 off on the GPU. GPU cases are timed
-with CUDA events after an L2 flush, like fbd's. speedup = torch time / fbd time (above 1: fbd is
-faster). Uses Debian's python3-torch on the CPU machine (scripts/install-deps.sh --bench); on a
+with CUDA events after an L2 flush, like fbd's. Cases run one at a time, fbd then PyTorch, and
+each side reports its best time (best of three repetitions for fbd, of all runs for PyTorch), so
+that other load on a shared machine distorts the ratio as little as possible. speedup = torch
+time / fbd time (above 1: fbd is faster). Uses Debian's python3-torch on the CPU machine (scripts/install-deps.sh --bench); on a
 GPU machine any PyTorch with CUDA.
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -160,7 +163,7 @@ def time_torch(fn, dev, min_time):
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
-        return sorted(times)[len(times) // 2]
+        return min(times)
     flush = torch.empty(int(torch.cuda.get_device_properties(0).L2_cache_size * 2 // 4) + 1, device=dev)
     start_ev, stop_ev = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     times, start = [], time.perf_counter()
@@ -171,7 +174,7 @@ def time_torch(fn, dev, min_time):
         stop_ev.record()
         stop_ev.synchronize()
         times.append(start_ev.elapsed_time(stop_ev) * 1e-3)
-    return sorted(times)[len(times) // 2]
+    return min(times)
 
 
 def main():
@@ -197,13 +200,23 @@ def main():
         print("compare_torch_layers: PyTorch sees no GPU; CUDA cases skipped", file=sys.stderr)
     pattern = "^(" + "|".join(devices) + ")/(" + args.cases + ")/"
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter={pattern}",
-                          f"--benchmark_min_time={args.min_time}"], capture_output=True, text=True, env=env, check=True)
-    report = json.loads(out.stdout)
-
+    listed = subprocess.run([args.bench, "--benchmark_list_tests", f"--benchmark_filter={pattern}"],
+                            capture_output=True, text=True, env=env, check=True).stdout.split()
+    context = {}
     rows = []
-    for b in report["benchmarks"]:
-        parts = b["name"].split("/")
+    # One case at a time, fbd then PyTorch, so that load from other processes on a shared
+    # machine hits both sides alike; best of three repetitions (fbd) or of all runs (PyTorch).
+    for name in listed:
+        out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter=^{re.escape(name)}$",
+                              f"--benchmark_min_time={args.min_time}", "--benchmark_repetitions=3"],
+                             capture_output=True, text=True, env=env, check=True)
+        report = json.loads(out.stdout)
+        context = report["context"]
+        runs = [b for b in report["benchmarks"] if b.get("run_type") == "iteration"]
+        if not runs:
+            continue
+        b = min(runs, key=lambda r: r["real_time"])
+        parts = name.split("/")
         dev, case = parts[0], parts[1]
         nums = [int(p) for p in parts[2:] if p.isdigit()]
         fn = torch_case(case, nums, dev)
@@ -211,8 +224,10 @@ def main():
             continue
         fbd_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
         torch_s = time_torch(fn, dev, args.min_time)
+        del fn
         if dev == "cuda":
             torch.cuda.synchronize()
+            torch.cuda.empty_cache()
         rows.append(dict(case=f"{dev}/{case}", args="x".join(map(str, nums)), fbd_ms=fbd_s * 1e3,
                          torch_ms=torch_s * 1e3, speedup=torch_s / fbd_s, gflops=b.get("FLOPS", 0) / 1e9))
 
@@ -223,7 +238,7 @@ def main():
         print(f"{r['case']:22} {r['args']:>12} {r['fbd_ms']:>9.3f} {r['torch_ms']:>9.3f} {r['speedup']:>8.2f} {gf}")
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump(dict(context=report["context"], threads=threads, torch=torch.__version__, rows=rows), f, indent=1)
+            json.dump(dict(context=context, threads=threads, torch=torch.__version__, rows=rows), f, indent=1)
 
 
 if __name__ == "__main__":
