@@ -7,7 +7,8 @@ and prints both times and their ratio.
 Cases (names as in bench/layers.cpp, bench/optim.cpp and bench/cuda/): conv2d_forward and
 conv2d_backward (input + weight gradients, torch.ops.aten.convolution_backward) per stage shape,
 batchnorm / maxpool / upsample (forward + backward), train_step (the paper-like network of
-bench/layers_net.h: forward, backward, Adam step), adam_step / sgd_step (the 7.8 M parameters of
+bench/layers_net.h: forward, backward, Adam step), conv_transpose2d / avgpool / leaky_relu / dropout /
+linear (forward + backward), adam_step / sgd_step (the 7.8 M parameters of
 bench/optim_shapes.h, foreach implementations). PyTorch runs with the same thread count as fbd's
 OpenMP (OMP_NUM_THREADS, default: all cores), float32, TF32 off on the GPU. GPU cases are timed
 with CUDA events after an L2 flush, like fbd's. Cases run one at a time, fbd then PyTorch, and
@@ -133,6 +134,28 @@ def torch_case(case, args, dev):
         N, C, H = args
         x, gy = r(N, C, H // 2, H // 2).requires_grad_(), r(N, C, H, H)
         return lambda: F.interpolate(x, size=(H, H), mode="bilinear", align_corners=False).backward(gy)
+    if case == "avgpool":
+        N, C, H, k = args
+        x = r(N, C, H, H).requires_grad_()
+        pool = (lambda t: F.avg_pool2d(t, 31, 1, 15)) if k == 31 else (lambda t: F.avg_pool2d(t, k))
+        gy = torch.randn_like(pool(x.detach()))
+        return lambda: pool(x).backward(gy)
+    if case == "conv_transpose2d":
+        N, C, H = args
+        x, w, b = r(N, C, H, H).requires_grad_(), r(C, C // 2, 2, 2).requires_grad_(), r(C // 2).requires_grad_()
+        gy = r(N, C // 2, 2 * H, 2 * H)
+        return lambda: F.conv_transpose2d(x, w, b, stride=2).backward(gy)
+    if case in ("leaky_relu", "dropout"):
+        (n,) = args
+        x, gy = r(n).requires_grad_(), r(n)
+        if case == "leaky_relu":
+            return lambda: F.leaky_relu(x, 0.01).backward(gy)
+        return lambda: F.dropout(x, 0.5, training=True).backward(gy)
+    if case == "linear":
+        M, cin, cout = args
+        x, w, b = r(M, cin).requires_grad_(), r(cout, cin).requires_grad_(), r(cout).requires_grad_()
+        gy = r(M, cout)
+        return lambda: F.linear(x, w, b).backward(gy)
     if case == "train_step":
         N, S, c = args
         net = PaperLikeNet(c).to(dev)
@@ -182,7 +205,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
     ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
-    ap.add_argument("--cases", default="conv2d_forward|conv2d_backward|batchnorm|maxpool|upsample|train_step|adam_step|sgd_step",
+    ap.add_argument("--cases", default="conv2d_forward|conv2d_backward|conv_transpose2d|batchnorm|maxpool|avgpool|upsample|"
+                    "leaky_relu|dropout|linear|train_step|adam_step|sgd_step",
                     help="regular expression over case names")
     ap.add_argument("--min-time", type=float, default=0.5, help="seconds per case on each side")
     ap.add_argument("--json-out", help="also write the table as JSON here")

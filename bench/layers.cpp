@@ -1,9 +1,11 @@
 // CPU cases of the layers: Conv2d forward and backward (input and weight gradients) at the
 // paper network's stage shapes scaled down for the CPU (batch 4, 128x128 with 32 channels,
-// halving the size and doubling the channels down to 8x8 with 512), batch norm, pooling,
-// upsampling, and one full training step (forward, backward, Adam) of the paper-like network
-// of layers_net.h at batch 8, 96x96, width 16. Conv cases report FLOP/s (2 flops per
-// multiply-add; backward counts both products, 2x the forward).
+// halving the size and doubling the channels down to 8x8 with 512) and at the shapes of the
+// training-step network; every other layer forward + backward (batch norm, max and average
+// pooling including the 31x31 window, upsampling, transposed conv, LeakyReLU, dropout, linear);
+// and one full training step (forward, backward, Adam) of the paper-like network of
+// layers_net.h at batch 8, 96x96, width 16. GEMM-like cases report FLOP/s (2 flops per
+// multiply-add; a backward counts both products).
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_common.h"
@@ -90,6 +92,52 @@ void BM_cpu_upsample(benchmark::State& state) {
           [&] { nn::upsample_bilinear(x, nn::UpsampleOptions::size(H, H)).backward(gy); });
 }
 
+// Average pooling 31x31 / stride 1 / padding 15 (the structure loss's window) and 2x2.
+void BM_cpu_avgpool(benchmark::State& state) {
+  const int64_t N = state.range(0), C = state.range(1), H = state.range(2), k = state.range(3);
+  Tensor x = randn({N, C, H, H});
+  x.requires_grad_();
+  const auto p = k == 31 ? nn::PoolParams::square(31, 1, 15) : nn::PoolParams::square(k);
+  const Tensor gy = randn(nn::avg_pool2d(x.detach(), p).shape());
+  run_cpu(state, 2.0 * double(x.nbytes() + gy.nbytes()), [&] { nn::avg_pool2d(x, p).backward(gy); });
+}
+
+void BM_cpu_conv_transpose2d(benchmark::State& state) {  // 2x2 stride 2, the decoder's upsampling
+  const int64_t N = state.range(0), C = state.range(1), H = state.range(2);
+  Tensor x = randn({N, C, H, H}), w = randn({C, C / 2, 2, 2}), b = randn({C / 2});
+  x.requires_grad_(), w.requires_grad_(), b.requires_grad_();
+  nn::ConvParams p;
+  p.sh = p.sw = 2;
+  const Tensor gy = randn({N, C / 2, 2 * H, 2 * H});
+  run_cpu(state, 0, [&] { nn::conv_transpose2d(x, w, b, p).backward(gy); });
+  report_flops(state, 3 * 2.0 * double(N * C * (C / 2) * 4 * H * H));
+}
+
+void BM_cpu_leaky_relu(benchmark::State& state) {
+  Tensor x = randn({state.range(0)});
+  x.requires_grad_();
+  const Tensor gy = randn(x.shape());
+  run_cpu(state, 5.0 * double(x.nbytes()), [&] { nn::leaky_relu(x, 0.01f).backward(gy); });
+}
+
+void BM_cpu_dropout(benchmark::State& state) {
+  Tensor x = randn({state.range(0)});
+  x.requires_grad_();
+  const Tensor gy = randn(x.shape());
+  Generator gen(2);
+  run_cpu(state, 4.5 * double(x.nbytes()), [&] { nn::dropout(x, 0.5f, true, gen).backward(gy); });
+}
+
+// Args: rows, in, out (the MLP classifier's shapes).
+void BM_cpu_linear(benchmark::State& state) {
+  const int64_t M = state.range(0), in = state.range(1), out = state.range(2);
+  Tensor x = randn({M, in}), w = randn({out, in}), b = randn({out});
+  x.requires_grad_(), w.requires_grad_(), b.requires_grad_();
+  const Tensor gy = randn({M, out});
+  run_cpu(state, 0, [&] { nn::linear(x, w, b).backward(gy); });
+  report_flops(state, 6.0 * double(M * in * out));
+}
+
 // Args: N, S (input size), c (width).
 void BM_cpu_train_step(benchmark::State& state) {
   const int64_t N = state.range(0), S = state.range(1), c = state.range(2);
@@ -124,6 +172,11 @@ void register_layers_cpu() {
   benchmark::RegisterBenchmark("cpu/batchnorm", BM_cpu_batchnorm)->Args({8, 16, 96});
   benchmark::RegisterBenchmark("cpu/maxpool", BM_cpu_maxpool)->Args({8, 16, 96});
   benchmark::RegisterBenchmark("cpu/upsample", BM_cpu_upsample)->Args({8, 32, 96});
+  benchmark::RegisterBenchmark("cpu/avgpool", BM_cpu_avgpool)->Args({16, 1, 128, 31})->Args({8, 16, 96, 2});
+  benchmark::RegisterBenchmark("cpu/conv_transpose2d", BM_cpu_conv_transpose2d)->Args({8, 64, 24});
+  benchmark::RegisterBenchmark("cpu/leaky_relu", BM_cpu_leaky_relu)->Arg(kFeatureCpu);
+  benchmark::RegisterBenchmark("cpu/dropout", BM_cpu_dropout)->Arg(kFeatureCpu);
+  benchmark::RegisterBenchmark("cpu/linear", BM_cpu_linear)->Args({256, 512, 256});
   benchmark::RegisterBenchmark("cpu/train_step", BM_cpu_train_step)->Args({8, 96, 16})->MinTime(2.0);
 }
 

@@ -76,7 +76,33 @@ void max_pool_backward_cpu(const float* gy, const int32_t* idx, float* gx, const
   }
 }
 
+namespace {
+
+// Per-axis tables for average pooling: each output's window, and each input's covering
+// outputs. The arithmetic below is avg_row_sum / avg_col_sum / avg_grad_col / avg_grad_row of
+// pool.cuh term for term (same operands, same order), so the CPU and CUDA agree bit for bit;
+// the tables only save recomputing the windows per element.
+struct AvgTables {
+  std::vector<Window1d> wh, ww;
+  std::vector<int64_t> ch, cw;  // covering output ranges, [first, last) per input index
+  AvgTables(const PoolGeom& g)
+      : wh(static_cast<size_t>(g.Ho)),
+        ww(static_cast<size_t>(g.Wo)),
+        ch(static_cast<size_t>(2 * g.H)),
+        cw(static_cast<size_t>(2 * g.W)) {
+    for (int64_t o = 0; o < g.Ho; ++o) wh[size_t(o)] = pool_window(o, g.kh, g.sh, g.ph, g.H);
+    for (int64_t o = 0; o < g.Wo; ++o) ww[size_t(o)] = pool_window(o, g.kw, g.sw, g.pw, g.W);
+    for (int64_t i = 0; i < g.H; ++i)
+      pool_outputs_covering(i, g.kh, g.sh, g.ph, g.Ho, ch[size_t(2 * i)], ch[size_t(2 * i + 1)]);
+    for (int64_t i = 0; i < g.W; ++i)
+      pool_outputs_covering(i, g.kw, g.sw, g.pw, g.Wo, cw[size_t(2 * i)], cw[size_t(2 * i + 1)]);
+  }
+};
+
+}  // namespace
+
 void avg_pool_forward_cpu(const float* x, float* y, const PoolGeom& g, bool cip, float* t) {
+  const AvgTables tb(g);
   const bool par = g.planes * g.H * g.Wo * (g.kh + g.kw) > kCpuParallelThreshold;
 #pragma omp parallel for schedule(static) if (par)
   for (int64_t p = 0; p < g.planes; ++p) {
@@ -84,23 +110,46 @@ void avg_pool_forward_cpu(const float* x, float* y, const PoolGeom& g, bool cip,
     float* tp = t + p * g.H * g.Wo;
     float* yp = y + p * g.Ho * g.Wo;
     for (int64_t h = 0; h < g.H; ++h)
-      for (int64_t ow = 0; ow < g.Wo; ++ow) tp[h * g.Wo + ow] = avg_row_sum(xp, h, ow, g);
-    for (int64_t oh = 0; oh < g.Ho; ++oh)
-      for (int64_t ow = 0; ow < g.Wo; ++ow) yp[oh * g.Wo + ow] = avg_col_sum(tp, oh, ow, g, cip);
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        const Window1d w = tb.ww[size_t(ow)];
+        float acc = 0.0f;
+        for (int64_t c = w.lo; c < w.hi; ++c) acc += xp[h * g.W + c];
+        tp[h * g.Wo + ow] = acc;
+      }
+    for (int64_t oh = 0; oh < g.Ho; ++oh) {
+      const Window1d wh = tb.wh[size_t(oh)];
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        float acc = 0.0f;
+        for (int64_t r = wh.lo; r < wh.hi; ++r) acc += tp[r * g.Wo + ow];
+        yp[oh * g.Wo + ow] = acc / avg_divisor(wh, tb.ww[size_t(ow)], cip);
+      }
+    }
   }
 }
 
 void avg_pool_backward_cpu(const float* gy, float* gx, const PoolGeom& g, bool cip, float* u) {
+  const AvgTables tb(g);
   const bool par = g.planes * g.H * g.Wo * (g.kh + g.kw) > kCpuParallelThreshold;
 #pragma omp parallel for schedule(static) if (par)
   for (int64_t p = 0; p < g.planes; ++p) {
     const float* gp = gy + p * g.Ho * g.Wo;
     float* up = u + p * g.H * g.Wo;
     float* xp = gx + p * g.H * g.W;
+    for (int64_t h = 0; h < g.H; ++h) {
+      const int64_t oh0 = tb.ch[size_t(2 * h)], oh1 = tb.ch[size_t(2 * h + 1)];
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        const Window1d ww = tb.ww[size_t(ow)];
+        float acc = 0.0f;
+        for (int64_t oh = oh0; oh < oh1; ++oh) acc += gp[oh * g.Wo + ow] / avg_divisor(tb.wh[size_t(oh)], ww, cip);
+        up[h * g.Wo + ow] = acc;
+      }
+    }
     for (int64_t h = 0; h < g.H; ++h)
-      for (int64_t ow = 0; ow < g.Wo; ++ow) up[h * g.Wo + ow] = avg_grad_col(gp, h, ow, g, cip);
-    for (int64_t h = 0; h < g.H; ++h)
-      for (int64_t w = 0; w < g.W; ++w) xp[h * g.W + w] = avg_grad_row(up, h, w, g);
+      for (int64_t w = 0; w < g.W; ++w) {
+        float acc = 0.0f;
+        for (int64_t ow = tb.cw[size_t(2 * w)]; ow < tb.cw[size_t(2 * w + 1)]; ++ow) acc += up[h * g.Wo + ow];
+        xp[h * g.W + w] = acc;
+      }
   }
 }
 

@@ -1,6 +1,6 @@
 // CUDA cases of the layers at the paper network's sizes: Conv2d forward and backward (input +
 // weight gradients, cuDNN with the cached algorithm) for batch 16 at 256x256 with 32 channels
-// down to 16x16 with 512, batch norm, pooling and upsampling forward + backward, and one full
+// down to 16x16 with 512, every other layer forward + backward, and one full
 // training step of the paper-like network (layers_net.h) at batch 16, 256x256, width 32.
 // Timed with CUDA events after an L2 flush (gpu_timer.h); conv cases report FLOP/s.
 #include <benchmark/benchmark.h>
@@ -88,6 +88,53 @@ void BM_cuda_upsample(benchmark::State& state) {
   run(state, [&] { nn::upsample_bilinear(x, nn::UpsampleOptions::size(H, H)).backward(gy); });
 }
 
+void BM_cuda_avgpool(benchmark::State& state) {
+  const int64_t N = state.range(0), C = state.range(1), H = state.range(2), k = state.range(3);
+  const Device d = Device::cuda();
+  Tensor x = randn({N, C, H, H}, d);
+  x.requires_grad_();
+  const auto p = k == 31 ? nn::PoolParams::square(31, 1, 15) : nn::PoolParams::square(k);
+  const Tensor gy = randn(nn::avg_pool2d(x.detach(), p).shape(), d);
+  run(state, [&] { nn::avg_pool2d(x, p).backward(gy); });
+}
+
+void BM_cuda_conv_transpose2d(benchmark::State& state) {
+  const int64_t N = state.range(0), C = state.range(1), H = state.range(2);
+  const Device d = Device::cuda();
+  Tensor x = randn({N, C, H, H}, d), w = randn({C, C / 2, 2, 2}, d), b = randn({C / 2}, d);
+  x.requires_grad_(), w.requires_grad_(), b.requires_grad_();
+  nn::ConvParams p;
+  p.sh = p.sw = 2;
+  const Tensor gy = randn({N, C / 2, 2 * H, 2 * H}, d);
+  run(state, [&] { nn::conv_transpose2d(x, w, b, p).backward(gy); });
+  report_flops(state, 3 * 2.0 * double(N * C * (C / 2) * 4 * H * H));
+}
+
+void BM_cuda_leaky_relu(benchmark::State& state) {
+  Tensor x = randn({state.range(0)}, Device::cuda());
+  x.requires_grad_();
+  const Tensor gy = randn(x.shape(), Device::cuda());
+  run(state, [&] { nn::leaky_relu(x, 0.01f).backward(gy); });
+}
+
+void BM_cuda_dropout(benchmark::State& state) {
+  Tensor x = randn({state.range(0)}, Device::cuda());
+  x.requires_grad_();
+  const Tensor gy = randn(x.shape(), Device::cuda());
+  Generator gen(2);
+  run(state, [&] { nn::dropout(x, 0.5f, true, gen).backward(gy); });
+}
+
+void BM_cuda_linear(benchmark::State& state) {
+  const int64_t M = state.range(0), in = state.range(1), out = state.range(2);
+  const Device d = Device::cuda();
+  Tensor x = randn({M, in}, d), w = randn({out, in}, d), b = randn({out}, d);
+  x.requires_grad_(), w.requires_grad_(), b.requires_grad_();
+  const Tensor gy = randn({M, out}, d);
+  run(state, [&] { nn::linear(x, w, b).backward(gy); });
+  report_flops(state, 6.0 * double(M * in * out));
+}
+
 // Args: N, S, c.
 void BM_cuda_train_step(benchmark::State& state) {
   const int64_t N = state.range(0), S = state.range(1), c = state.range(2);
@@ -117,6 +164,11 @@ void register_layers_cuda() {
   reg(benchmark::RegisterBenchmark("cuda/batchnorm", BM_cuda_batchnorm)->Args({16, 32, 256}));
   reg(benchmark::RegisterBenchmark("cuda/maxpool", BM_cuda_maxpool)->Args({16, 32, 256}));
   reg(benchmark::RegisterBenchmark("cuda/upsample", BM_cuda_upsample)->Args({16, 64, 256}));
+  reg(benchmark::RegisterBenchmark("cuda/avgpool", BM_cuda_avgpool)->Args({16, 1, 256, 31})->Args({16, 32, 256, 2}));
+  reg(benchmark::RegisterBenchmark("cuda/conv_transpose2d", BM_cuda_conv_transpose2d)->Args({16, 128, 64}));
+  reg(benchmark::RegisterBenchmark("cuda/leaky_relu", BM_cuda_leaky_relu)->Arg(kFeatureGpu));
+  reg(benchmark::RegisterBenchmark("cuda/dropout", BM_cuda_dropout)->Arg(kFeatureGpu));
+  reg(benchmark::RegisterBenchmark("cuda/linear", BM_cuda_linear)->Args({4096, 1024, 1024}));
   reg(benchmark::RegisterBenchmark("cuda/train_step", BM_cuda_train_step)->Args({16, 256, 32}));
 }
 
