@@ -13,39 +13,20 @@
 namespace fbd::bench {
 namespace {
 
-NamedTensors make_params(Device d) {
-  NamedTensors params;
-  Generator gen(1);
-  int i = 0;
-  for (const Shape& s : paper_param_shapes()) {
-    Tensor p = randn(s, d, gen);
-    p.requires_grad_();
-    p.impl_ptr()->grad = randn(s, d, gen).impl_shared();
-    params.emplace_back(std::to_string(i++), p);
-  }
-  return params;
-}
-
-int64_t total(const NamedTensors& ps) {
-  int64_t n = 0;
-  for (const auto& [name, p] : ps) n += p.numel();
-  return n;
-}
-
 void BM_cpu_adam_step(benchmark::State& state) {
-  const NamedTensors params = make_params(Device::cpu());
+  const NamedTensors params = paper_params_with_grads(Device::cpu());
   optim::Adam adam(params, optim::AdamOptions{});
-  run_cpu(state, 28.0 * double(total(params)), [&] { adam.step(); });
-  state.counters["params"] = double(total(params));
+  run_cpu(state, 28.0 * double(total_numel(params)), [&] { adam.step(); });
+  state.counters["params"] = double(total_numel(params));
 }
 
 void BM_cpu_sgd_step(benchmark::State& state) {
-  const NamedTensors params = make_params(Device::cpu());
+  const NamedTensors params = paper_params_with_grads(Device::cpu());
   optim::SgdOptions o;
   o.momentum = 0.9;
   optim::SGD sgd(params, o);
-  run_cpu(state, 20.0 * double(total(params)), [&] { sgd.step(); });
-  state.counters["params"] = double(total(params));
+  run_cpu(state, 20.0 * double(total_numel(params)), [&] { sgd.step(); });
+  state.counters["params"] = double(total_numel(params));
 }
 
 void register_optim_cpu() {

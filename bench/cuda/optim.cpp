@@ -14,25 +14,6 @@
 namespace fbd::bench {
 namespace {
 
-NamedTensors make_params() {
-  NamedTensors params;
-  Generator gen(1);
-  int i = 0;
-  for (const Shape& s : paper_param_shapes()) {
-    Tensor p = randn(s, Device::cuda(), gen);
-    p.requires_grad_();
-    p.impl_ptr()->grad = randn(s, Device::cuda(), gen).impl_shared();
-    params.emplace_back(std::to_string(i++), p);
-  }
-  return params;
-}
-
-int64_t total(const NamedTensors& ps) {
-  int64_t n = 0;
-  for (const auto& [name, p] : ps) n += p.numel();
-  return n;
-}
-
 template <typename Opt>
 void run_step(benchmark::State& state, Opt& opt, double bytes) {
   GpuTimer timer;
@@ -48,17 +29,17 @@ void run_step(benchmark::State& state, Opt& opt, double bytes) {
 }
 
 void BM_cuda_adam_step(benchmark::State& state) {
-  const NamedTensors params = make_params();
+  const NamedTensors params = paper_params_with_grads(Device::cuda());
   optim::Adam adam(params, optim::AdamOptions{});
-  run_step(state, adam, 28.0 * double(total(params)));
+  run_step(state, adam, 28.0 * double(total_numel(params)));
 }
 
 void BM_cuda_sgd_step(benchmark::State& state) {
-  const NamedTensors params = make_params();
+  const NamedTensors params = paper_params_with_grads(Device::cuda());
   optim::SgdOptions o;
   o.momentum = 0.9;
   optim::SGD sgd(params, o);
-  run_step(state, sgd, 20.0 * double(total(params)));
+  run_step(state, sgd, 20.0 * double(total_numel(params)));
 }
 
 void register_optim_cuda() {
