@@ -116,8 +116,8 @@ TEST_CASE("checkpoint: truncated, corrupt and mismatched files give errors namin
   Generator gen(3);
   nn::Sequential wide;
   wide.add(std::make_shared<nn::Conv2d>(nn::Conv2dOptions(2, 8, 3).padding(1), gen));
-  CHECK(error_of([&] { nn::load_checkpoint(path, wide); }) ==
-        path + ": tensor '0.weight' is float32 [4, 2, 3, 3] but the Sequential expects float32 [8, 2, 3, 3]");
+  CHECK(contains(error_of([&] { nn::load_checkpoint(path, wide); }),
+                 path + ": tensor '0.weight' is float32 [4, 2, 3, 3] but the Sequential expects float32 [8, 2, 3, 3]"));
   // A missing file.
   CHECK(contains(error_of([&] { nn::load_checkpoint(dir.file("none.safetensors"), *b); }),
                  dir.file("none.safetensors") + ": cannot open"));

@@ -89,12 +89,12 @@ TEST_CASE("Module: load_state_dict copies in place, strictly, and checks everyth
 
   NamedTensors sd = a.state_dict();
   sd.pop_back();
-  CHECK(error_of([&] { b.load_state_dict(sd, "ckpt.safetensors"); }) ==
-        "ckpt.safetensors: no tensor 'head.bias' (the Net has it)");
+  CHECK(contains(error_of([&] { b.load_state_dict(sd, "ckpt.safetensors"); }),
+                 "ckpt.safetensors: no tensor 'head.bias' (the Net has it)"));
   sd = a.state_dict();
   sd[1].second = Tensor::zeros({3, 2, 5, 5});
-  CHECK(error_of([&] { b.load_state_dict(sd, "f"); }) ==
-        "f: tensor 'enc.conv.weight' is float32 [3, 2, 5, 5] but the Net expects float32 [3, 2, 3, 3]");
+  CHECK(contains(error_of([&] { b.load_state_dict(sd, "f"); }),
+                 "f: tensor 'enc.conv.weight' is float32 [3, 2, 5, 5] but the Net expects float32 [3, 2, 3, 3]"));
   sd = a.state_dict();
   sd.emplace_back("extra", Tensor::zeros({1}));
   CHECK(contains(error_of([&] { b.load_state_dict(sd, "f"); }), "f: unexpected tensor 'extra'"));

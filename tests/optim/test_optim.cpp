@@ -179,9 +179,10 @@ TEST_CASE("optimizers: bad arguments and mismatched state give one-line errors")
   CHECK(contains(error_of([&] { adam.set_lr(-1); }), "Adam: learning rate must be finite and >= 0, got -1"));
   NamedTensors sd = adam.state_dict();
   sd[0].second = Tensor::zeros({5});
-  CHECK(error_of([&] { adam.load_state_dict(sd, "run.safetensors"); }) ==
-        "run.safetensors: tensor 'a.exp_avg' is float32 [5] but the Adam optimizer expects float32 [3]");
+  CHECK(contains(error_of([&] { adam.load_state_dict(sd, "run.safetensors"); }),
+                 "run.safetensors: tensor 'a.exp_avg' is float32 [5] but the Adam optimizer expects float32 [3]"));
   sd = adam.state_dict();
   sd.erase(sd.begin() + 2);
-  CHECK(error_of([&] { adam.load_state_dict(sd, "f"); }) == "f: no tensor 'a.step' (the Adam optimizer has it)");
+  CHECK(
+      contains(error_of([&] { adam.load_state_dict(sd, "f"); }), "f: no tensor 'a.step' (the Adam optimizer has it)"));
 }
