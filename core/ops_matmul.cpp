@@ -1,7 +1,7 @@
-// matmul through BLAS: OpenBLAS sgemm on the CPU, cuBLAS sgemm on CUDA.
-#include <cblas.h>
-
+// matmul through BLAS: OpenBLAS sgemm on the CPU (split over the OpenMP threads, core/cpu_gemm.h),
+// cuBLAS sgemm on CUDA.
 #include "core/autograd.h"
+#include "core/cpu_gemm.h"
 #include "core/op_util.h"
 #include "core/ops.h"
 #include "core/profiler.h"
@@ -19,10 +19,7 @@ void gemm(bool ta, bool tb, const Tensor& A, const Tensor& B, Tensor& C, int64_t
   const int64_t lda = ta ? M : K, ldb = tb ? K : N;
   detail::dispatch(
       C, "matmul",
-      [&] {
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N),
-                    int(K), 1.0f, A.data<float>(), int(lda), B.data<float>(), int(ldb), 0.0f, C.data<float>(), int(N));
-      },
+      [&] { cpu::sgemm(ta, tb, M, N, K, 1.0f, A.data<float>(), lda, B.data<float>(), ldb, 0.0f, C.data<float>(), N); },
       [&](kernels::Stream) {
 #if FBD_WITH_CUDA
         // cuBLAS is column-major: a row-major C is a column-major C^T = op(B)^T op(A)^T, so

@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""Runs fbd_bench's layer and optimizer cases and the same workloads in PyTorch in the same run,
+and prints both times and their ratio.
+
+    /usr/bin/python3 bench/compare_torch_layers.py [--bench build/bench/fbd_bench] [--device cpu|cuda|all]
+
+Cases (names as in bench/layers.cpp, bench/optim.cpp and bench/cuda/): conv2d_forward and
+conv2d_backward (input + weight gradients, torch.ops.aten.convolution_backward) per stage shape,
+batchnorm / maxpool / upsample (forward + backward), train_step (the paper-like network of
+bench/layers_net.h: forward, backward, Adam step), conv_transpose2d / avgpool / leaky_relu / dropout /
+linear (forward + backward), adam_step / sgd_step (the 7.8 M parameters of
+bench/optim_shapes.h, foreach implementations). PyTorch runs with the same thread count as fbd's
+OpenMP (OMP_NUM_THREADS, default: all cores), float32, TF32 off on the GPU. GPU cases are timed
+with CUDA events after an L2 flush, like fbd's. Cases run one at a time, fbd then PyTorch, and
+each side reports its best time (best of three repetitions for fbd, of all runs for PyTorch), so
+that other load on a shared machine distorts the ratio as little as possible. speedup = torch
+time / fbd time (above 1: fbd is faster). Uses Debian's python3-torch on the CPU machine (scripts/install-deps.sh --bench); on a
+GPU machine any PyTorch with CUDA.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:
+    sys.exit("compare_torch_layers: PyTorch not found; run scripts/install-deps.sh --bench and use /usr/bin/python3")
+
+
+class ConvBnRelu(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class PaperLikeNet(nn.Module):
+    """bench/layers_net.h, layer for layer."""
+
+    def __init__(self, c):
+        super().__init__()
+        w = [c, 2 * c, 4 * c, 8 * c, 16 * c]
+        stage = lambda i, o: nn.Sequential(ConvBnRelu(i, o), ConvBnRelu(o, o))
+        self.enc = nn.ModuleList([stage(1 if s == 0 else w[s - 1], w[s]) for s in range(5)])
+        self.dec = nn.ModuleList([stage(w[s + 1] + w[s], w[s]) for s in range(3, -1, -1)])
+        self.head = nn.Conv2d(c, 1, 1)
+        self.side = nn.ModuleList([nn.Conv2d(w[s], 1, 1) for s in range(2, 5)])
+        self.edge = nn.Conv2d(w[1], 1, 3, padding=1)
+
+    def outputs(self, x):
+        size = x.shape[2:]
+        f, h = [], x
+        for s, enc in enumerate(self.enc):
+            if s > 0:
+                h = F.max_pool2d(h, 2)
+            h = enc(h)
+            f.append(h)
+        for k, dec in enumerate(self.dec):
+            skip = f[3 - k]
+            up = F.interpolate(h, size=skip.shape[2:], mode="bilinear", align_corners=False)
+            h = dec(torch.cat([up, skip], 1))
+        out = [self.head(h)]
+        for s, side in enumerate(self.side):
+            out.append(F.interpolate(side(f[2 + s]), size=size, mode="bilinear", align_corners=False))
+        out.append(F.interpolate(self.edge(f[1]), size=size, mode="bilinear", align_corners=False))
+        return out
+
+    def loss(self, x, mask):
+        return sum(((torch.sigmoid(z) - mask) ** 2).mean() for z in self.outputs(x))
+
+
+def disc_batch(N, S, dev):
+    g = torch.Generator().manual_seed(3)
+    yy, xx = torch.meshgrid(torch.arange(S, dtype=torch.float64), torch.arange(S, dtype=torch.float64), indexing="ij")
+    masks = []
+    for n in range(N):
+        r = S / 4.0 + n % 4
+        masks.append(((yy - S / 2) ** 2 + (xx - S / 2 - n % 3) ** 2 <= r * r).float())
+    mask = torch.stack(masks)[:, None]
+    img = mask + 0.5 * torch.randn(mask.shape, generator=g)
+    return img.to(dev), mask.to(dev)
+
+
+def paper_param_shapes():
+    """bench/optim_shapes.h."""
+    s, w = [], [32, 64, 128, 256, 512]
+
+    def block(cin, cout):
+        for k in (cin, cout):
+            s.extend([(cout, k, 3, 3), (cout,), (cout,), (cout,)])
+
+    block(1, w[0])
+    for i in range(1, 5):
+        block(w[i - 1], w[i])
+    for i in range(3, -1, -1):
+        s.extend([(w[i + 1], w[i], 2, 2), (w[i],)])
+        block(2 * w[i], w[i])
+    s.extend([(1, w[0], 1, 1), (1,)])
+    return s
+
+
+def torch_case(case, args, dev):
+    """A zero-argument callable doing the PyTorch twin of fbd case `case` with its arguments."""
+    r = lambda *s: torch.randn(*s, device=dev)
+    if case in ("conv2d_forward", "conv2d_backward"):
+        N, C, K, H = args
+        x, w, b = r(N, C, H, H), r(K, C, 3, 3), r(K)
+        if case == "conv2d_forward":  # fbd's CPU case adds a bias, its CUDA case does not
+            bias = b if dev == "cpu" else None
+            return lambda: F.conv2d(x, w, bias, padding=1)
+        gy = r(N, K, H, H)
+        return lambda: torch.ops.aten.convolution_backward(gy, x, w, None, [1, 1], [1, 1], [1, 1], False, [0, 0], 1,
+                                                           [True, True, False])
+    if case == "batchnorm":
+        N, C, H = args
+        x = r(N, C, H, H).requires_grad_()
+        g, b = torch.ones(C, device=dev, requires_grad=True), torch.zeros(C, device=dev, requires_grad=True)
+        gy = r(N, C, H, H)
+        return lambda: F.batch_norm(x, None, None, g, b, training=True).backward(gy)
+    if case == "maxpool":
+        N, C, H = args
+        x, gy = r(N, C, H, H).requires_grad_(), r(N, C, H // 2, H // 2)
+        return lambda: F.max_pool2d(x, 2).backward(gy)
+    if case == "upsample":
+        N, C, H = args
+        x, gy = r(N, C, H // 2, H // 2).requires_grad_(), r(N, C, H, H)
+        return lambda: F.interpolate(x, size=(H, H), mode="bilinear", align_corners=False).backward(gy)
+    if case == "avgpool":
+        N, C, H, k = args
+        x = r(N, C, H, H).requires_grad_()
+        pool = (lambda t: F.avg_pool2d(t, 31, 1, 15)) if k == 31 else (lambda t: F.avg_pool2d(t, k))
+        gy = torch.randn_like(pool(x.detach()))
+        return lambda: pool(x).backward(gy)
+    if case == "conv_transpose2d":
+        N, C, H = args
+        x, w, b = r(N, C, H, H).requires_grad_(), r(C, C // 2, 2, 2).requires_grad_(), r(C // 2).requires_grad_()
+        gy = r(N, C // 2, 2 * H, 2 * H)
+        return lambda: F.conv_transpose2d(x, w, b, stride=2).backward(gy)
+    if case in ("leaky_relu", "dropout"):
+        (n,) = args
+        x, gy = r(n).requires_grad_(), r(n)
+        if case == "leaky_relu":
+            return lambda: F.leaky_relu(x, 0.01).backward(gy)
+        return lambda: F.dropout(x, 0.5, training=True).backward(gy)
+    if case == "linear":
+        M, cin, cout = args
+        x, w, b = r(M, cin).requires_grad_(), r(cout, cin).requires_grad_(), r(cout).requires_grad_()
+        gy = r(M, cout)
+        return lambda: F.linear(x, w, b).backward(gy)
+    if case == "train_step":
+        N, S, c = args
+        net = PaperLikeNet(c).to(dev)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        x, mask = disc_batch(N, S, dev)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            net.loss(x, mask).backward()
+            opt.step()
+        return step
+    if case in ("adam_step", "sgd_step"):
+        params = [torch.randn(s, device=dev, requires_grad=True) for s in paper_param_shapes()]
+        for p in params:
+            p.grad = torch.randn_like(p)
+        opt = (torch.optim.Adam(params, foreach=True) if case == "adam_step"
+               else torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=True))
+        return opt.step
+    return None
+
+
+def time_torch(fn, dev, min_time):
+    fn()  # warm-up (and cuDNN's algorithm search)
+    fn()
+    if dev == "cpu":
+        times, start = [], time.perf_counter()
+        while time.perf_counter() - start < min_time or len(times) < 5:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+    flush = torch.empty(int(torch.cuda.get_device_properties(0).L2_cache_size * 2 // 4) + 1, device=dev)
+    start_ev, stop_ev = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    times, start = [], time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 10:
+        flush.zero_()
+        start_ev.record()
+        fn()
+        stop_ev.record()
+        stop_ev.synchronize()
+        times.append(start_ev.elapsed_time(stop_ev) * 1e-3)
+    return min(times)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
+    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    ap.add_argument("--cases", default="conv2d_forward|conv2d_backward|conv_transpose2d|batchnorm|maxpool|avgpool|upsample|"
+                    "leaky_relu|dropout|linear|train_step|adam_step|sgd_step",
+                    help="regular expression over case names")
+    ap.add_argument("--min-time", type=float, default=0.5, help="seconds per case on each side")
+    ap.add_argument("--json-out", help="also write the table as JSON here")
+    args = ap.parse_args()
+
+    threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
+    torch.set_num_threads(threads)
+    if torch.cuda.is_available():
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True  # pick algorithms per shape, as fbd does
+    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
+    if "cuda" in devices and not torch.cuda.is_available():
+        devices.remove("cuda")
+        print("compare_torch_layers: PyTorch sees no GPU; CUDA cases skipped", file=sys.stderr)
+    pattern = "^(" + "|".join(devices) + ")/(" + args.cases + ")/"
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    listed = subprocess.run([args.bench, "--benchmark_list_tests", f"--benchmark_filter={pattern}"],
+                            capture_output=True, text=True, env=env, check=True).stdout.split()
+    context = {}
+    rows = []
+    # One case at a time, fbd then PyTorch, so that load from other processes on a shared
+    # machine hits both sides alike; best of three repetitions (fbd) or of all runs (PyTorch).
+    for name in listed:
+        out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter=^{re.escape(name)}$",
+                              f"--benchmark_min_time={args.min_time}", "--benchmark_repetitions=3"],
+                             capture_output=True, text=True, env=env, check=True)
+        report = json.loads(out.stdout)
+        context = report["context"]
+        runs = [b for b in report["benchmarks"] if b.get("run_type") == "iteration"]
+        if not runs:
+            continue
+        b = min(runs, key=lambda r: r["real_time"])
+        parts = name.split("/")
+        dev, case = parts[0], parts[1]
+        nums = [int(p) for p in parts[2:] if p.isdigit()]
+        fn = torch_case(case, nums, dev)
+        if fn is None:
+            continue
+        fbd_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        torch_s = time_torch(fn, dev, args.min_time)
+        del fn
+        if dev == "cuda":
+            torch.cuda.synchronize()
+            torch.cuda.empty_cache()
+        rows.append(dict(case=f"{dev}/{case}", args="x".join(map(str, nums)), fbd_ms=fbd_s * 1e3,
+                         torch_ms=torch_s * 1e3, speedup=torch_s / fbd_s, gflops=b.get("FLOPS", 0) / 1e9))
+
+    print(f"threads {threads}; torch {torch.__version__}" + (f"; {torch.cuda.get_device_name(0)}" if "cuda" in devices else ""))
+    print(f"{'case':22} {'args':>12} {'fbd ms':>9} {'torch ms':>9} {'speedup':>8} {'fbd GFLOP/s':>12}")
+    for r in rows:
+        gf = f"{r['gflops']:>12.1f}" if r["gflops"] else f"{'':>12}"
+        print(f"{r['case']:22} {r['args']:>12} {r['fbd_ms']:>9.3f} {r['torch_ms']:>9.3f} {r['speedup']:>8.2f} {gf}")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(dict(context=context, threads=threads, torch=torch.__version__, rows=rows), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+// Everything in layers/, for code that builds networks.
+#pragma once
+#include "layers/activation.h"
+#include "layers/batchnorm.h"
+#include "layers/checkpoint.h"
+#include "layers/concat.h"
+#include "layers/conv.h"
+#include "layers/conv_cudnn.h"
+#include "layers/conv_transpose.h"
+#include "layers/dropout.h"
+#include "layers/init.h"
+#include "layers/linear.h"
+#include "layers/module.h"
+#include "layers/pool.h"
+#include "layers/upsample.h"

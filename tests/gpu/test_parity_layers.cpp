@@ -1,0 +1,240 @@
+// Every layer on CUDA against its CPU twin, forward and backward (input and parameter
+// gradients), plus the raw layer kernels with guard values after their outputs, the cuDNN
+// algorithm cache and deterministic mode. An element passes when |cpu - gpu| <= tol + eps |cpu|;
+// each tolerance is stated beside its test with the reason.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <functional>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "core/rng.h"
+#include "kernels/activation.h"
+#include "kernels/dropout.h"
+#include "kernels/pool.h"
+#include "kernels/upsample.h"
+#include "layers/layers.h"
+#include "tests/gpu/gpu_util.h"
+#include "tests/test_util.h"
+
+using namespace fbd;
+
+namespace {
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// Runs f forward and backward (fixed random output weights) on both devices and compares the
+// output and every input's gradient.
+void parity(const std::string& name, const Fn& f, const std::vector<Tensor>& inputs, double tol, double eps) {
+  INFO("layer: " << name);
+  std::vector<Tensor> outs, grads[2];
+  for (int dev = 0; dev < 2; ++dev) {
+    const Device d = dev == 0 ? Device::cpu() : Device::cuda();
+    std::vector<Tensor> xs;
+    for (const Tensor& t : inputs) {
+      Tensor x = t.to(d).clone().detach();
+      x.requires_grad_();
+      xs.push_back(x);
+    }
+    Tensor y = f(xs);
+    REQUIRE(y.device() == d);
+    const Tensor w = test::random_tensor(y.shape(), -1, 1, 7, d);
+    sum(mul(y, w)).backward();
+    outs.push_back(y.detach().cpu());
+    for (Tensor& x : xs) grads[dev].push_back(x.grad().cpu());
+  }
+  test::check_close(outs[0].to_vector(), outs[1].to_vector(), tol, eps, name + " forward");
+  for (size_t i = 0; i < inputs.size(); ++i)
+    test::check_close(grads[0][i].to_vector(), grads[1][i].to_vector(), tol, eps,
+                      name + " gradient of input " + std::to_string(i));
+}
+
+Tensor R(const Shape& s, float lo, float hi, uint64_t seed) { return test::random_tensor(s, lo, hi, seed); }
+
+nn::ConvParams P(int64_t s, int64_t pad, int64_t d) {
+  nn::ConvParams p;
+  p.sh = p.sw = s, p.ph = p.pw = pad, p.dh = p.dw = d;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("layer parity: conv2d and conv_transpose2d (cuDNN) against im2col + OpenBLAS") {
+  // Both sides sum C*kh*kw (<= 576 here) O(1) products in float32 in different orders (cuDNN
+  // FMA math, no TF32; OpenBLAS blocking): differences up to ~K * 2^-24 * sum|terms| ~ 3e-5.
+  const double tol = 1e-4, eps = 1e-4;
+  parity(
+      "conv2d 3x3 pad 1", [](auto& v) { return nn::conv2d(v[0], v[1], v[2], P(1, 1, 1)); },
+      {R({4, 16, 33, 30}, -1, 1, 1), R({32, 16, 3, 3}, -1, 1, 2), R({32}, -1, 1, 3)}, tol, eps);
+  parity(
+      "conv2d stride 2 dilation 2", [](auto& v) { return nn::conv2d(v[0], v[1], v[2], P(2, 2, 2)); },
+      {R({3, 8, 21, 19}, -1, 1, 4), R({12, 8, 3, 3}, -1, 1, 5), R({12}, -1, 1, 6)}, tol, eps);
+  parity(
+      "conv2d 1x1 no bias", [](auto& v) { return nn::conv2d(v[0], v[1], Tensor()); },
+      {R({2, 64, 8, 8}, -1, 1, 7), R({32, 64, 1, 1}, -1, 1, 8)}, tol, eps);
+  parity(
+      "conv2d small planes, deep", [](auto& v) { return nn::conv2d(v[0], v[1], v[2], P(1, 1, 1)); },
+      {R({16, 64, 6, 6}, -1, 1, 9), R({64, 64, 3, 3}, -1, 1, 10), R({64}, -1, 1, 11)}, tol, eps);
+  nn::ConvParams pt = P(2, 1, 1);
+  pt.oph = pt.opw = 1;
+  parity(
+      "conv_transpose2d stride 2", [pt](auto& v) { return nn::conv_transpose2d(v[0], v[1], v[2], pt); },
+      {R({2, 16, 9, 8}, -1, 1, 12), R({16, 8, 3, 3}, -1, 1, 13), R({8}, -1, 1, 14)}, tol, eps);
+  parity(
+      "conv_transpose2d 2x2 stride 2 (the decoder's upsampling)",
+      [](auto& v) { return nn::conv_transpose2d(v[0], v[1], v[2], P(2, 0, 1)); },
+      {R({2, 32, 8, 8}, -1, 1, 15), R({32, 16, 2, 2}, -1, 1, 16), R({16}, -1, 1, 17)}, tol, eps);
+}
+
+TEST_CASE("layer parity: batch_norm2d (cuDNN) against the CPU twin, running statistics included") {
+  // The CPU sums statistics in double, cuDNN in float with its own order; normalised outputs
+  // are O(1) with relative differences ~1e-6; gradients involve sums over N*H*W = 2048 values.
+  Tensor rm[2], rv[2];
+  for (int d = 0; d < 2; ++d) {
+    const Device dev = d == 0 ? Device::cpu() : Device::cuda();
+    rm[d] = R({6}, -0.5f, 0.5f, 20).to(dev).clone();
+    rv[d] = R({6}, 0.5f, 2, 21).to(dev).clone();
+  }
+  int call = 0;
+  parity(
+      "batch_norm2d training",
+      [&](auto& v) {
+        const int d = call++;
+        return nn::batch_norm2d(v[0], v[1], v[2], rm[d], rv[d], true, 0.1, 1e-5);
+      },
+      {R({8, 6, 16, 16}, -2, 3, 22), R({6}, 0.5f, 1.5f, 23), R({6}, -1, 1, 24)}, 1e-4, 1e-4);
+  test::check_close(rm[0].to_vector(), rm[1].cpu().to_vector(), 1e-6, 1e-5, "running_mean");
+  test::check_close(rv[0].to_vector(), rv[1].cpu().to_vector(), 1e-6, 1e-5, "running_var");
+  const Tensor m = R({6}, -0.5f, 0.5f, 25), s = R({6}, 0.5f, 2, 26);
+  parity(
+      "batch_norm2d eval",
+      [&](auto& v) { return nn::batch_norm2d(v[0], v[1], v[2], m.to(v[0].device()), s.to(v[0].device()), false); },
+      {R({4, 6, 8, 8}, -2, 3, 27), R({6}, 0.5f, 1.5f, 28), R({6}, -1, 1, 29)}, 1e-5, 1e-5);
+}
+
+TEST_CASE("layer parity: activations, pooling, upsampling, dropout, linear, concat") {
+  // Comparisons, copies and the same sequence of float adds and one divide: exact.
+  parity(
+      "leaky_relu", [](auto& v) { return nn::leaky_relu(v[0], 0.1f); }, {R({3, 5, 17, 9}, -2, 2, 30)}, 0, 0);
+  parity(
+      "max_pool2d k3 s2 p1", [](auto& v) { return nn::max_pool2d(v[0], nn::PoolParams::square(3, 2, 1)); },
+      {R({2, 4, 33, 31}, -1, 1, 31)}, 0, 0);
+  parity(
+      "avg_pool2d k2", [](auto& v) { return nn::avg_pool2d(v[0], nn::PoolParams::square(2)); },
+      {R({2, 4, 32, 30}, -1, 1, 32)}, 0, 0);
+  parity(
+      "avg_pool2d 31x31 s1 p15", [](auto& v) { return nn::avg_pool2d(v[0], nn::PoolParams::square(31, 1, 15, true)); },
+      {R({2, 1, 64, 70}, 0, 1, 33)}, 0, 0);
+  parity(
+      "avg_pool2d k3 s2 p1 without pad",
+      [](auto& v) { return nn::avg_pool2d(v[0], nn::PoolParams::square(3, 2, 1, false)); },
+      {R({2, 3, 17, 16}, -1, 1, 34)}, 0, 0);
+  // Bilinear weights: products and sums that nvcc may fuse into FMAs (and GCC differently):
+  // a few ulp of O(1) values.
+  for (bool ac : {false, true}) {
+    parity(
+        "upsample x2", [ac](auto& v) { return nn::upsample_bilinear(v[0], nn::UpsampleOptions::scale(2, 2, ac)); },
+        {R({2, 3, 13, 11}, -1, 1, 35)}, 1e-6, 1e-6);
+    parity(
+        "upsample to 96x80",
+        [ac](auto& v) { return nn::upsample_bilinear(v[0], nn::UpsampleOptions::size(96, 80, ac)); },
+        {R({2, 2, 6, 5}, -1, 1, 36)}, 1e-5, 1e-6);
+  }
+  // The mask is the same Philox stream on both devices and the scaling one multiply: exact.
+  parity(
+      "dropout",
+      [](auto& v) {
+        Generator gen(5);
+        return nn::dropout(v[0], 0.3f, true, gen);
+      },
+      {R({4, 8, 15, 15}, -1, 1, 37)}, 0, 0);
+  // cuBLAS and OpenBLAS sum 300 products in different orders.
+  parity(
+      "linear", [](auto& v) { return nn::linear(v[0], v[1], v[2]); },
+      {R({33, 300}, -1, 1, 38), R({20, 300}, -1, 1, 39), R({20}, -1, 1, 40)}, 1e-4, 1e-4);
+  parity(
+      "concat_channels",
+      [](auto& v) {
+        return nn::concat_channels({v[0], v[1]});
+      },
+      {R({2, 3, 5, 5}, -1, 1, 41), R({2, 4, 5, 5}, -1, 1, 42)}, 0, 0);
+}
+
+TEST_CASE("layer kernels write nothing past their outputs (guard values)") {
+  kernels::PoolGeom g;
+  g.planes = 6, g.H = 19, g.W = 17, g.kh = g.kw = 3, g.sh = g.sw = 2, g.ph = g.pw = 1;
+  g.Ho = (g.H + 2 - 3) / 2 + 1, g.Wo = (g.W + 2 - 3) / 2 + 1;
+  const int64_t in = g.planes * g.H * g.W, out = g.planes * g.Ho * g.Wo;
+  const auto x = test::random_values(in, -1, 1, 50), gy = test::random_values(out, -1, 1, 51);
+  test::GuardedBuffer dx(x), dy(out), dgy(gy), dgx(in), ws(g.planes * g.H * g.Wo);
+  Tensor idx = Tensor::empty({out}, DType::I32, Device::cuda());
+  kernels::max_pool_forward_cuda(dx.data(), dy.data(), idx.data<int32_t>(), g, cuda::stream());
+  kernels::max_pool_backward_cuda(dgy.data(), idx.data<int32_t>(), dgx.data(), g, cuda::stream());
+  cuda::synchronize();
+  dy.download();
+  dgx.download();
+  kernels::avg_pool_forward_cuda(dx.data(), dy.data(), g, true, ws.data(), cuda::stream());
+  kernels::avg_pool_backward_cuda(dgy.data(), dgx.data(), g, false, ws.data(), cuda::stream());
+  cuda::synchronize();
+  dy.download();
+  dgx.download();
+  ws.download();
+  kernels::UpsampleGeom u;
+  u.planes = 6, u.H = 19, u.W = 17, u.Ho = 37, u.Wo = 41;
+  u.scale_h = kernels::upsample_scale(19, 37, false, 0), u.scale_w = kernels::upsample_scale(17, 41, false, 0);
+  test::GuardedBuffer uy(6 * 37 * 41), ugx(in);
+  kernels::upsample_bilinear_forward_cuda(dx.data(), uy.data(), u, cuda::stream());
+  kernels::upsample_bilinear_backward_cuda(uy.data(), ugx.data(), u, cuda::stream());
+  kernels::leaky_relu_forward_cuda(dx.data(), dgx.data(), in, 0.1f, cuda::stream());
+  cuda::synchronize();
+  uy.download();
+  ugx.download();
+  dgx.download();
+  // Dropout with n not a multiple of 4: the last block must stop at n.
+  const int64_t n = 1001;
+  test::GuardedBuffer din(test::random_values(n, -1, 1, 52)), dout(n);
+  Tensor mask = Tensor::empty({n + 64}, DType::U8, Device::cuda());
+  kernels::dropout_forward_cuda(din.data(), dout.data(), static_cast<uint8_t*>(mask.raw_data()), n, 0.5f, 3, 0,
+                                cuda::stream());
+  cuda::synchronize();
+  dout.download();
+}
+
+TEST_CASE("cuDNN: one algorithm search per shape; deterministic mode repeats bit for bit") {
+  const Tensor x = R({4, 8, 20, 20}, -1, 1, 60).cuda(), w = R({8, 8, 3, 3}, -1, 1, 61).cuda();
+  Tensor xr = x.clone().detach(), wr = w.clone().detach();
+  xr.requires_grad_(), wr.requires_grad_();
+  sum(nn::conv2d(xr, wr, Tensor(), P(1, 1, 1))).backward();
+  const size_t after_first = nn::detail::cudnn_conv_cache_size();
+  sum(nn::conv2d(xr, wr, Tensor(), P(1, 1, 1))).backward();
+  CHECK(nn::detail::cudnn_conv_cache_size() == after_first);  // forward, data and filter: cached
+  nn::set_deterministic(true);
+  std::vector<float> runs[2];
+  for (auto& r : runs) {
+    Tensor a = x.clone().detach(), b = w.clone().detach();
+    a.requires_grad_(), b.requires_grad_();
+    sum(mul(nn::conv2d(a, b, Tensor(), P(1, 1, 1)), R({4, 8, 20, 20}, -1, 1, 62).cuda())).backward();
+    r = b.grad().cpu().to_vector();
+  }
+  nn::set_deterministic(false);
+  CHECK(nn::detail::cudnn_conv_cache_size() > after_first);  // the deterministic choice has its own entries
+  CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * 4) == 0);
+}
+
+TEST_CASE("modules move to the GPU in place and give the CPU's results") {
+  Generator gen(70);
+  nn::Sequential net;
+  net.add(std::make_shared<nn::Conv2d>(nn::Conv2dOptions(3, 8, 3).padding(1), gen));
+  net.add(std::make_shared<nn::BatchNorm2d>(8));
+  net.add(std::make_shared<nn::LeakyReLU>(0.1f));
+  net.add(std::make_shared<nn::MaxPool2d>(2));
+  const Tensor x = R({2, 3, 16, 16}, -1, 1, 71);
+  net.eval();
+  const std::vector<float> cpu = net(x).to_vector();
+  const Tensor w = net.state_dict()[0].second;
+  net.to(Device::cuda());
+  CHECK(w.is_cuda());  // the same handle now holds device memory
+  test::check_close(cpu, net(x.cuda()).cpu().to_vector(), 1e-4, 1e-4, "eval network");
+  CHECK(test::contains(test::error_of([&] { net(x); }), "tensors on different devices"));
+}
