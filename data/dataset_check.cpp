@@ -138,13 +138,14 @@ std::string CheckReport::case_table() const {
     wpat = std::max(wpat, c.patient.size());
   }
   char line[512];
-  std::snprintf(line, sizeof(line), "%-*s  %-*s  %-9s  %-9s  %5s  %10s  %s\n", int(wid), "id", int(wpat), "patient",
+  std::snprintf(line, sizeof(line), "%-*s  %-*s  %-9s  %-11s  %4s  %10s  %s\n", int(wid), "id", int(wpat), "patient",
                 "label", "size", "bits", "foreground", "status");
   os << line;
   for (const CaseStats& c : cases) {
-    std::snprintf(line, sizeof(line), "%-*s  %-*s  %-9s  %-9s  %5d  %10s  %s\n", int(wid), c.id.c_str(), int(wpat),
+    std::snprintf(line, sizeof(line), "%-*s  %-*s  %-9s  %-11s  %4s  %10s  %s\n", int(wid), c.id.c_str(), int(wpat),
                   c.patient.c_str(), label_name(c.label), c.height ? size_str(c.height, c.width).c_str() : "-",
-                  c.bit_depth, c.ok ? percent(c.foreground).c_str() : "-", c.ok ? "ok" : "PROBLEM");
+                  c.bit_depth ? std::to_string(c.bit_depth).c_str() : "-", c.ok ? percent(c.foreground).c_str() : "-",
+                  c.ok ? "ok" : "PROBLEM");
     os << line;
   }
   return os.str();

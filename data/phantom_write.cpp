@@ -70,7 +70,8 @@ RgbImage phantom_gallery(const std::vector<PhantomSlice>& slices, const PhantomO
     for (int j = 0; j < picks; ++j) {
       const size_t idx = picks == 1 ? 0 : size_t(j) * (ps.size() - 1) / size_t(picks - 1);
       pick.push_back(ps[idx]);
-      caption += " " + std::to_string(ps[idx]->slice);
+      caption += ' ';
+      caption += std::to_string(ps[idx]->slice);
     }
     draw_text(fig, y + 2, pad, caption, kWhite, text_scale);
     y += label_h;
