@@ -49,11 +49,13 @@ void convolve_separable(Image& img, const std::vector<float>& k) {
   for (int64_t y = 0; y < H; ++y) {
     const float* row = &img.px[size_t(y * W)];
     for (int64_t i = -r; i < W + r; ++i) padded[size_t(i + r)] = row[reflect101(i, W)];
+    // Tap by tap over the whole row: contiguous, vectorisable, the same sums in the same order.
     float* out = &tmp[size_t(y * W)];
-    for (int64_t x = 0; x < W; ++x) {
-      float s = 0.0f;
-      for (int64_t j = 0; j < int64_t(k.size()); ++j) s += k[size_t(j)] * padded[size_t(x + j)];
-      out[x] = s;
+    for (int64_t x = 0; x < W; ++x) out[x] = 0.0f;
+    for (int64_t j = 0; j < int64_t(k.size()); ++j) {
+      const float kj = k[size_t(j)];
+      const float* src = padded.data() + j;
+      for (int64_t x = 0; x < W; ++x) out[x] += kj * src[x];
     }
   }
   // Columns: accumulate whole rows (contiguous, vectorisable).
