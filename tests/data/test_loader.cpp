@@ -197,3 +197,13 @@ TEST_CASE("prepare_samples: the tumour quadrants of a data set on disk, ready fo
   const auto batches = epoch(dl, 0);
   CHECK(batches[0].image.shape() == Shape{4, 1, 32, 32});
 }
+
+TEST_CASE("images to (1, 1, H, W) tensors and back") {
+  Image img(3, 4);
+  for (int64_t i = 0; i < 12; ++i) img.px[size_t(i)] = float(i) * 0.5f;
+  const Tensor t = to_tensor(img);
+  CHECK(t.shape() == Shape{1, 1, 3, 4});
+  CHECK(from_tensor(t).px == img.px);
+  CHECK(from_tensor(t.reshape({3, 4})).height == 3);
+  CHECK(contains(error_of([&] { from_tensor(Tensor::zeros({2, 1, 3, 4})); }), "expected (H,W), (1,H,W) or (1,1,H,W)"));
+}
