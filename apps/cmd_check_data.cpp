@@ -27,6 +27,8 @@ void run_check(const CheckOptions& opt) {
   for (const data::Problem& p : rep.problems) std::printf("%s\n", p.str().c_str());
   if (!rep.problems.empty()) std::printf("\n");
   std::printf("%s", rep.summary(ds).c_str());
+  FBD_CHECK(rep.errors() == 0, opt.dir, ": ", rep.errors(), " problem(s) found (listed above)",
+            opt.folds > 0 ? "; no k-fold split written" : "");
   if (opt.folds > 0) {
     FBD_CHECK(!opt.folds_out.empty(), "check-data: --folds needs --folds-out FILE.json");
     const data::KFold kf = data::make_kfold(ds, opt.folds, opt.seed);
@@ -36,7 +38,6 @@ void run_check(const CheckOptions& opt) {
     for (const data::Fold& f : kf.folds) std::printf(" %zu", f.test_patients.size());
     std::printf("\n");
   }
-  FBD_CHECK(rep.errors() == 0, opt.dir, ": ", rep.errors(), " problem(s) found (listed above)");
 }
 
 void register_check(CLI::App& app) {

@@ -31,6 +31,11 @@ set_tests_properties(cli_check_data_problems PROPERTIES PASS_REGULAR_EXPRESSION
 add_test(NAME cli_check_data_problems_exit COMMAND fbd check-data ${_bad} --quiet)
 set_tests_properties(cli_check_data_problems_exit PROPERTIES WILL_FAIL ON)
 
+add_test(NAME cli_check_data_problems_no_folds
+  COMMAND fbd check-data ${_bad} --quiet --folds 2 --folds-out ${_d}/bad_folds.json)
+set_tests_properties(cli_check_data_problems_no_folds PROPERTIES PASS_REGULAR_EXPRESSION
+  "fbd: error: .*bad_set: 4 problem\\(s\\) found \\(listed above\\); no k-fold split written")
+
 add_test(NAME cli_check_data_empty COMMAND fbd check-data ${_d}/empty)
 set_tests_properties(cli_check_data_empty PROPERTIES PASS_REGULAR_EXPRESSION
   "error: .*empty: no images found \\(expected manifest.csv, images/ \\+ masks/, or NAME.png \\+ NAME_mask.png\\)")
@@ -48,5 +53,5 @@ set_tests_properties(cli_synth_foreign_folder PROPERTIES PASS_REGULAR_EXPRESSION
   "fbd: error: .*foreign: folder is not empty and holds no earlier phantom")
 
 set_tests_properties(cli_synth cli_check_data_phantom cli_augment_preview cli_augment_preview_bad_config
-  cli_check_data_problems cli_check_data_problems_exit cli_check_data_empty cli_check_data_empty_exit
+  cli_check_data_problems cli_check_data_problems_exit cli_check_data_problems_no_folds cli_check_data_empty cli_check_data_empty_exit
   cli_check_data_missing cli_synth_bad_size cli_synth_foreign_folder PROPERTIES LABELS cli)
