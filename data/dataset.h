@@ -1,0 +1,87 @@
+// Data sets on disk: which images and masks a folder holds, who the patients are, and a
+// validation that lists every problem instead of stopping at the first.
+//
+// Layouts, tried in this order (docs/DATA.md):
+//   1. DIR/manifest.csv with the header `image,mask,patient,label` (optional extra column
+//      `edge`); paths relative to DIR; label benign, malignant or unknown (empty = unknown).
+//   2. DIR/images/ and DIR/masks/ with matching names: images/NAME.{png,jpg,jpeg} and
+//      masks/NAME.png (or masks/NAME_mask.png); optional DIR/edges/NAME.png.
+//   3. DIR/NAME.{png,jpg,jpeg} with DIR/NAME_mask.png and any NAME_mask_1.png, NAME_mask_2.png,
+//      ... (merged by OR), optional NAME_edge.png; also one level of subfolders, where a
+//      folder called benign or malignant (any case) gives the label (the BUSI layout).
+// Without a manifest every image is its own patient (noted in the problems as a warning,
+// because then k-fold cannot keep a patient's slices together).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "data/image.h"
+
+namespace fbd::data {
+
+enum class Label { Unknown, Benign, Malignant };
+const char* label_name(Label l);  // "unknown", "benign", "malignant"
+// Parses a label (case-insensitive; "" is unknown); false when the text is none of them.
+bool parse_label(const std::string& text, Label& out);
+
+struct CaseEntry {
+  std::string id;                  // unique in the data set (the image's name without extension)
+  std::string image;               // full paths
+  std::vector<std::string> masks;  // one or more, merged by OR; empty = missing
+  std::string edge;                // "" = none (derived from the mask on load)
+  std::string patient;
+  Label label = Label::Unknown;
+};
+
+struct Problem {
+  std::string where;  // a file, a case id or the folder ("" when `what` names the file itself)
+  std::string what;
+  bool error = true;  // false: a warning (training can go on)
+  std::string str() const {
+    return std::string(error ? "error: " : "warning: ") + (where.empty() ? what : where + ": " + what);
+  }
+};
+
+struct Dataset {
+  std::string root;
+  std::string layout;  // "manifest", "images/masks" or "flat"
+  std::vector<CaseEntry> cases;
+  std::vector<Problem> problems;              // found while scanning (orphan masks, duplicate ids, bad rows)
+  std::vector<std::string> patients() const;  // distinct patient ids, sorted
+  const CaseEntry* find(const std::string& id) const;
+};
+
+// Scans `dir` (see the layouts above). Throws only when `dir` is not a readable folder;
+// everything else is recorded in `problems` (an empty folder is an error problem that names
+// the layouts looked for).
+Dataset scan_dataset(const std::string& dir);
+
+// One case in memory: the image in [0, 1], the masks merged (OR) as {0, 1}, the edge mask read
+// or, when the case has none, derived from the mask with edges_from_mask(mask, edge_width).
+// Throws a one-line error naming the file for anything unreadable, non-binary or mismatched.
+Sample load_case(const CaseEntry& c, int edge_width = 1);
+
+struct CaseStats {
+  std::string id, patient;
+  Label label = Label::Unknown;
+  int64_t height = 0, width = 0;
+  int bit_depth = 0;
+  double foreground = 0.0;  // mask pixels / all pixels
+  bool ok = false;          // loaded without an error problem
+};
+
+struct CheckReport {
+  std::vector<Problem> problems;  // scan problems first, then per-file ones
+  std::vector<CaseStats> cases;
+  size_t errors() const;
+  size_t warnings() const;
+  // The summary `fbd check-data` prints: counts, sizes, labels, foreground fractions.
+  std::string summary(const Dataset& ds) const;
+  std::string case_table() const;  // one line per case
+};
+
+// Reads every file of the data set and checks: images decode; each image has a mask, of the
+// same size, binary (0/1 or 0/255); edges the same size and binary; masks not empty (warning).
+CheckReport check_dataset(const Dataset& ds);
+
+}  // namespace fbd::data

@@ -1,0 +1,224 @@
+#include "data/image_io.h"
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <ostream>
+#include <set>
+
+#include "core/error.h"
+#include "core/file_io.h"
+#include "data/png.h"
+
+namespace fbd::data {
+
+namespace {
+
+bool starts_with(const std::vector<char>& b, std::initializer_list<unsigned char> magic) {
+  if (b.size() < magic.size()) return false;
+  size_t i = 0;
+  for (unsigned char m : magic)
+    if (static_cast<unsigned char>(b[i++]) != m) return false;
+  return true;
+}
+
+// What a file that is neither PNG nor JPEG looks like, for the error message.
+std::string other_format(const std::vector<char>& b) {
+  if (b.empty()) return "an empty file";
+  if (starts_with(b, {'G', 'I', 'F', '8'})) return "GIF";
+  if (starts_with(b, {'B', 'M'})) return "BMP";
+  if (starts_with(b, {'I', 'I', 0x2A, 0}) || starts_with(b, {'M', 'M', 0, 0x2A})) return "TIFF";
+  if (starts_with(b, {'R', 'I', 'F', 'F'})) return "RIFF/WebP";
+  if (starts_with(b, {0x93, 'N', 'U', 'M', 'P', 'Y'})) return "NumPy .npy";
+  if (b.size() >= 132 && std::memcmp(b.data() + 128, "DICM", 4) == 0) return "DICOM";
+  return "an unknown format";
+}
+
+// JPEG entropy-coded data escapes 0xFF as FF 00, so FF D9 after the first start-of-scan can only
+// be the end-of-image marker; without it the file was cut short (stb_image would pad the
+// missing data with zeros and return a partly grey image).
+void check_jpeg_complete(const std::vector<char>& b, const std::string& name) {
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data());
+  const size_t n = b.size();
+  size_t sos = 0;
+  for (size_t i = 2; i + 1 < n; ++i)
+    if (p[i] == 0xFF && p[i + 1] == 0xDA) {
+      sos = i;
+      break;
+    }
+  FBD_CHECK(sos > 0, name, ": truncated JPEG (no image data: no start-of-scan marker)");
+  bool eoi = false;
+  for (size_t i = n - 1; i > sos + 1 && !eoi; --i) eoi = p[i - 1] == 0xFF && p[i] == 0xD9;
+  FBD_CHECK(eoi, name, ": truncated JPEG (no end-of-image marker: the file was cut short)");
+}
+
+struct StbFree {
+  void operator()(void* p) const { stbi_image_free(p); }
+};
+
+template <typename T>
+void to_gray(const T* src, int64_t count, int channels, std::vector<float>& gray) {
+  gray.resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    const T* s = src + i * channels;
+    if (channels <= 2) {
+      gray[size_t(i)] = float(s[0]);
+    } else {
+      // BT.601 luma in integer arithmetic, so gray RGB stays exact and white stays at the maximum.
+      const uint64_t y = (299ull * s[0] + 587ull * s[1] + 114ull * s[2] + 500ull) / 1000ull;
+      gray[size_t(i)] = float(y);
+    }
+  }
+}
+
+uint16_t quantise(float v, float lo, float hi, float maxv) {
+  const float t = hi > lo ? (v - lo) / (hi - lo) : 0.0f;
+  const float c = std::isnan(t) ? 0.0f : std::clamp(t, 0.0f, 1.0f);
+  return uint16_t(std::lround(c * maxv));
+}
+
+void append(void* ctx, void* data, int size) {
+  auto* out = static_cast<std::vector<char>*>(ctx);
+  out->insert(out->end(), static_cast<char*>(data), static_cast<char*>(data) + size);
+}
+
+void write_bytes(const std::string& path, const std::vector<char>& bytes) {
+  write_file_atomic(path, [&](std::ostream& os) { os.write(bytes.data(), std::streamsize(bytes.size())); });
+}
+
+}  // namespace
+
+RawImage decode_image(const std::vector<char>& bytes, const std::string& name) {
+  RawImage raw;
+  const bool png = has_png_signature(bytes);
+  const bool jpeg = starts_with(bytes, {0xFF, 0xD8, 0xFF});
+  FBD_CHECK(png || jpeg, name, ": unsupported image format (", other_format(bytes), "); fbd reads PNG and JPEG");
+  FBD_CHECK(bytes.size() < (size_t(1) << 31), name, ": file too large");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = int(bytes.size());
+  int w = 0, h = 0, comp = 0;
+  if (png) {
+    const PngHeader hdr = check_png_structure(bytes, name);
+    raw.format = ImageFormat::PNG;
+    raw.bit_depth = hdr.bit_depth == 16 ? 16 : 8;
+  } else {
+    check_jpeg_complete(bytes, name);
+    raw.format = ImageFormat::JPEG;
+    raw.bit_depth = 8;
+  }
+  if (raw.bit_depth == 16) {
+    std::unique_ptr<stbi_us, StbFree> px(stbi_load_16_from_memory(data, len, &w, &h, &comp, 0));
+    FBD_CHECK(px != nullptr, name, ": corrupt PNG (", stbi_failure_reason(), ")");
+    to_gray(px.get(), int64_t(w) * h, comp, raw.gray);
+  } else {
+    std::unique_ptr<stbi_uc, StbFree> px(stbi_load_from_memory(data, len, &w, &h, &comp, 0));
+    FBD_CHECK(px != nullptr, name, ": ", png ? "corrupt PNG" : "corrupt or unsupported JPEG", " (",
+              stbi_failure_reason(), ")");
+    to_gray(px.get(), int64_t(w) * h, comp, raw.gray);
+  }
+  raw.height = h;
+  raw.width = w;
+  raw.channels = comp;
+  return raw;
+}
+
+RawImage read_raw_image(const std::string& path) { return decode_image(read_file(path), path); }
+
+Image read_image(const std::string& path) {
+  const RawImage raw = read_raw_image(path);
+  Image img(raw.height, raw.width);
+  const float inv = 1.0f / raw.max_value();
+  for (size_t i = 0; i < raw.gray.size(); ++i) img.px[i] = raw.gray[i] * inv;
+  return img;
+}
+
+std::string mask_value_problem(const RawImage& raw) {
+  std::set<float> values;
+  for (float v : raw.gray) {
+    values.insert(v);
+    if (values.size() > 8) break;
+  }
+  values.erase(0.0f);
+  if (values.empty()) return "";
+  if (values.size() == 1) {
+    const float v = *values.begin();
+    if (v == 1.0f || v == raw.max_value()) return "";
+  }
+  values.insert(0.0f);
+  std::string list;
+  int shown = 0;
+  for (float v : values) {
+    if (shown++ == 5) {
+      list += ", ...";
+      break;
+    }
+    list += (list.empty() ? "" : ", ") + std::to_string(int64_t(v));
+  }
+  const std::string top = raw.bit_depth == 16 ? "65535" : "255";
+  return "values must be 0 and 1 or 0 and " + top + "; found " +
+         (values.size() > 8 ? std::string("more than 8") : std::to_string(values.size())) + " distinct values: " + list;
+}
+
+Image mask_from_raw(const RawImage& raw, const std::string& name) {
+  FBD_CHECK(raw.format == ImageFormat::PNG, name,
+            ": masks must be PNG (JPEG's lossy compression makes a mask non-binary)");
+  const std::string problem = mask_value_problem(raw);
+  FBD_CHECK(problem.empty(), name, ": mask is not binary: ", problem);
+  Image m(raw.height, raw.width);
+  for (size_t i = 0; i < raw.gray.size(); ++i) m.px[i] = raw.gray[i] != 0.0f ? 1.0f : 0.0f;
+  return m;
+}
+
+Image read_mask(const std::string& path) { return mask_from_raw(read_raw_image(path), path); }
+
+RgbImage::RgbImage(int64_t h, int64_t w, uint8_t r, uint8_t g, uint8_t b)
+    : height(h), width(w), px(static_cast<size_t>(h * w * 3)) {
+  for (size_t i = 0; i < px.size(); i += 3) {
+    px[i] = r;
+    px[i + 1] = g;
+    px[i + 2] = b;
+  }
+}
+
+std::vector<char> encode_png(const Image& img, int bit_depth, float lo, float hi) {
+  FBD_CHECK(bit_depth == 8 || bit_depth == 16, "write_png: bit depth must be 8 or 16, got ", bit_depth);
+  FBD_CHECK(!img.empty(), "write_png: empty image");
+  if (bit_depth == 16) {
+    std::vector<uint16_t> s(img.px.size());
+    for (size_t i = 0; i < s.size(); ++i) s[i] = quantise(img.px[i], lo, hi, 65535.0f);
+    return encode_png16(s.data(), img.height, img.width, 1);
+  }
+  std::vector<uint8_t> s(img.px.size());
+  for (size_t i = 0; i < s.size(); ++i) s[i] = uint8_t(quantise(img.px[i], lo, hi, 255.0f));
+  std::vector<char> out;
+  const int ok = stbi_write_png_to_func(append, &out, int(img.width), int(img.height), 1, s.data(), int(img.width));
+  FBD_CHECK(ok != 0, "write_png: stb_image_write failed for a ", img.size_str(), " image");
+  return out;
+}
+
+std::vector<char> encode_png(const RgbImage& img) {
+  FBD_CHECK(img.height > 0 && img.width > 0, "write_png: empty image");
+  std::vector<char> out;
+  const int ok =
+      stbi_write_png_to_func(append, &out, int(img.width), int(img.height), 3, img.px.data(), int(img.width * 3));
+  FBD_CHECK(ok != 0, "write_png: stb_image_write failed for a ", img.height, "x", img.width, " RGB image");
+  return out;
+}
+
+void write_png(const std::string& path, const Image& img, int bit_depth, float lo, float hi) {
+  write_bytes(path, encode_png(img, bit_depth, lo, hi));
+}
+
+void write_mask_png(const std::string& path, const Image& mask) {
+  Image m = mask;
+  for (float& v : m.px) v = v != 0.0f ? 1.0f : 0.0f;
+  write_bytes(path, encode_png(m, 8, 0.0f, 1.0f));
+}
+
+void write_png(const std::string& path, const RgbImage& img) { write_bytes(path, encode_png(img)); }
+
+}  // namespace fbd::data

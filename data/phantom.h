@@ -1,0 +1,75 @@
+// The synthetic breast-MRI phantom: axial T1-weighted, contrast-enhanced slices that stand in
+// for the paper's (non-public) data, so the whole method runs on a fresh machine.
+//
+// Each patient is a body with two breasts over a chest wall (skin, subcutaneous fat, pectoral
+// muscle, ribs and sternum, lungs, heart), fatty breast tissue with fibroglandular texture
+// (value noise, isotropic and radially streaked towards the nipple), a smooth multiplicative
+// bias field and Rician noise. One tumour per patient, in one breast, is sectioned by the
+// patient's consecutive slices: it grows and shrinks across them like a sphere's sections.
+// Benign tumours are smooth ovals with gentle lobulation and homogeneous enhancement;
+// malignant ones are irregular, with spiculations ("burrs") and rim enhancement. Tumour
+// sizes make it small-target segmentation as in the paper: on average about 1% of the slice,
+// at most a few percent.
+//
+// Everything is a pure function of (seed, patient, slice): the same options give the same
+// files, bit for bit, whatever the thread count. docs/DATA.md lists the parameters.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "data/image.h"
+#include "data/image_io.h"
+
+namespace fbd::data {
+
+struct PhantomOptions {
+  int patients = 12;
+  int slices = 8;  // per patient
+  int size = 128;  // slices are size x size
+  uint64_t seed = 1;
+  double malignant_fraction = 0.5;  // round(patients * fraction) patients are malignant
+  double noise = 0.025;             // Rician noise sigma, in units of the image range [0, 1]
+  int bit_depth = 16;               // of the image PNGs (8 or 16)
+  int edge_width = 1;               // of the edge masks written (edges_from_mask)
+  int threads = 0;                  // 0: one per hardware thread
+};
+
+struct PhantomSlice {
+  std::string id, patient;  // "P003_S05", "P003"
+  int slice = 0;
+  Label label = Label::Unknown;
+  Image image, mask;  // image in [0, 1], mask {0, 1}
+  // Ground truth of the anatomy, for testing quadrant division:
+  double axis_x = 0.0;       // column of the body's symmetry axis
+  int64_t cleft_y = 0;       // row of the chest wall's anterior surface on the axis
+  bool tumour_left = false;  // tumour in the breast on the image's left (quadrant 2), else right (1)
+};
+
+// Throws for options out of range (patients >= 1, slices >= 1, 32 <= size <= 4096, ...).
+void check_phantom_options(const PhantomOptions& o);
+std::vector<PhantomSlice> synth_patient(const PhantomOptions& o, int patient);
+std::vector<PhantomSlice> synth_phantom(const PhantomOptions& o);  // patients in parallel
+
+// Which patients are malignant: exactly round(patients * malignant_fraction) of them, chosen by
+// a Philox shuffle of the seed.
+std::vector<Label> phantom_labels(const PhantomOptions& o);
+
+// A figure of sample slices: up to four patients (benign and malignant alternating), three
+// slices each (first, middle, last), each shown plain and with the tumour outlined in red and
+// the detected quadrant split in yellow.
+RgbImage phantom_gallery(const std::vector<PhantomSlice>& slices, const PhantomOptions& o);
+
+struct PhantomSummary {
+  size_t cases = 0;
+  double mean_tumour_fraction = 0, min_tumour_fraction = 0, max_tumour_fraction = 0;
+  int benign = 0, malignant = 0;
+};
+
+// Writes DIR/images/ID.png, masks/ID.png (0/255), edges/ID.png, manifest.csv
+// (image,mask,patient,label,edge), phantom.json (options and per-slice ground truth) and
+// gallery.png. DIR must be new, empty, or an earlier phantom (which is replaced).
+PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o);
+
+}  // namespace fbd::data
