@@ -108,7 +108,7 @@ FBD_HD void sincos_turns(double u, double& s_out, double& c_out) {
 
 // Box-Muller on the word pair (w_radius, w_angle): two independent N(0, 1) values.
 FBD_HD void box_muller(uint32_t w_radius, uint32_t w_angle, float& z0, float& z1) {
-  const double r = sqrt(-2.0 * portable_log(u01_open0(w_radius)));
+  const double r = ::sqrt(-2.0 * portable_log(u01_open0(w_radius)));
   double s, c;
   sincos_turns(double(w_angle >> 8) * (1.0 / 16777216.0), s, c);
   z0 = float(r * c);

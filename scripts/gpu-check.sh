@@ -51,15 +51,19 @@ step "build" 300 cmake --build "$build" -j "$jobs"
 step "GPU tests (ctest -L gpu)" 180 ctest --test-dir "$build" -L gpu --output-on-failure
 step "CPU tests (ctest -LE gpu)" 180 ctest --test-dir "$build" -LE gpu -j "$jobs" --output-on-failure
 # The fault-injection binary is left out on purpose: it provokes an illegal address.
-step "compute-sanitizer memcheck (fbd_tests_gpu)" 240 compute-sanitizer --tool memcheck --error-exitcode 1 \
+step "compute-sanitizer memcheck (fbd_tests_gpu)" 300 compute-sanitizer --tool memcheck --error-exitcode 1 \
   "$build/tests/fbd_tests_gpu"
-step "benchmarks" 180 "$build/bench/fbd_bench" --benchmark_min_time=0.1 \
-  --benchmark_out="$out/bench.json" --benchmark_out_format=json
+# The compare scripts run fbd_bench themselves (their own cases, each beside its reference).
 if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-  step "benchmarks beside PyTorch" 240 python3 "$root/bench/compare_torch_core.py" --bench "$build/bench/fbd_bench" \
-    --device cuda --min-time 0.1 --json-out "$out/compare_core.json"
+  for area in core losses layers; do
+    step "$area beside PyTorch" 120 python3 "$root/bench/compare_torch_$area.py" --bench "$build/bench/fbd_bench" \
+      --device cuda --json-out "$out/compare_$area.json"
+  done
+  step "EDT beside SciPy and CuPy" 120 python3 "$root/bench/compare_scipy_edt.py" --bench "$build/bench/fbd_bench" \
+    --device cuda --json-out "$out/compare_edt.json"
 else
-  summary+=("SKIP  benchmarks beside PyTorch (no CUDA-enabled PyTorch here)")
+  step "benchmarks (no CUDA PyTorch here to compare with)" 180 "$build/bench/fbd_bench" --benchmark_filter=cuda/ \
+    --benchmark_min_time=0.1 --benchmark_out="$out/bench.json" --benchmark_out_format=json
 fi
 
 echo
