@@ -47,19 +47,19 @@ Image edges_from_mask(const Image& mask, int width) {
   return edge;
 }
 
-Image largest_component(const Image& binary) {
+int label_components(const Image& binary, std::vector<int32_t>& label, std::vector<int64_t>& sizes) {
   const int64_t H = binary.height, W = binary.width;
-  std::vector<int32_t> label(static_cast<size_t>(H * W), 0);
+  label.assign(static_cast<size_t>(H * W), 0);
+  sizes.assign(1, 0);
   std::vector<int64_t> stack;
-  int32_t best = 0, next = 0;
-  int64_t best_size = 0;
+  int32_t next = 0;
   for (int64_t start = 0; start < H * W; ++start) {
     if (binary.px[size_t(start)] == 0.0f || label[size_t(start)] != 0) continue;
     const int32_t id = ++next;
     int64_t size = 0;
     stack.assign(1, start);
     label[size_t(start)] = id;
-    while (!stack.empty()) {
+    while (!stack.empty()) {  // flood fill with an explicit stack, 8 neighbours
       const int64_t p = stack.back();
       stack.pop_back();
       ++size;
@@ -75,13 +75,30 @@ Image largest_component(const Image& binary) {
           }
         }
     }
-    if (size > best_size) {
-      best_size = size;
-      best = id;
-    }
+    sizes.push_back(size);
   }
-  Image out(H, W);
+  return next;
+}
+
+Image largest_component(const Image& binary) {
+  std::vector<int32_t> label;
+  std::vector<int64_t> sizes;
+  const int count = label_components(binary, label, sizes);
+  int32_t best = 0;
+  for (int32_t id = 1; id <= count; ++id)
+    if (sizes[size_t(id)] > sizes[size_t(best)]) best = id;  // ties: the first in raster order
+  Image out(binary.height, binary.width);
   for (size_t i = 0; i < out.px.size(); ++i) out.px[i] = (best != 0 && label[i] == best) ? 1.0f : 0.0f;
+  return out;
+}
+
+Image remove_small_components(const Image& binary, int64_t min_pixels) {
+  std::vector<int32_t> label;
+  std::vector<int64_t> sizes;
+  label_components(binary, label, sizes);
+  Image out(binary.height, binary.width);
+  for (size_t i = 0; i < out.px.size(); ++i)
+    out.px[i] = (label[i] != 0 && sizes[size_t(label[i])] >= min_pixels) ? 1.0f : 0.0f;
   return out;
 }
 

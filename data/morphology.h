@@ -5,6 +5,9 @@
 // diagonally). Beyond the image border the nearest pixel is repeated, so a mask that touches
 // the border gets no edge along the border (it is not a boundary of the object).
 #pragma once
+#include <cstdint>
+#include <vector>
+
 #include "data/image.h"
 
 namespace fbd::data {
@@ -18,8 +21,14 @@ Image erode(const Image& mask, int radius);   // min over the square
 // background pixel among their 8 neighbours). width must be >= 1.
 Image edges_from_mask(const Image& mask, int width = 1);
 
-// The largest 8-connected component of the pixels != 0 (all zeros when there is none).
+// 8-connected components of the pixels != 0: label[i] in 1..count (0: background) and
+// sizes[id] the pixel count of component id (sizes[0] = 0). Returns count.
+int label_components(const Image& binary, std::vector<int32_t>& label, std::vector<int64_t>& sizes);
+// The largest 8-connected component of the pixels != 0 (all zeros when there is none; ties:
+// the first in raster order).
 Image largest_component(const Image& binary);
+// The pixels != 0 of the 8-connected components of at least min_pixels pixels.
+Image remove_small_components(const Image& binary, int64_t min_pixels);
 // Sets to 1 every 0-pixel not 4-connected to the image border (holes inside objects).
 Image fill_holes(const Image& binary);
 

@@ -53,7 +53,7 @@ TEST_CASE("edges from masks: a band of the given width straddling the boundary")
   CHECK(test::contains(test::error_of([&] { edges_from_mask(m, 0); }), "width must be at least 1"));
 }
 
-TEST_CASE("largest component (8-connected) and hole filling") {
+TEST_CASE("components (8-connected): labels, the largest, small ones removed; hole filling") {
   Image m(8, 8);
   m.at(0, 0) = 1;
   m.at(1, 1) = 1;  // diagonal neighbour: same component
@@ -63,6 +63,15 @@ TEST_CASE("largest component (8-connected) and hole filling") {
   CHECK(count(lc) == 3);
   CHECK(lc.at(6, 6) == 0.0f);
   CHECK(count(largest_component(Image(4, 4))) == 0);
+  std::vector<int32_t> label;
+  std::vector<int64_t> sizes;
+  CHECK(label_components(m, label, sizes) == 2);
+  CHECK(label[0] == label[9]);  // (0,0) and (1,1) touch diagonally
+  CHECK(sizes[size_t(label[0])] == 3);
+  const Image big = remove_small_components(m, 3);  // the pair at (6,6) goes
+  CHECK(count(big) == 3);
+  CHECK(big.at(6, 7) == 0.0f);
+  CHECK(count(remove_small_components(m, 1)) == 5);
 
   Image ring = square(10, 2, 2, 6);
   ring.at(4, 4) = ring.at(4, 5) = ring.at(5, 4) = ring.at(5, 5) = 0;  // a hole
