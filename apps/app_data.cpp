@@ -69,10 +69,17 @@ data::AugmentPipeline training_pipeline(const RunConfig& c) {
   auto is_norm = [](const json& s, const char* mode) {
     return s.value("op", "") == "normalize" && s.value("mode", "") == mode;
   };
-  if (steps.empty() || !is_norm(steps.front(), "minmax"))
-    steps.insert(steps.begin(), {{"op", "normalize"}, {"mode", "minmax"}});
-  if (!is_norm(steps.back(), "zscore")) steps.push_back({{"op", "normalize"}, {"mode", "zscore"}});
-  return data::AugmentPipeline::from_json_text(json{{"steps", steps}}.dump(), c.augment);
+  auto norm = [](const char* mode) {
+    json step = json::object();
+    step["op"] = "normalize";
+    step["mode"] = mode;
+    return step;
+  };
+  if (steps.empty() || !is_norm(steps.front(), "minmax")) steps.insert(steps.begin(), norm("minmax"));
+  if (!is_norm(steps.back(), "zscore")) steps.push_back(norm("zscore"));
+  json config = json::object();
+  config["steps"] = steps;
+  return data::AugmentPipeline::from_json_text(config.dump(), c.augment);
 }
 
 void normalize_for_network(data::Image& img) {
