@@ -210,6 +210,12 @@ void Report::charts(const std::vector<Chart>& charts) {
   body_ += "</div>\n";
 }
 
+void Report::figures(const std::vector<std::string>& svg_markup) {
+  body_ += "<div class=\"row\">\n";
+  for (const std::string& svg : svg_markup) body_ += "<figure>" + svg + "</figure>\n";
+  body_ += "</div>\n";
+}
+
 void Report::table(const Table& t) {
   std::string h = "<table>\n";
   if (!t.caption.empty()) h += "<caption>" + html_escape(t.caption) + "</caption>\n";

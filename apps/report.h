@@ -42,6 +42,8 @@ class Report {
   void heading(const std::string& text);
   void paragraph(const std::string& text);
   void charts(const std::vector<Chart>& charts);  // side by side, wrapping
+  // Figures made by this program (SVG markup, e.g. render_bars_svg), side by side; not escaped.
+  void figures(const std::vector<std::string>& svg_markup);
   void table(const Table& table);
   void images(const std::vector<Image>& images, int width_px = 192);  // a wrapping gallery
   std::string html() const;
