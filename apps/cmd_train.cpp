@@ -4,6 +4,7 @@
 
 #include "apps/app_data.h"
 #include "apps/commands.h"
+#include "apps/run_report.h"
 #include "apps/train_options.h"
 #include "apps/trainer.h"
 
@@ -21,8 +22,9 @@ void print_summary(const TrainResult& r, const std::string& run_dir) {
   std::printf(
       "fbd train: %zu epochs; last epoch: test Dice %.3f, mIoU %.3f, HD %.2f; best test Dice %.3f at epoch %d\n",
       r.history.size(), last.test_dice, last.test_miou, last.test_hd, r.best_dice, r.best_epoch);
-  std::printf("fbd train: run folder %s (config.json, metrics.csv, log.txt, last.safetensors, best.safetensors)\n",
-              run_dir.c_str());
+  std::printf(
+      "fbd train: run folder %s (config.json, metrics.csv, log.txt, last.safetensors, best.safetensors, report.html)\n",
+      run_dir.c_str());
 }
 
 void run(const Options& o) {
@@ -32,7 +34,9 @@ void run(const Options& o) {
     const data::Dataset ds = open_dataset(c.data);
     std::fprintf(stderr, "fbd train: resuming %s up to epoch %d\n", o.resume.c_str(), c.epochs);
     save_run_config(o.resume, c);
-    print_summary(resume_training(ds, c, {o.resume, true, {}}), o.resume);
+    const TrainResult r = resume_training(ds, c, {o.resume, true, {}});
+    write_run_report(o.resume, held_out_report(ds, c, r));
+    print_summary(r, o.resume);
     return;
   }
   FBD_CHECK(!o.data.empty(), "--data is required (a data set folder; fbd synth makes one)");
@@ -49,7 +53,9 @@ void run(const Options& o) {
   save_run_config(o.out, c);
   std::fprintf(stderr, "fbd train: %s; %s with %s loss; %zu training and %zu test patients\n", note.c_str(),
                c.net.net.c_str(), c.loss.name.c_str(), c.train_patients.size(), c.test_patients.size());
-  print_summary(train_network(ds, c, {o.out, true, {}}), o.out);
+  const TrainResult r = train_network(ds, c, {o.out, true, {}});
+  write_run_report(o.out, held_out_report(ds, c, r));
+  print_summary(r, o.out);
 }
 
 void register_train(CLI::App& app) {

@@ -139,7 +139,9 @@ struct Session {
 
   EpochRecord run_epoch(int epoch) {  // epoch is 0-based here
     const auto t0 = std::chrono::steady_clock::now();
-    const optim::CosineWarmupLR schedule(c.lr, steps_per_epoch(), steps_per_epoch() * c.epochs, c.lr * 0.01);
+    // One epoch of warm-up (none for a one-epoch run), then the cosine decay to 1% of the peak.
+    const optim::CosineWarmupLR schedule(c.lr, c.epochs > 1 ? steps_per_epoch() : 0, steps_per_epoch() * c.epochs,
+                                         c.lr * 0.01);
     net->train();
     train_loader->start_epoch(epoch);
     data::Batch batch;

@@ -18,10 +18,12 @@ import json
 import os
 import subprocess
 import sys
-import time
+
 
 import numpy as np
 from scipy.ndimage import binary_erosion, distance_transform_edt
+
+from compare_common import bench_seconds, time_cupy, time_host, write_json
 
 B, S = 16, 256
 
@@ -56,30 +58,7 @@ def metrics_np(p, t):
 
 
 def time_cpu(fn, min_time):
-    fn()
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < min_time or len(times) < 5:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
-
-
-def time_cupy(fn, min_time):
-    import cupy as cp
-    flush = cp.empty(int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]) * 2 // 4 + 1, dtype=cp.float32)
-    fn()
-    cp.cuda.runtime.deviceSynchronize()
-    start_ev, stop_ev = cp.cuda.Event(), cp.cuda.Event()
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < min_time or len(times) < 10:
-        flush.fill(0)
-        start_ev.record()
-        fn()
-        stop_ev.record()
-        stop_ev.synchronize()
-        times.append(cp.cuda.get_elapsed_time(start_ev, stop_ev) * 1e-3)
-    return sorted(times)[len(times) // 2]
+    return time_host(fn, min_time, stat="median")
 
 
 def cupy_cases():
@@ -129,7 +108,7 @@ def main():
     rows = []
     for b in report["benchmarks"]:
         dev, case = b["name"].split("/")[:2]
-        fbd_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        fbd_s = bench_seconds(b)
         row = dict(case=f"{dev}/{case}", fbd_ms=fbd_s * 1e3, scipy_ms=scipy_s[case] * 1e3,
                    vs_scipy=scipy_s[case] / fbd_s)
         if dev == "cuda" and case in cupy_s:
@@ -142,9 +121,7 @@ def main():
     for r in rows:
         cupy = f"{r['cupy_ms']:>9.3f} {r['vs_cupy']:>8.2f}" if "cupy_ms" in r else f"{'-':>9} {'-':>8}"
         print(f"{r['case']:24} {r['fbd_ms']:>9.3f} {r['scipy_ms']:>9.3f} {r['vs_scipy']:>9.1f} {cupy}")
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(context=report["context"], threads=threads, rows=rows), f, indent=1)
+    write_json(args.json_out, context=report["context"], threads=threads, rows=rows)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import json
 import os
 import subprocess
 import sys
-import time
+
+from compare_common import bench_seconds, context_line, print_table, time_torch, write_json
 
 try:
     import torch
@@ -62,30 +63,6 @@ def torch_case(name, n, dev):
     return None
 
 
-def time_torch(fn, dev, min_time=0.3):
-    fn()  # warm-up
-    if dev == "cpu":
-        times = []
-        start = time.perf_counter()
-        while time.perf_counter() - start < min_time or len(times) < 5:
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return sorted(times)[len(times) // 2]
-    flush = torch.empty(int(torch.cuda.get_device_properties(0).L2_cache_size * 2 // 4) + 1, device=dev)
-    start_ev, stop_ev = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    times = []
-    start = time.perf_counter()
-    while time.perf_counter() - start < min_time or len(times) < 10:
-        flush.zero_()
-        start_ev.record()
-        fn()
-        stop_ev.record()
-        stop_ev.synchronize()
-        times.append(start_ev.elapsed_time(stop_ev) * 1e-3)
-    return sorted(times)[len(times) // 2]
-
-
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -116,22 +93,17 @@ def main():
         fn = torch_case(case, int(n), dev)
         if fn is None:
             continue
-        fbd_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-        torch_s = time_torch(fn, dev, args.min_time)
+        fbd_s = bench_seconds(b)
+        torch_s = time_torch(fn, dev, args.min_time, stat="median")
         rows.append(dict(case=f"{dev}/{case}", n=int(n), fbd_ms=fbd_s * 1e3, torch_ms=torch_s * 1e3,
                          speedup=torch_s / fbd_s, fbd_GBps=b.get("bytes_per_second", 0) / 1e9,
                          frac_of_copy=b.get("frac_of_copy", float("nan"))))
 
-    print(f"threads {threads}; torch {torch.__version__}; host copy {float(ctx.get('host_copy_GBps', 'nan')):.1f} GB/s"
-          + (f"; device copy {float(ctx['device_copy_GBps']):.0f} GB/s" if "device_copy_GBps" in ctx else ""))
-    print(f"{'case':28} {'elements':>10} {'fbd ms':>9} {'torch ms':>9} {'speedup':>8} {'fbd GB/s':>9} {'of copy':>8}")
-    for r in rows:
-        print(f"{r['case']:28} {r['n']:>10} {r['fbd_ms']:>9.3f} {r['torch_ms']:>9.3f} {r['speedup']:>8.2f} "
-              f"{r['fbd_GBps']:>9.1f} {r['frac_of_copy']:>8.2f}")
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(context=ctx, threads=threads, torch=torch.__version__, rows=rows), f, indent=1)
-
+    print(context_line(ctx, threads, f"torch {torch.__version__}"))
+    print_table([("case", "case", 28, ""), ("n", "elements", 10, ""), ("fbd_ms", "fbd ms", 9, ".3f"),
+                 ("torch_ms", "torch ms", 9, ".3f"), ("speedup", "speedup", 8, ".2f"), ("fbd_GBps", "fbd GB/s", 9, ".1f"),
+                 ("frac_of_copy", "of copy", 8, ".2f")], rows)
+    write_json(args.json_out, context=ctx, threads=threads, torch=torch.__version__, rows=rows)
 
 if __name__ == "__main__":
     main()

@@ -23,7 +23,8 @@ import os
 import re
 import subprocess
 import sys
-import time
+
+from compare_common import bench_seconds, time_torch, write_json
 
 try:
     import torch
@@ -177,29 +178,6 @@ def torch_case(case, args, dev):
     return None
 
 
-def time_torch(fn, dev, min_time):
-    fn()  # warm-up (and cuDNN's algorithm search)
-    fn()
-    if dev == "cpu":
-        times, start = [], time.perf_counter()
-        while time.perf_counter() - start < min_time or len(times) < 5:
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return min(times)
-    flush = torch.empty(int(torch.cuda.get_device_properties(0).L2_cache_size * 2 // 4) + 1, device=dev)
-    start_ev, stop_ev = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < min_time or len(times) < 10:
-        flush.zero_()
-        start_ev.record()
-        fn()
-        stop_ev.record()
-        stop_ev.synchronize()
-        times.append(start_ev.elapsed_time(stop_ev) * 1e-3)
-    return min(times)
-
-
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -246,8 +224,9 @@ def main():
         fn = torch_case(case, nums, dev)
         if fn is None:
             continue
-        fbd_s = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-        torch_s = time_torch(fn, dev, args.min_time)
+        fbd_s = bench_seconds(b)
+        fn()  # an extra warm-up: cuDNN's algorithm search runs on the first calls
+        torch_s = time_torch(fn, dev, args.min_time, stat="min")
         del fn
         if dev == "cuda":
             torch.cuda.synchronize()
@@ -260,9 +239,7 @@ def main():
     for r in rows:
         gf = f"{r['gflops']:>12.1f}" if r["gflops"] else f"{'':>12}"
         print(f"{r['case']:22} {r['args']:>12} {r['fbd_ms']:>9.3f} {r['torch_ms']:>9.3f} {r['speedup']:>8.2f} {gf}")
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(context=context, threads=threads, torch=torch.__version__, rows=rows), f, indent=1)
+    write_json(args.json_out, context=context, threads=threads, torch=torch.__version__, rows=rows)
 
 
 if __name__ == "__main__":

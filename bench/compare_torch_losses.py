@@ -29,7 +29,8 @@ import math
 import os
 import subprocess
 import sys
-import time
+
+from compare_common import context_line, print_table, time_torch, write_json
 
 try:
     import numpy as np
@@ -187,32 +188,15 @@ def cases(d):
     }
 
 
-def time_torch(leaf, loss_fn, dev, min_time):
+def time_loss(leaf, loss_fn, dev, min_time):
+    """Forward + backward of loss_fn on a copy of `leaf` that requires grad."""
     x = leaf.detach().clone().requires_grad_()
 
     def step():
         x.grad = None
         loss_fn(x).backward()
 
-    step()
-    if dev == "cpu":
-        times, start = [], time.perf_counter()
-        while time.perf_counter() - start < min_time or len(times) < 5:
-            t0 = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t0)
-        return min(times)
-    flush = torch.empty(int(torch.cuda.get_device_properties(0).L2_cache_size * 2 // 4) + 1, device=dev)
-    ev0, ev1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < min_time or len(times) < 10:
-        flush.zero_()
-        ev0.record()
-        step()
-        ev1.record()
-        ev1.synchronize()
-        times.append(ev0.elapsed_time(ev1) * 1e-3)
-    return sorted(times)[len(times) // 2]
+    return time_torch(step, dev, min_time, stat="min" if dev == "cpu" else "median")
 
 
 def main():
@@ -255,21 +239,16 @@ def main():
             fbd_s = times[0] if dev == "cpu" else times[len(times) // 2]
             best = min(runs, key=lambda b: b["real_time"])
             leaf, fn = cases(inputs[dev])[case]
-            torch_s = time_torch(inputs[dev][leaf], fn, dev, args.min_time)
+            torch_s = time_loss(inputs[dev][leaf], fn, dev, args.min_time)
             rows.append(dict(case=f"{dev}/{case}", fbd_ms=fbd_s * 1e3, torch_ms=torch_s * 1e3, speedup=torch_s / fbd_s,
                              fbd_GBps=best.get("bytes_per_second", 0) / 1e9,
                              frac_of_copy=best.get("frac_of_copy", float("nan"))))
 
-    print(f"threads {threads}; torch {torch.__version__}; host copy {float(ctx.get('host_copy_GBps', 'nan')):.1f} GB/s"
-          + (f"; device copy {float(ctx['device_copy_GBps']):.0f} GB/s" if "device_copy_GBps" in ctx else ""))
-    print(f"{'case':26} {'fbd ms':>9} {'torch ms':>9} {'speedup':>8} {'fbd GB/s':>9} {'of copy':>8}")
-    for r in rows:
-        print(f"{r['case']:26} {r['fbd_ms']:>9.3f} {r['torch_ms']:>9.3f} {r['speedup']:>8.2f} "
-              f"{r['fbd_GBps']:>9.1f} {r['frac_of_copy']:>8.2f}")
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(context=ctx, threads=threads, torch=torch.__version__, rows=rows), f, indent=1)
-
+    print(context_line(ctx, threads, f"torch {torch.__version__}"))
+    print_table([("case", "case", 26, ""), ("fbd_ms", "fbd ms", 9, ".3f"), ("torch_ms", "torch ms", 9, ".3f"),
+                 ("speedup", "speedup", 8, ".2f"), ("fbd_GBps", "fbd GB/s", 9, ".1f"), ("frac_of_copy", "of copy", 8, ".2f")],
+                rows)
+    write_json(args.json_out, context=ctx, threads=threads, torch=torch.__version__, rows=rows)
 
 if __name__ == "__main__":
     main()

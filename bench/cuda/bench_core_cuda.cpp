@@ -16,31 +16,18 @@ namespace {
 Tensor dev(int64_t n, float v) { return Tensor::full({n}, v, Device::cuda()); }
 
 // Runs `launch` once per iteration under the GPU timer and reports `bytes` per iteration.
-void run(benchmark::State& state, double bytes, const std::function<void(kernels::Stream)>& launch) {
-  GpuTimer timer;
-  const kernels::Stream s = cuda::stream();
-  launch(s);  // warm-up
-  cuda::synchronize();
-  double seconds = 0;
-  for (auto _ : state) {
-    const double t = timer.seconds([&] { launch(s); });
-    state.SetIterationTime(t);
-    seconds += t;
-  }
-  report_bytes(state, bytes, measured_bandwidth().device_copy, seconds);
-}
 
 void BM_cuda_unary(benchmark::State& state, kernels::UnaryOp op) {
   const int64_t n = state.range(0);
   Tensor x = dev(n, 0.5f), y = dev(n, 0.0f);
-  run(state, 8.0 * double(n),
-      [&](kernels::Stream s) { kernels::unary_forward_cuda(op, x.data<float>(), y.data<float>(), n, {}, s); });
+  run_timed(state, 8.0 * double(n),
+            [&](kernels::Stream s) { kernels::unary_forward_cuda(op, x.data<float>(), y.data<float>(), n, {}, s); });
 }
 
 void BM_cuda_sigmoid_backward(benchmark::State& state) {
   const int64_t n = state.range(0);
   Tensor x = dev(n, 0.5f), y = dev(n, 0.6f), gy = dev(n, 1.0f), gx = dev(n, 0.0f);
-  run(state, 16.0 * double(n), [&](kernels::Stream s) {
+  run_timed(state, 16.0 * double(n), [&](kernels::Stream s) {
     kernels::unary_backward_cuda(kernels::UnaryOp::Sigmoid, x.data<float>(), y.data<float>(), gy.data<float>(),
                                  gx.data<float>(), n, {}, s);
   });
@@ -49,7 +36,7 @@ void BM_cuda_sigmoid_backward(benchmark::State& state) {
 void BM_cuda_add(benchmark::State& state) {
   const int64_t n = state.range(0);
   Tensor a = dev(n, 1.0f), b = dev(n, 2.0f), c = dev(n, 0.0f);
-  run(state, 12.0 * double(n), [&](kernels::Stream s) {
+  run_timed(state, 12.0 * double(n), [&](kernels::Stream s) {
     kernels::binary_cuda(kernels::BinaryOp::Add, a.data<float>(), b.data<float>(), c.data<float>(), n, s);
   });
 }
@@ -62,7 +49,7 @@ void BM_cuda_mul_per_channel(benchmark::State& state) {
   d.shape[0] = 16, d.shape[1] = C, d.shape[2] = HW;
   d.stride_a[0] = C * HW, d.stride_a[1] = HW, d.stride_a[2] = 1;
   d.stride_b[0] = 0, d.stride_b[1] = 1, d.stride_b[2] = 0;
-  run(state, 8.0 * double(n), [&](kernels::Stream s) {
+  run_timed(state, 8.0 * double(n), [&](kernels::Stream s) {
     kernels::binary_broadcast_cuda(kernels::BinaryOp::Mul, a.data<float>(), b.data<float>(), c.data<float>(), d, s);
   });
 }
@@ -71,7 +58,7 @@ void BM_cuda_sum(benchmark::State& state, int64_t outer, int64_t inner) {
   const int64_t n = state.range(0), R = n / (outer * inner);
   Tensor x = dev(n, 1.0f), out = dev(outer * inner, 0.0f);
   Tensor ws = dev(int64_t(kernels::reduce_sum_workspace_bytes(outer, R, inner) / 4) + 1, 0.0f);
-  run(state, 4.0 * double(n), [&](kernels::Stream s) {
+  run_timed(state, 4.0 * double(n), [&](kernels::Stream s) {
     kernels::reduce_sum_cuda(x.data<float>(), out.data<float>(), outer, R, inner, 1.0f, ws.data<float>(), s);
   });
 }
@@ -81,7 +68,7 @@ void BM_cuda_sum_per_channel(benchmark::State& state) {
   Tensor x = dev(n, 1.0f), mid = dev(16 * C, 0.0f), out = dev(C, 0.0f);
   Tensor ws1 = dev(int64_t(kernels::reduce_sum_workspace_bytes(16 * C, HW, 1) / 4) + 1, 0.0f);
   Tensor ws2 = dev(int64_t(kernels::reduce_sum_workspace_bytes(1, 16, C) / 4) + 1, 0.0f);
-  run(state, 4.0 * double(n), [&](kernels::Stream s) {
+  run_timed(state, 4.0 * double(n), [&](kernels::Stream s) {
     kernels::reduce_sum_cuda(x.data<float>(), mid.data<float>(), 16 * C, HW, 1, 1.0f, ws1.data<float>(), s);
     kernels::reduce_sum_cuda(mid.data<float>(), out.data<float>(), 1, 16, C, 1.0f, ws2.data<float>(), s);
   });
@@ -90,15 +77,15 @@ void BM_cuda_sum_per_channel(benchmark::State& state) {
 void BM_cuda_uniform(benchmark::State& state) {
   const int64_t n = state.range(0);
   Tensor x = dev(n, 0.0f);
-  run(state, 4.0 * double(n),
-      [&](kernels::Stream s) { kernels::philox_uniform_cuda(x.data<float>(), n, 1, 0, 0.0f, 1.0f, s); });
+  run_timed(state, 4.0 * double(n),
+            [&](kernels::Stream s) { kernels::philox_uniform_cuda(x.data<float>(), n, 1, 0, 0.0f, 1.0f, s); });
 }
 
 void BM_cuda_normal(benchmark::State& state) {
   const int64_t n = state.range(0);
   Tensor x = dev(n, 0.0f);
-  run(state, 4.0 * double(n),
-      [&](kernels::Stream s) { kernels::philox_normal_cuda(x.data<float>(), n, 1, 0, 0.0f, 1.0f, s); });
+  run_timed(state, 4.0 * double(n),
+            [&](kernels::Stream s) { kernels::philox_normal_cuda(x.data<float>(), n, 1, 0, 0.0f, 1.0f, s); });
 }
 
 void register_core_cuda() {

@@ -19,20 +19,6 @@ namespace {
 
 constexpr int64_t kPixels = kEdtBatch * kEdtSide * kEdtSide;
 
-void run(benchmark::State& state, double bytes, const std::function<void(kernels::Stream)>& launch) {
-  GpuTimer timer;
-  const kernels::Stream s = cuda::stream();
-  launch(s);  // warm-up
-  cuda::synchronize();
-  double seconds = 0;
-  for (auto _ : state) {
-    const double t = timer.seconds([&] { launch(s); });
-    state.SetIterationTime(t);
-    seconds += t;
-  }
-  report_bytes(state, bytes, measured_bandwidth().device_copy, seconds);
-}
-
 void BM_cuda_edt(benchmark::State& state, kernels::EdtOutput mode) {
   const auto m = ellipse_masks();
   const Shape shape{kEdtBatch, kEdtSide, kEdtSide};
@@ -42,7 +28,7 @@ void BM_cuda_edt(benchmark::State& state, kernels::EdtOutput mode) {
   const Tensor ws = Tensor::empty({int64_t(kernels::edt_workspace_bytes(kEdtBatch, kEdtSide, kEdtSide) / 4) + 1},
                                   DType::F32, Device::cuda());
   const bool signed_map = mode == kernels::EdtOutput::Signed;
-  run(state, (signed_map ? 8.0 : 5.0) * double(kPixels), [&](kernels::Stream s) {
+  run_timed(state, (signed_map ? 8.0 : 5.0) * double(kPixels), [&](kernels::Stream s) {
     if (signed_map)
       kernels::edt_cuda(in_f32.data<float>(), out.data<float>(), kEdtBatch, kEdtSide, kEdtSide, 1.0f, 1.0f, mode,
                         ws.raw_data(), s);
@@ -56,7 +42,7 @@ void BM_cuda_metrics(benchmark::State& state) {
   const auto g = ellipse_masks(), p = ellipse_masks(3, -4, 2);
   const Tensor gt = Tensor::from_data(g.data(), {kEdtBatch, 1, kEdtSide, kEdtSide}, Device::cuda());
   const Tensor pred = Tensor::from_vector(as_float(p), {kEdtBatch, 1, kEdtSide, kEdtSide}, Device::cuda());
-  run(state, 5.0 * double(kPixels), [&](kernels::Stream) {
+  run_timed(state, 5.0 * double(kPixels), [&](kernels::Stream) {
     const MetricsReport r = compute_metrics(pred, gt);
     benchmark::DoNotOptimize(r.images.data());
   });

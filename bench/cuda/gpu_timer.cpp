@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bench/bench_common.h"
 #include "core/cuda_check.h"
 #include "core/cuda_context.h"
 
@@ -55,6 +56,20 @@ double device_copy_bandwidth() {
   FBD_CUDA_CHECK(cudaFree(a));
   FBD_CUDA_CHECK(cudaFree(b));
   return 2.0 * double(bytes) / best;
+}
+
+void run_timed(benchmark::State& state, double bytes, const std::function<void(kernels::Stream)>& launch) {
+  GpuTimer timer;
+  const kernels::Stream s = cuda::stream();
+  launch(s);  // warm-up
+  cuda::synchronize();
+  double seconds = 0;
+  for (auto _ : state) {
+    const double t = timer.seconds([&] { launch(s); });
+    state.SetIterationTime(t);
+    seconds += t;
+  }
+  report_bytes(state, bytes, measured_bandwidth().device_copy, seconds);
 }
 
 }  // namespace fbd::bench

@@ -2,9 +2,12 @@
 // fbd's stream, with the L2 cache flushed (a 2x-L2-sized memset) before every repetition so
 // each run starts from DRAM, as it would inside a training step.
 #pragma once
+#include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
 #include <functional>
+
+#include "kernels/common.h"
 
 namespace fbd::bench {
 
@@ -24,5 +27,9 @@ class GpuTimer {
 };
 
 double device_copy_bandwidth();
+
+// Times `launch` (work enqueued on fbd's stream) once per iteration after one warm-up, under a
+// GpuTimer, and reports `bytes` per iteration against the device copy bandwidth.
+void run_timed(benchmark::State& state, double bytes, const std::function<void(kernels::Stream)>& launch);
 
 }  // namespace fbd::bench

@@ -4,10 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "core/cuda_context.h"
+#include "core/ops.h"
 #include "core/tensor.h"
+#include "tests/test_util.h"
 
 namespace fbd::test {
 
@@ -45,5 +49,34 @@ class GuardedBuffer {
   int64_t n_;
   Tensor t_;
 };
+
+// Runs f forward and backward (with fixed random weights on its output) on the CPU and on
+// cuda:0 from the same inputs, and compares the output and every input's gradient:
+// |cpu - gpu| <= tol + eps |cpu|.
+using ParityFn = std::function<Tensor(const std::vector<Tensor>&)>;
+inline void parity(const std::string& name, const ParityFn& f, const std::vector<Tensor>& inputs, double tol,
+                   double eps) {
+  INFO("op: " << name);
+  std::vector<Tensor> outs, grads[2];
+  for (int dev = 0; dev < 2; ++dev) {
+    const Device d = dev == 0 ? Device::cpu() : Device::cuda();
+    std::vector<Tensor> xs;
+    for (const Tensor& t : inputs) {
+      Tensor x = t.to(d).clone().detach();
+      x.requires_grad_();
+      xs.push_back(x);
+    }
+    Tensor y = f(xs);
+    REQUIRE(y.device() == d);
+    const Tensor w = random_tensor(y.shape(), -1, 1, 7, d);
+    sum(mul(y, w)).backward();
+    outs.push_back(y.detach().cpu());
+    for (Tensor& x : xs) grads[dev].push_back(x.grad().cpu());
+  }
+  check_close(outs[0].to_vector(), outs[1].to_vector(), tol, eps, name + " forward");
+  for (size_t i = 0; i < inputs.size(); ++i)
+    check_close(grads[0][i].to_vector(), grads[1][i].to_vector(), tol, eps,
+                name + " gradient of input " + std::to_string(i));
+}
 
 }  // namespace fbd::test

@@ -22,33 +22,7 @@ using namespace fbd;
 
 namespace {
 
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-// Runs f forward and backward (fixed random output weights) on both devices and compares the
-// output and every input's gradient.
-void parity(const std::string& name, const Fn& f, const std::vector<Tensor>& inputs, double tol, double eps) {
-  INFO("layer: " << name);
-  std::vector<Tensor> outs, grads[2];
-  for (int dev = 0; dev < 2; ++dev) {
-    const Device d = dev == 0 ? Device::cpu() : Device::cuda();
-    std::vector<Tensor> xs;
-    for (const Tensor& t : inputs) {
-      Tensor x = t.to(d).clone().detach();
-      x.requires_grad_();
-      xs.push_back(x);
-    }
-    Tensor y = f(xs);
-    REQUIRE(y.device() == d);
-    const Tensor w = test::random_tensor(y.shape(), -1, 1, 7, d);
-    sum(mul(y, w)).backward();
-    outs.push_back(y.detach().cpu());
-    for (Tensor& x : xs) grads[dev].push_back(x.grad().cpu());
-  }
-  test::check_close(outs[0].to_vector(), outs[1].to_vector(), tol, eps, name + " forward");
-  for (size_t i = 0; i < inputs.size(); ++i)
-    test::check_close(grads[0][i].to_vector(), grads[1][i].to_vector(), tol, eps,
-                      name + " gradient of input " + std::to_string(i));
-}
+using test::parity;
 
 Tensor R(const Shape& s, float lo, float hi, uint64_t seed) { return test::random_tensor(s, lo, hi, seed); }
 

@@ -1,0 +1,92 @@
+"""Shared by the bench/compare_*.py scripts: timing the reference (PyTorch, SciPy, CuPy) the way
+fbd_bench times fbd, and printing the side-by-side table.
+
+Timing: a warm-up call, then repeated calls for at least `min_time` seconds (and at least 5 on
+the CPU, 10 on a GPU). On a GPU each call is timed with events after a 2x-L2 buffer is cleared,
+so it starts from DRAM like fbd's cases. `stat` picks the summary: "min" (the best run: on a
+shared machine other processes only ever add time) or "median".
+"""
+import json
+import time
+
+
+def _summary(times, stat):
+    return min(times) if stat == "min" else sorted(times)[len(times) // 2]
+
+
+def time_host(fn, min_time, stat="min"):
+    fn()
+    times, start = [], time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 5:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return _summary(times, stat)
+
+
+def time_torch(fn, dev, min_time, stat="min"):
+    """Seconds per call of fn (PyTorch work on `dev`, "cpu" or "cuda")."""
+    if dev == "cpu":
+        return time_host(fn, min_time, stat)
+    import torch
+    fn()
+    flush = torch.empty(int(torch.cuda.get_device_properties(0).L2_cache_size * 2 // 4) + 1, device=dev)
+    ev0, ev1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    times, start = [], time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 10:
+        flush.zero_()
+        ev0.record()
+        fn()
+        ev1.record()
+        ev1.synchronize()
+        times.append(ev0.elapsed_time(ev1) * 1e-3)
+    return _summary(times, stat)
+
+
+def time_cupy(fn, min_time, stat="median"):
+    import cupy as cp
+    flush = cp.empty(int(cp.cuda.runtime.getDeviceProperties(0)["l2CacheSize"]) * 2 // 4 + 1, dtype=cp.float32)
+    fn()
+    cp.cuda.runtime.deviceSynchronize()
+    ev0, ev1 = cp.cuda.Event(), cp.cuda.Event()
+    times, start = [], time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 10:
+        flush.fill(0)
+        ev0.record()
+        fn()
+        ev1.record()
+        ev1.synchronize()
+        times.append(cp.cuda.get_elapsed_time(ev0, ev1) * 1e-3)
+    return _summary(times, stat)
+
+
+def bench_seconds(b):
+    """A Google Benchmark JSON entry's time per iteration, in seconds."""
+    return b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+
+
+def context_line(ctx, threads, reference):
+    line = f"threads {threads}; {reference}; host copy {float(ctx.get('host_copy_GBps', 'nan')):.1f} GB/s"
+    if "device_copy_GBps" in ctx:
+        line += f"; device copy {float(ctx['device_copy_GBps']):.0f} GB/s"
+    return line
+
+
+def print_table(columns, rows):
+    """columns: (key, header, width, format); rows: dicts. The first column is left-aligned."""
+    head = []
+    for i, (_, name, width, _) in enumerate(columns):
+        head.append(f"{name:{width}}" if i == 0 else f"{name:>{width}}")
+    print(" ".join(head))
+    for r in rows:
+        cells = []
+        for i, (key, _, width, fmt) in enumerate(columns):
+            v = r.get(key, float("nan"))
+            cells.append(f"{v:{width}}" if i == 0 else f"{v:>{width}{fmt}}")
+        print(" ".join(cells))
+
+
+def write_json(path, **payload):
+    if path:
+        with open(path, "w") as f:
+            json.dump(payload, f, indent=1)

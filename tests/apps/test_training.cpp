@@ -1,0 +1,153 @@
+// Training runs through the library: exact resume, configuration round trip, the errors a user
+// meets, whole-slice prediction.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "apps/app_data.h"
+#include "apps/evaluate.h"
+#include "apps/run_config.h"
+#include "apps/trainer.h"
+#include "core/file_io.h"
+#include "data/phantom.h"
+#include "layers/checkpoint.h"
+#include "tests/test_util.h"
+#include "tests/test_util_files.h"
+
+using namespace fbd;
+using namespace fbd::app;
+using test::contains;
+using test::error_of;
+
+namespace {
+
+// A tiny phantom (6 patients x 3 slices at 64 px) and a small, fast configuration on the CPU.
+struct Tiny {
+  test::TempDir dir;
+  data::Dataset ds;
+  RunConfig c;
+  Tiny() {
+    data::PhantomOptions po;
+    po.patients = 6, po.slices = 3, po.size = 64, po.seed = 4, po.threads = 1;
+    data::write_phantom(dir.file("data"), po);
+    c.data = dir.file("data");
+    c.device = "cpu";
+    c.epochs = 4, c.batch = 4, c.size = 32, c.net.width = 4, c.workers = 1;
+    ds = open_dataset(c.data);
+    make_split(ds, c);
+  }
+};
+
+NamedTensors weights_of(const std::string& path) { return nn::load_safetensors(path); }
+
+}  // namespace
+
+TEST_CASE("an interrupted run that is resumed ends exactly where an uninterrupted one does") {
+  Tiny t;
+  const std::string a = t.dir.file("a"), b = t.dir.file("b");
+  std::filesystem::create_directories(a);
+  std::filesystem::create_directories(b);
+  const TrainResult full = train_network(t.ds, t.c, {a, false, {}});
+  // Stop the second run after its second epoch, as a crash would.
+  struct Stop {};
+  TrainOptions stopping{b, false, [](const EpochRecord& r) {
+                          if (r.epoch == 2) throw Stop{};
+                        }};
+  CHECK_THROWS_AS(train_network(t.ds, t.c, stopping), Stop);
+  RunConfig other_workers = t.c;
+  other_workers.workers = 2;  // the loader's order does not depend on its threads
+  const TrainResult resumed = resume_training(t.ds, other_workers, {b, false, {}});
+  REQUIRE(resumed.history.size() == full.history.size());
+  for (size_t e = 0; e < full.history.size(); ++e) {
+    CHECK(resumed.history[e].train_loss == full.history[e].train_loss);
+    CHECK(resumed.history[e].test_dice == full.history[e].test_dice);
+  }
+  const NamedTensors wa = weights_of(a + "/last.safetensors"), wb = weights_of(b + "/last.safetensors");
+  REQUIRE(wa.size() == wb.size());
+  for (size_t i = 0; i < wa.size(); ++i) {
+    CHECK(wa[i].first == wb[i].first);
+    const Tensor& x = wa[i].second;
+    const Tensor& y = wb[i].second;
+    REQUIRE(x.nbytes() == y.nbytes());
+    CHECK_MESSAGE(std::memcmp(x.raw_data(), y.raw_data(), x.nbytes()) == 0, wa[i].first << " differs after resume");
+  }
+  CHECK(contains(error_of([&] { resume_training(t.ds, t.c, {a, false, {}}); }), "already trained for 4 of 4 epochs"));
+}
+
+TEST_CASE("training lowers the loss, and the run folder holds what it says") {
+  Tiny t;
+  t.c.epochs = 12;
+  t.c.batch = 2;
+  t.c.net.width = 8;
+  t.c.lr = 5e-3;
+  const std::string run = t.dir.file("run");
+  std::filesystem::create_directories(run);
+  const TrainResult r = train_network(t.ds, t.c, {run, false, {}});
+  CHECK(r.history.back().train_loss < 0.6 * r.history.front().train_loss);
+  CHECK(r.history.back().train_dice > r.history.front().train_dice + 0.15);
+  for (const char* f : {"last.safetensors", "best.safetensors", "metrics.csv", "log.txt"})
+    CHECK_MESSAGE(std::filesystem::exists(run + "/" + f), f);
+  const std::vector<char> csv = read_file(run + "/metrics.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 13);  // header + 12 epochs
+}
+
+TEST_CASE("whole-slice prediction returns full-size probabilities for every slice") {
+  Tiny t;
+  Generator gen(1);
+  const auto net = make_net(t.c.net, gen);
+  const std::vector<data::Sample> slices = load_slices(t.ds, case_ids(t.ds, t.c.test_patients));
+  const std::vector<SlicePrediction> preds = predict_slices(*net, slices, t.c, Device::cpu());
+  REQUIRE(preds.size() == slices.size());
+  for (size_t i = 0; i < preds.size(); ++i) {
+    CHECK(preds[i].prob.height == slices[i].image.height);
+    CHECK(preds[i].prob.width == slices[i].image.width);
+    CHECK(preds[i].edge_prob.same_size(preds[i].prob));
+    for (float p : preds[i].prob.px) {
+      CHECK(p >= 0.0f);
+      CHECK(p <= 1.0f);
+    }
+  }
+  CHECK(evaluate_predictions(preds).size() == preds.size());
+  CHECK(net->is_training());  // prediction leaves the mode as it found it
+}
+
+TEST_CASE("run configurations round-trip and reject bad values with one-line errors") {
+  RunConfig c;
+  c.data = "/x";
+  c.net.net = "attunet";
+  c.loss.name = "bce-boundary";
+  c.train_patients = {"P1", "P2"};
+  c.test_patients = {"P3"};
+  const RunConfig back = run_config_from_json(to_json(c), "test");
+  CHECK(to_json(back) == to_json(c));
+  auto bad = [&](auto mutate) {
+    RunConfig d = c;
+    mutate(d);
+    return error_of([&] { check_run_config(d); });
+  };
+  CHECK(contains(bad([](RunConfig& d) { d.net.net = "resnet"; }), "unknown network 'resnet'"));
+  CHECK(contains(bad([](RunConfig& d) { d.loss.name = "iou"; }), "unknown loss 'iou'"));
+  CHECK(contains(bad([](RunConfig& d) { d.size = 50; }), "multiple of 16"));
+  CHECK(contains(bad([](RunConfig& d) { d.loss.weights = {1, 2}; }), "three values"));
+  CHECK(contains(bad([](RunConfig& d) { d.test_fraction = 1.5; }), "--test-fraction"));
+  CHECK(
+      contains(error_of([] { run_config_from_json("{\"format\": \"other\"}", "x.json"); }), "x.json: not an fbd run"));
+  CHECK(contains(error_of([] { run_config_from_json("{oops", "y.json"); }), "y.json: bad run configuration"));
+  CHECK(parse_float_list("0.5,0.3,0.2", "--weights") == std::vector<float>{0.5f, 0.3f, 0.2f});
+  CHECK(contains(error_of([] { parse_int_list("3,x", "--folds"); }), "--folds: 'x' is not a number"));
+}
+
+TEST_CASE("a checkpoint from another network is refused, naming the file") {
+  Tiny t;
+  t.c.epochs = 1;
+  const std::string run = t.dir.file("run");
+  std::filesystem::create_directories(run);
+  train_network(t.ds, t.c, {run, false, {}});
+  RunConfig unet = t.c;
+  unet.net.net = "unet";
+  const std::string msg = error_of([&] { load_trained_net(run, unet, "last", Device::cpu()); });
+  CHECK(contains(msg, "last.safetensors"));
+  CHECK(contains(error_of([&] { load_trained_net(run, t.c, "middle", Device::cpu()); }), "last or best"));
+}
