@@ -111,7 +111,9 @@ void write_report(const std::string& out, const RunConfig& base, const std::vect
     << base.size << ", batch " << base.batch << ", width " << base.net.width << ", lr " << base.lr << ", seed "
     << base.seed << ", on " << device
     << ". Scores are means over the held-out patients' slices, from each run's last epoch (no selection on the "
-       "held-out patients); HD95 in pixels of the full slice.";
+       "held-out patients); HD95 in pixels of the full slice, where a slice with an empty prediction counts the "
+       "image diagonal. One split and one seed per run: differences of a few hundredths can be run-to-run "
+       "variation (fbd crossval shows the spread over folds).";
   rep.paragraph(p.str());
 
   Table t;

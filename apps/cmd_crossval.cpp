@@ -160,7 +160,7 @@ void write_report(const std::string& out, const RunConfig& c, const std::vector<
          "HD (pixels)",
          {series("train HD", m, &EpochRecord::train_hd, false), series("test HD", m, &EpochRecord::test_hd, true)}}};
     std::vector<std::string> svgs;
-    for (const Chart& ch : charts) svgs.push_back(render_svg(ch, 288, 240));
+    for (const Chart& ch : charts) svgs.push_back(render_svg(ch, 280, 240));
     rep.figures(svgs);
   }
 

@@ -132,6 +132,14 @@ std::string crossval_csv(const std::vector<FoldRun>& runs) {
   return os.str();
 }
 
+namespace {
+std::string one_line(const std::string& name) {
+  std::string out;
+  for (char ch : name) out += ch == '\n' ? std::string(" / ") : std::string(1, ch);
+  return out;
+}
+}  // namespace
+
 std::string render_bars_svg(const BarChart& c, int width, int height) {
   static const char* const colours[] = {"#D55E00", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9"};
   const double left = 48, right = 12, top = 44, bottom = 52;
@@ -168,8 +176,8 @@ std::string render_bars_svg(const BarChart& c, int width, int height) {
       if (!std::isfinite(v)) continue;
       const double x = gx + bw * double(s), y = Y(v);
       os << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << std::max(1.0, bw - 2) << "\" height=\""
-         << top + ph - y << "\" fill=\"" << colours[s % 6] << "\"><title>" << html_escape(c.categories[g]) << ": "
-         << html_escape(c.series[s]) << ": " << format_number(v, 3) << "</title></rect>\n";
+         << top + ph - y << "\" fill=\"" << colours[s % 6] << "\"><title>" << html_escape(one_line(c.categories[g]))
+         << ": " << html_escape(c.series[s]) << ": " << format_number(v, 3) << "</title></rect>\n";
       if (bw >= 22)
         os << "<text x=\"" << x + (bw - 2) / 2 << "\" y=\"" << y - 3 << "\" text-anchor=\"middle\" font-size=\"9\">"
            << format_number(v, 2) << "</text>\n";
