@@ -55,7 +55,7 @@ step "compute-sanitizer memcheck (fbd_tests_gpu)" 300 compute-sanitizer --tool m
   "$build/tests/fbd_tests_gpu"
 # The compare scripts run fbd_bench themselves (their own cases, each beside its reference).
 if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-  for area in core losses layers; do
+  for area in core losses layers app; do
     step "$area beside PyTorch" 120 python3 "$root/bench/compare_torch_$area.py" --bench "$build/bench/fbd_bench" \
       --device cuda --json-out "$out/compare_$area.json"
   done
