@@ -90,3 +90,34 @@ def write_json(path, **payload):
     if path:
         with open(path, "w") as f:
             json.dump(payload, f, indent=1)
+
+
+def add_standard_args(ap, root, min_time):
+    """--bench, --device, --min-time and --json-out, shared by every script."""
+    import os
+    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
+    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    ap.add_argument("--min-time", type=float, default=min_time, help="seconds per case on each side")
+    ap.add_argument("--json-out", help="also write the table as JSON here")
+
+
+def setup_torch(args, script):
+    """PyTorch on the same footing as fbd: the same thread count (OMP_NUM_THREADS, default all
+    cores), float32 without TF32 (fbd's reference precision), cuDNN picking algorithms per shape
+    as fbd does. Returns (threads, devices, env for running fbd_bench)."""
+    import os
+    import sys
+    import torch
+    threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
+    torch.set_num_threads(threads)
+    if torch.cuda.is_available():
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
+    if "cuda" in devices and not torch.cuda.is_available():
+        devices.remove("cuda")
+        print(f"{script}: PyTorch sees no GPU; CUDA cases skipped", file=sys.stderr)
+    if not devices:
+        sys.exit(f"{script}: nothing to compare (--device {args.device} and no GPU)")
+    return threads, devices, dict(os.environ, OMP_NUM_THREADS=str(threads))

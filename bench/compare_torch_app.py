@@ -20,7 +20,7 @@ import sys
 import numpy as np
 from scipy.ndimage import distance_transform_edt
 
-from compare_common import bench_seconds, print_table, time_torch, write_json
+from compare_common import add_standard_args, bench_seconds, print_table, setup_torch, time_torch, write_json
 
 try:
     import torch
@@ -152,23 +152,10 @@ def torch_step_case(n, s, c, dev):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
-    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
-    ap.add_argument("--min-time", type=float, default=2.0, help="seconds per case on each side")
-    ap.add_argument("--json-out", help="also write the table as JSON here")
+    add_standard_args(ap, root, min_time=2.0)
     args = ap.parse_args()
 
-    threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
-    torch.set_num_threads(threads)
-    if torch.cuda.is_available():
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.benchmark = True
-    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
-    if "cuda" in devices and not torch.cuda.is_available():
-        devices.remove("cuda")
-        print("compare_torch_app: PyTorch sees no GPU; CUDA case skipped", file=sys.stderr)
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    threads, devices, env = setup_torch(args, "compare_torch_app")
     rows = []
     for dev in devices:
         out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter=^{dev}/fbdnet_step/",

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from compare_common import bench_seconds, context_line, print_table, time_torch, write_json
+from compare_common import add_standard_args, bench_seconds, context_line, print_table, setup_torch, time_torch, write_json
 
 try:
     import torch
@@ -66,22 +66,13 @@ def torch_case(name, n, dev):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
-    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
-    ap.add_argument("--min-time", type=float, default=0.3, help="seconds per case on each side")
-    ap.add_argument("--json-out", help="also write the table as JSON here")
+    add_standard_args(ap, root, min_time=0.3)
     args = ap.parse_args()
 
-    threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
-    torch.set_num_threads(threads)
-    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
-    if "cuda" in devices and not torch.cuda.is_available():
-        devices.remove("cuda")
-        print("compare_torch_core: PyTorch sees no GPU; CUDA cases skipped", file=sys.stderr)
+    threads, devices, env = setup_torch(args, "compare_torch_core")
     cases = ["copy", "sigmoid", "exp", "relu", "sigmoid_backward", "add", "mul_per_channel", "sum_all",
              "sum_per_channel", "sum_per_image", "uniform", "normal"]
     pattern = "^(" + "|".join(devices) + ")/(" + "|".join(cases) + ")/"
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter={pattern}",
                           f"--benchmark_min_time={args.min_time}"], capture_output=True, text=True, env=env, check=True)
     report = json.loads(out.stdout)

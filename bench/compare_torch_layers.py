@@ -24,7 +24,7 @@ import re
 import subprocess
 import sys
 
-from compare_common import bench_seconds, time_torch, write_json
+from compare_common import add_standard_args, bench_seconds, setup_torch, time_torch, write_json
 
 try:
     import torch
@@ -181,27 +181,14 @@ def torch_case(case, args, dev):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
-    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
+    add_standard_args(ap, root, min_time=0.5)
     ap.add_argument("--cases", default="conv2d_forward|conv2d_backward|conv_transpose2d|batchnorm|maxpool|avgpool|upsample|"
                     "leaky_relu|dropout|linear|train_step|adam_step|sgd_step",
                     help="regular expression over case names")
-    ap.add_argument("--min-time", type=float, default=0.5, help="seconds per case on each side")
-    ap.add_argument("--json-out", help="also write the table as JSON here")
     args = ap.parse_args()
 
-    threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
-    torch.set_num_threads(threads)
-    if torch.cuda.is_available():
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.benchmark = True  # pick algorithms per shape, as fbd does
-    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
-    if "cuda" in devices and not torch.cuda.is_available():
-        devices.remove("cuda")
-        print("compare_torch_layers: PyTorch sees no GPU; CUDA cases skipped", file=sys.stderr)
+    threads, devices, env = setup_torch(args, "compare_torch_layers")
     pattern = "^(" + "|".join(devices) + ")/(" + args.cases + ")/"
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     listed = subprocess.run([args.bench, "--benchmark_list_tests", f"--benchmark_filter={pattern}"],
                             capture_output=True, text=True, env=env, check=True).stdout.split()
     context = {}

@@ -30,7 +30,7 @@ import os
 import subprocess
 import sys
 
-from compare_common import context_line, print_table, time_torch, write_json
+from compare_common import add_standard_args, context_line, print_table, setup_torch, time_torch, write_json
 
 try:
     import numpy as np
@@ -202,20 +202,11 @@ def time_loss(leaf, loss_fn, dev, min_time):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", default=os.path.join(root, "build", "bench", "fbd_bench"))
-    ap.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
-    ap.add_argument("--min-time", type=float, default=0.3, help="seconds per case on each side")
+    add_standard_args(ap, root, min_time=0.3)
     ap.add_argument("--filter", default="", help="only cases whose name contains this")
-    ap.add_argument("--json-out", help="also write the table as JSON here")
     args = ap.parse_args()
 
-    threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
-    torch.set_num_threads(threads)
-    devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
-    if "cuda" in devices and not torch.cuda.is_available():
-        devices.remove("cuda")
-        print("compare_torch_losses: PyTorch sees no GPU; CUDA cases skipped", file=sys.stderr)
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    threads, devices, env = setup_torch(args, "compare_torch_losses")
     names = [n for n in cases(None) if args.filter in n]
     inputs = {dev: make_inputs(dev) for dev in devices}
     rows, ctx = [], {}
