@@ -18,9 +18,6 @@ struct Options {
   std::string model, data, split = "auto", checkpoint = "last", out, device = "auto";
 };
 
-const Metric kColumns[] = {Metric::Dice, Metric::Precision, Metric::Specificity, Metric::IoU,
-                           Metric::HD,   Metric::HD95,      Metric::BoundaryIoU};
-
 void run(const Options& o) {
   const RunConfig c = load_run_config(o.model);
   const std::string data_dir = o.data.empty() ? c.data : o.data;
@@ -44,15 +41,15 @@ void run(const Options& o) {
 
   std::ostringstream csv;
   csv << "case";
-  for (Metric m : kColumns) csv << "," << metric_name(m);
+  for (Metric m : table2_metrics()) csv << "," << metric_name(m);
   csv << ",hd_one_empty\n";
   std::printf("%-16s", "case");
-  for (Metric m : kColumns) std::printf(" %12s", metric_name(m));
+  for (Metric m : table2_metrics()) std::printf(" %12s", metric_name(m));
   std::printf("\n");
   for (const CaseMetrics& cm : cases) {
     csv << cm.id;
     std::printf("%-16s", cm.id.c_str());
-    for (Metric m : kColumns) {
+    for (Metric m : table2_metrics()) {
       csv << "," << format_number(cm.m[m], 6);
       std::printf(" %12s", format_number(cm.m[m], 3).c_str());
     }
@@ -62,7 +59,7 @@ void run(const Options& o) {
   std::printf("%-16s", "mean");
   csv << "mean";
   std::string left_out;
-  for (Metric m : kColumns) {
+  for (Metric m : table2_metrics()) {
     const MetricMean mm = mean_metric(cases, m);
     std::printf(" %12s", format_number(mm.mean, 3).c_str());
     csv << "," << format_number(mm.mean, 6);

@@ -113,6 +113,12 @@ std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>
   return out;
 }
 
+const std::vector<Metric>& table2_metrics() {
+  static const std::vector<Metric> m = {Metric::Dice, Metric::Precision, Metric::Specificity, Metric::IoU,
+                                        Metric::HD,   Metric::HD95,      Metric::BoundaryIoU};
+  return m;
+}
+
 MetricMean mean_metric(const std::vector<CaseMetrics>& cases, Metric m) {
   MetricMean r;
   double sum = 0;

@@ -34,6 +34,9 @@ struct CaseMetrics {
 };
 std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds);
 
+// The per-case columns of the paper's Table 2 as fbd reports them (eval CSV, reports).
+const std::vector<Metric>& table2_metrics();
+
 // Mean of one metric over the cases where it is defined, and how many were left out.
 MetricMean mean_metric(const std::vector<CaseMetrics>& cases, Metric m);
 

@@ -81,8 +81,7 @@ std::vector<Chart> history_charts(const std::vector<EpochRecord>& h, const std::
 }
 
 Table case_table(const std::vector<CaseMetrics>& cases, const std::string& caption) {
-  const Metric cols[] = {Metric::Dice, Metric::Precision, Metric::Specificity, Metric::IoU,
-                         Metric::HD,   Metric::HD95,      Metric::BoundaryIoU};
+  const std::vector<Metric>& cols = table2_metrics();
   Table t;
   t.caption = caption;
   t.columns = {"case"};

@@ -44,21 +44,8 @@ Tensor training_loss(const LossConfig& c, SegNet& net, const SegOutput& out, con
                             : (c.name == "bce-iou" ? SegLossKind::Structure : SegLossKind::BceBoundary);
     o.edge = c.name == "fbd" ? EdgeLossKind::Focal : EdgeLossKind::Bce;
     o.fbd.w_dice = c.weights[0], o.fbd.w_focal = c.weights[1], o.fbd.w_boundary = c.weights[2];
-    SegTargets st{t.mask, t.sdm, t.weight};
-    if (has_edge) return deep_supervision_loss(out.sides, st, out.edge, t.edge, o);
-    // No edge head: the same segmentation terms without the edge loss.
-    Tensor total;
-    for (const Tensor& s : out.sides) {
-      Tensor l;
-      if (o.seg == SegLossKind::FocalBoundaryDice)
-        l = focal_boundary_dice_loss(s, t.mask, t.sdm, o.fbd);
-      else if (o.seg == SegLossKind::Structure)
-        l = structure_loss(s, t.mask, t.weight);
-      else
-        l = bce_boundary_loss(s, t.mask, t.weight, t.sdm);
-      total = total.defined() ? add(total, l) : l;
-    }
-    return total;
+    // Networks without an edge head leave the edge term out (undefined edge logits).
+    return deep_supervision_loss(out.sides, {t.mask, t.sdm, t.weight}, has_edge ? out.edge : Tensor(), t.edge, o);
   }
   Tensor total;
   auto acc = [&](const Tensor& l) { total = total.defined() ? add(total, l) : l; };

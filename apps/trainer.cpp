@@ -81,6 +81,7 @@ struct Session {
   std::unique_ptr<optim::AdamW> opt;
   std::unique_ptr<data::DataLoader> train_loader, test_loader;
   std::vector<data::Sample> test_slices;
+  std::vector<std::pair<Tensor, Targets>> test_batches;  // held-out crops and their targets
   std::vector<EpochRecord> history;
   int best_epoch = 0;
   double best_dice = -1;
@@ -185,14 +186,18 @@ struct Session {
     if (test_loader) {
       net->eval();
       NoGradGuard no_grad;
+      // The held-out crops are not augmented: their batches and targets are made once.
+      if (test_batches.empty()) {
+        test_loader->start_epoch(0);
+        data::Batch tb;
+        while (test_loader->next(tb)) test_batches.push_back({tb.image, prepare_targets(c.loss, tb.mask, tb.edge)});
+      }
       double tl = 0;
       int64_t tn = 0;
-      test_loader->start_epoch(0);
-      while (test_loader->next(batch)) {
-        const SegOutput out = net->forward_seg(batch.image, loss_needs_features(c.loss));
-        const int64_t n = batch.image.size(0);
-        tl += double(training_loss(c.loss, *net, out, prepare_targets(c.loss, batch.mask, batch.edge)).item()) *
-              double(n);
+      for (const auto& [image, targets] : test_batches) {
+        const SegOutput out = net->forward_seg(image, loss_needs_features(c.loss));
+        const int64_t n = image.size(0);
+        tl += double(training_loss(c.loss, *net, out, targets).item()) * double(n);
         tn += n;
       }
       r.test_loss = tl / double(std::max<int64_t>(tn, 1));

@@ -184,6 +184,8 @@ Tensor deep_supervision_loss(const std::vector<Tensor>& side_logits, const SegTa
     }
     total = total.defined() ? add(total, l) : l;
   }
+  if (!edge_logits.defined()) return total;  // no edge head
+  FBD_CHECK(edge_target.defined(), op, ": edge logits given without an edge target");
   const Tensor edge = opt.edge == EdgeLossKind::Focal ? focal_edge_loss(edge_logits, edge_target, opt.edge_focal)
                                                       : bce_edge_loss(edge_logits, edge_target);
   return add(total, edge);

@@ -91,7 +91,8 @@ Tensor bce_boundary_loss(const Tensor& logits, const Tensor& target, const Tenso
                          const BceBoundaryOptions& opt = {});
 
 // Deep supervision, paper Eq. 3: sum over the side outputs (already upsampled to the target
-// size by the network) of the segmentation loss, plus the edge loss of the edge head.
+// size by the network) of the segmentation loss, plus the edge loss of the edge head. A network
+// without an edge head (U-Net) passes undefined edge logits: the edge term is then left out.
 enum class SegLossKind { FocalBoundaryDice, Structure, BceBoundary };
 enum class EdgeLossKind { Focal, Bce };
 struct DeepSupervisionOptions {

@@ -245,3 +245,18 @@ TEST_CASE("losses: kernel-level forward/backward of the seg_loss family match th
     CHECK(sums[size_t(N * kernels::kSegStats + kernels::kStatTarget)] == doctest::Approx(sum(g).item()));
   }
 }
+
+TEST_CASE("deep supervision without an edge head is the sum of the side losses") {
+  const Tensor z = test::loss_fixture("bin_logits"), g = test::loss_fixture("bin_target"),
+               phi = test::loss_fixture("bin_sdm"), e = test::loss_fixture("bin_edge");
+  const std::vector<Tensor> sides = {z, z * 0.5f};
+  const float without = deep_supervision_loss(sides, {g, phi, Tensor()}, Tensor(), Tensor()).item();
+  const float sum = add(focal_boundary_dice_loss(sides[0], g, phi), focal_boundary_dice_loss(sides[1], g, phi)).item();
+  CHECK(without == doctest::Approx(sum).epsilon(1e-6));
+  const float with_edge = deep_supervision_loss(sides, {g, phi, Tensor()}, z, e).item();
+  CHECK(with_edge == doctest::Approx(sum + focal_edge_loss(z, e).item()).epsilon(1e-6));
+  CHECK(test::contains(test::error_of([&] {
+                         deep_supervision_loss(sides, {g, phi, Tensor()}, z, Tensor());
+                       }),
+                       "edge logits given without an edge target"));
+}
