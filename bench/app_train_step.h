@@ -1,4 +1,4 @@
-// One training step of the app's paper network (apps/net_fbd.cpp) with the paper's loss (Eq. 3:
+// One training step of the app's paper network (apps/nets/fbdnet.cpp) with the paper's loss (Eq. 3:
 // Focal Boundary Dice on the three side outputs + the focal edge loss) and AdamW: forward,
 // loss, backward, clipping, step. The targets' signed distance maps are made once, outside the
 // timed step, on both sides (bench/compare_torch_app.py builds the same network in PyTorch).
@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "apps/nets.h"
-#include "apps/train_loss.h"
+#include "apps/nets/net_registry.h"
+#include "apps/train/training_loss.h"
 #include "bench/bench_common.h"
 #include "core/allocator.h"
 #include "core/cuda_context.h"

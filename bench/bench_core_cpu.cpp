@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "bench/bench_common.h"
-#include "kernels/elementwise.h"
-#include "kernels/philox.h"
-#include "kernels/reduce.h"
+#include "kernels/elementwise_kernels.h"
+#include "kernels/philox_kernels.h"
+#include "kernels/reduce_kernels.h"
 
 namespace fbd::bench {
 namespace {

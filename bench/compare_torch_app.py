@@ -4,7 +4,7 @@ loss and optimiser written in PyTorch eager, in the same run: time per step and 
 
     OMP_NUM_THREADS=2 /usr/bin/python3 bench/compare_torch_app.py [--bench build/bench/fbd_bench] [--device cpu|cuda|all]
 
-The network mirrors apps/net_fbd.cpp layer for layer (residual encoder, boundary attention on
+The network mirrors apps/nets/fbdnet.cpp layer for layer (residual encoder, boundary attention on
 stage 2, top-down laterals, three side outputs fused with the edge features); the loss is the
 paper's Eq. 3 as a PyTorch user writes it (0.5 Dice + 0.3 focal + 0.2 boundary per side output,
 focal on the edge head), AdamW and clipping at norm 5. The signed distance maps are computed
@@ -63,7 +63,7 @@ def resize_like(x, like):
 
 
 class FbdNet(nn.Module):
-    """apps/net_fbd.cpp with blocks = 1, bam_stage = 2, fusion = finest."""
+    """apps/nets/fbdnet.cpp with blocks = 1, bam_stage = 2, fusion = finest."""
 
     def __init__(self, c):
         super().__init__()

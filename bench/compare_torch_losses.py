@@ -157,18 +157,20 @@ def softmax_boundary(z, csdm):
 
 
 def cases(d):
-    """fbd case name -> (leaf name, loss of the leaf). cases(None) gives the names."""
-    if d is None:
-        d = {k: None for k in ("g", "phi", "w", "onehot", "labels", "csdm", "contour", "band", "xb")}
+    """fbd case name -> (leaf name, loss of the leaf): the PyTorch twin of every case of
+    bench/loss_cases.h (one per loss of fbd's registry, plus a few pieces)."""
     g, phi = d["g"], d["phi"]
     return {
         "loss_dice": ("z", lambda z: dice_loss(z, g)),
         "loss_focal": ("z", lambda z: sigmoid_focal_loss(z, g)),
+        "loss_focal_edge": ("z", lambda z: sigmoid_focal_loss(z, g)),
         "loss_bce": ("z", lambda z: F.binary_cross_entropy_with_logits(z, g)),
+        "loss_bce_edge": ("z", lambda z: F.binary_cross_entropy_with_logits(z, g)),
         "loss_boundary": ("z", lambda z: boundary_loss(z, phi)),
         "loss_fbd": ("z", lambda z: 0.5 * dice_loss(z, g) + 0.3 * sigmoid_focal_loss(z, g) + 0.2 * boundary_loss(z, phi)),
         "loss_fbd_naive": ("z", lambda z: 0.5 * dice_loss(z, g) + 0.3 * sigmoid_focal_loss(z, g)
                            + 0.2 * boundary_loss(z, phi)),
+        "loss_bce_iou": ("z", lambda z: structure_loss(z, g, d["w"])),
         "loss_structure": ("z", lambda z: structure_loss(z, g)),
         "loss_bce_boundary": ("z", lambda z: structure_loss(z, g, d["w"], 1.0, phi)),
         "loss_compactness": ("z", lambda z: compactness(z)),
@@ -207,29 +209,31 @@ def main():
     args = ap.parse_args()
 
     threads, devices, env = setup_torch(args, "compare_torch_losses")
-    names = [n for n in cases(None) if args.filter in n]
     inputs = {dev: make_inputs(dev) for dev in devices}
-    rows, ctx = [], {}
+    rows, ctx, missing = [], {}, []
     for dev in devices:
-        for case in names:
-            if dev == "cpu" and case.startswith("fbd_"):
-                continue  # the kernel-level cases are CUDA only
+        twins = cases(inputs[dev])
+        # The case list comes from fbd_bench itself (bench/loss_cases.h walks the loss registry),
+        # so a loss added to fbd shows up here, with or without a PyTorch twin.
+        listed = subprocess.run([args.bench, "--benchmark_list_tests", f"--benchmark_filter=^{dev}/(loss_|fbd_)"],
+                                capture_output=True, text=True, env=env, check=True).stdout.split()
+        names = [n.split("/")[1] for n in listed if args.filter in n]
+        for case in dict.fromkeys(names):
+            if case not in twins:
+                missing.append(f"{dev}/{case}")
+                continue
             pattern = f"^{dev}/{case}/"
             out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter={pattern}",
                                   f"--benchmark_min_time={args.min_time}", "--benchmark_repetitions=3"],
                                  capture_output=True, text=True, env=env, check=True)
-            if not out.stdout.strip():
-                continue  # no such case in this build
             report = json.loads(out.stdout)
             ctx = report["context"]
             runs = [b for b in report["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
-            if not runs:
-                continue  # e.g. a kernel-level case that exists on CUDA only
             unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[runs[0]["time_unit"]]
             times = sorted(b["real_time"] * unit for b in runs)
             fbd_s = times[0] if dev == "cpu" else times[len(times) // 2]
             best = min(runs, key=lambda b: b["real_time"])
-            leaf, fn = cases(inputs[dev])[case]
+            leaf, fn = twins[case]
             torch_s = time_loss(inputs[dev][leaf], fn, dev, args.min_time)
             rows.append(dict(case=f"{dev}/{case}", fbd_ms=fbd_s * 1e3, torch_ms=torch_s * 1e3, speedup=torch_s / fbd_s,
                              fbd_GBps=best.get("bytes_per_second", 0) / 1e9,
@@ -239,7 +243,9 @@ def main():
     print_table([("case", "case", 26, ""), ("fbd_ms", "fbd ms", 9, ".3f"), ("torch_ms", "torch ms", 9, ".3f"),
                  ("speedup", "speedup", 8, ".2f"), ("fbd_GBps", "fbd GB/s", 9, ".1f"), ("frac_of_copy", "of copy", 8, ".2f")],
                 rows)
-    write_json(args.json_out, context=ctx, threads=threads, torch=torch.__version__, rows=rows)
+    if missing:
+        print("no PyTorch twin (add one to cases()): " + ", ".join(missing))
+    write_json(args.json_out, context=ctx, threads=threads, torch=torch.__version__, rows=rows, missing=missing)
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,7 @@
 
 #include "bench/bench_common.h"
 #include "core/tensor.h"
-#include "kernels/edt.h"
+#include "kernels/edt_kernels.h"
 #include "losses/metrics.h"
 
 namespace fbd::bench {

@@ -12,7 +12,7 @@
 #include "bench/layers_net.h"
 #include "core/autograd.h"
 #include "core/rng.h"
-#include "kernels/batchnorm.h"
+#include "kernels/batchnorm_kernels.h"
 #include "layers/conv_cpu.h"
 #include "optim/adam.h"
 

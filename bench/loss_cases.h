@@ -1,6 +1,7 @@
 // The loss benchmark cases, shared by bench/losses.cpp (CPU) and bench/cuda/losses.cpp (CUDA)
-// and mirrored in PyTorch by bench/compare_torch_losses.py: each case is one loss op, forward
-// and backward through autograd, on the paper's loss-map batch (16 x 1 x 256 x 256; the
+// and mirrored in PyTorch by bench/compare_torch_losses.py: one case per loss of the registry
+// (and a few pieces that are not a registered loss), forward and backward through autograd,
+// on the paper's loss-map batch (16 x 1 x 256 x 256; the
 // multi-class cases 16 x 4 x 256 x 256; the embeddings 16 x 32 x 128 x 128 features).
 //
 // Bytes per iteration are those of fbd's two-pass schedule (docs/kernels/): what the fused
@@ -16,6 +17,7 @@
 #include "core/ops.h"
 #include "core/rng.h"
 #include "losses/edt.h"
+#include "losses/loss_registry.h"
 #include "losses/losses.h"
 
 namespace fbd::bench {
@@ -24,7 +26,7 @@ inline constexpr int64_t kLossN = 16, kLossH = 256, kLossW = 256, kLossK = 4;
 inline constexpr int64_t kEmbC = 32, kEmbH = 128, kEmbW = 128, kSmoothD = 64;
 
 // Inputs on one device, built once: a few discs per image as the target, N(0, 2) logits.
-struct LossInputs {
+struct LossBenchData {
   Tensor z, g, phi, w;           // binary: [16, 1, 256, 256]
   Tensor mz, labels, class_sdm;  // multi-class: [16, 4, 256, 256], labels [16, 256, 256]
   Tensor features, xc, xb;       // embeddings [16, 32, 128, 128]; smoothness [16, 64]
@@ -37,8 +39,8 @@ inline Tensor bench_normal(const Shape& s, float std, uint64_t seed) {
   return t;
 }
 
-inline LossInputs make_loss_inputs(Device dev) {
-  LossInputs in;
+inline LossBenchData make_loss_inputs(Device dev) {
+  LossBenchData in;
   const int64_t N = kLossN, H = kLossH, W = kLossW;
   std::vector<float> g(static_cast<size_t>(N * H * W), 0.0f), y(g.size(), 0.0f);
   for (int64_t n = 0; n < N; ++n)
@@ -69,46 +71,56 @@ inline LossInputs make_loss_inputs(Device dev) {
 struct LossCase {
   std::string name;
   double bytes;
-  std::function<Tensor(const LossInputs& in, const Tensor& x)> loss;
+  std::function<Tensor(const LossBenchData& in, const Tensor& x)> loss;
   int leaf;  // 0: binary logits, 1: multi-class logits, 2: features, 3: xc
 };
 
+// "fbd-naive" -> "loss_fbd_naive"
+inline std::string loss_case_name(const std::string& loss) {
+  std::string n = "loss_" + loss;
+  for (char& ch : n)
+    if (ch == '-') ch = '_';
+  return n;
+}
+
+// One case per loss of the registry (losses/loss_registry.h), with its default settings and
+// every map it reads precomputed, as a training step has them; then the cases that are not a
+// registered loss: the structure loss computing its weight map inside (as F3Net's code does),
+// and the pieces of the shape-aware smoothness term.
 inline std::vector<LossCase> loss_cases() {
   const double px = double(kLossN * kLossH * kLossW), K = double(kLossK);
   const double emb = double(kLossN * kEmbC * kEmbH * kEmbW);
-  using In = const LossInputs&;
+  using In = const LossBenchData&;
   using X = const Tensor&;
-  return {
-      // Binary, 16 x 1 x 256 x 256. Forward reads z and g (and phi), backward reads them again
-      // and writes dz.
-      {"loss_dice", 20 * px, [](In in, X z) { return dice_loss(z, in.g); }, 0},
-      {"loss_focal", 20 * px, [](In in, X z) { return focal_loss(z, in.g); }, 0},
-      {"loss_bce", 20 * px, [](In in, X z) { return bce_loss(z, in.g); }, 0},
-      {"loss_boundary", 20 * px, [](In in, X z) { return boundary_loss(z, in.phi); }, 0},
-      {"loss_fbd", 28 * px, [](In in, X z) { return focal_boundary_dice_loss(z, in.g, in.phi); }, 0},
-      {"loss_fbd_naive", 28 * px, [](In in, X z) { return focal_boundary_dice_loss_naive(z, in.g, in.phi); }, 0},
-      // The weight map inside the loss, as F3Net's structure_loss computes it (20 B/pixel more).
-      {"loss_structure", 48 * px, [](In in, X z) { return structure_loss(z, in.g); }, 0},
-      {"loss_bce_boundary", 36 * px, [](In in, X z) { return bce_boundary_loss(z, in.g, in.w, in.phi); }, 0},
-      {"loss_compactness", 12 * px, [](In, X z) { return compactness_loss(z); }, 0},
-      {"loss_shape_aware", 32 * px, [](In in, X z) { return shape_aware_loss(z, in.g); }, 0},
-      // Mask-averaged embeddings of 16 x 32 x 128 x 128 features over the bands of the
-      // top-left 128 x 128 of the target, summed so backward has a scalar.
-      {"loss_embeddings", 8 * emb,
-       [](In in, X T) { return sum(masked_embeddings(T, slice(slice(in.g, 2, 0, kEmbH), 3, 0, kEmbW))); }, 2},
-      {"loss_smoothness", 16.0 * kLossN * kSmoothD, [](In in, X xc) { return smoothness_loss(xc, in.xb); }, 3},
-      // Multi-class, 16 x 4 x 256 x 256 with a label map (and 4 distance maps).
-      {"loss_dice_mc", (12 * K + 8) * px, [](In in, X z) { return softmax_dice_loss(z, in.labels); }, 1},
-      {"loss_focal_mc", (12 * K + 8) * px, [](In in, X z) { return softmax_focal_loss(z, in.labels); }, 1},
-      {"loss_boundary_mc", (20 * K + 8) * px, [](In in, X z) { return softmax_boundary_loss(z, in.class_sdm); }, 1},
-      {"loss_fbd_mc", (20 * K + 8) * px,
-       [](In in, X z) { return softmax_focal_boundary_dice_loss(z, in.labels, in.class_sdm, softmax_fbd_defaults()); },
-       1},
-  };
+  std::vector<LossCase> cases;
+  for (const LossInfo& row : loss_registry()) {
+    const bool mc = (row.needs & kNeedsLabels) != 0;
+    cases.push_back({loss_case_name(row.name), (row.bytes_per_pixel + (mc ? K : 1.0) * row.bytes_per_class) * px,
+                     [&row, mc](In in, X z) {
+                       LossInputs li;
+                       li.logits = z;
+                       li.target = mc ? in.labels : in.g;
+                       li.sdm = in.phi;
+                       li.weight = in.w;
+                       li.class_sdm = in.class_sdm;
+                       return row.compute(li, LossSettings{});
+                     },
+                     mc ? 1 : 0});
+  }
+  // The weight map inside the loss, as F3Net's structure_loss computes it (20 B/pixel more).
+  cases.push_back({"loss_structure", 48 * px, [](In in, X z) { return structure_loss(z, in.g); }, 0});
+  // Mask-averaged embeddings of 16 x 32 x 128 x 128 features over the bands of the top-left
+  // 128 x 128 of the target, summed so backward has a scalar.
+  cases.push_back({"loss_embeddings", 8 * emb,
+                   [](In in, X T) { return sum(masked_embeddings(T, slice(slice(in.g, 2, 0, kEmbH), 3, 0, kEmbW))); },
+                   2});
+  cases.push_back(
+      {"loss_smoothness", 16.0 * kLossN * kSmoothD, [](In in, X xc) { return smoothness_loss(xc, in.xb); }, 3});
+  return cases;
 }
 
 // The leaf of a case, a fresh copy that requires grad.
-inline Tensor loss_leaf(const LossInputs& in, int leaf) {
+inline Tensor loss_leaf(const LossBenchData& in, int leaf) {
   const Tensor& src = leaf == 0 ? in.z : leaf == 1 ? in.mz : leaf == 2 ? in.features : in.xc;
   Tensor x = src.clone().detach();
   x.requires_grad_();

@@ -7,13 +7,13 @@
 namespace fbd::bench {
 namespace {
 
-const LossInputs& cpu_inputs() {
-  static const LossInputs in = make_loss_inputs(Device::cpu());
+const LossBenchData& cpu_inputs() {
+  static const LossBenchData in = make_loss_inputs(Device::cpu());
   return in;
 }
 
 void BM_cpu_loss(benchmark::State& state, const LossCase& c) {
-  const LossInputs& in = cpu_inputs();
+  const LossBenchData& in = cpu_inputs();
   Tensor x = loss_leaf(in, c.leaf);
   run_cpu(state, c.bytes, [&] {
     x.zero_grad();

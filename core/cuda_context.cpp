@@ -8,7 +8,7 @@
 
 #include "core/cuda_check.h"
 #include "core/error.h"
-#include "kernels/copy.h"
+#include "kernels/copy_kernels.h"
 
 namespace fbd {
 

@@ -3,8 +3,8 @@
 #include "core/op_util.h"
 #include "core/ops.h"
 #include "core/profiler.h"
-#include "kernels/copy.h"
-#include "kernels/elementwise.h"
+#include "kernels/copy_kernels.h"
+#include "kernels/elementwise_kernels.h"
 
 namespace fbd {
 

@@ -6,7 +6,7 @@
 #include "core/op_util.h"
 #include "core/ops.h"
 #include "core/profiler.h"
-#include "kernels/reduce.h"
+#include "kernels/reduce_kernels.h"
 
 namespace fbd {
 

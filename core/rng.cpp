@@ -2,7 +2,7 @@
 
 #include "core/op_util.h"
 #include "core/profiler.h"
-#include "kernels/philox.h"
+#include "kernels/philox_kernels.h"
 
 namespace fbd {
 

@@ -1,7 +1,7 @@
 // Reproducible random numbers. A Generator is (seed, offset): each fill consumes
 // ceil(n / 4) Philox counter blocks from `offset` and advances it, so a given seed and
 // sequence of fills gives the same values on the CPU and on CUDA (bit-identical for uniform
-// and normal; see kernels/philox.h), whatever the number of threads.
+// and normal; see kernels/philox_kernels.h), whatever the number of threads.
 #pragma once
 #include <cstdint>
 

@@ -9,6 +9,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/device.h"
@@ -128,6 +129,9 @@ class Tensor {
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// Ordered (name, tensor) pairs: state dicts, checkpoints, optimizer state.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // Copies bytes between any two devices (host memcpy, or a stream-ordered CUDA copy).
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);

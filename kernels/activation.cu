@@ -1,7 +1,7 @@
 // LeakyReLU on CUDA. Math: activation.cuh. Threads: a grid-stride loop, one element per
 // iteration. Bound: memory (8 bytes per element forward, 12 backward), like core's unary ops.
 #include "kernels/activation.cuh"
-#include "kernels/activation.h"
+#include "kernels/activation_kernels.h"
 #include "kernels/launch.cuh"
 
 namespace fbd::kernels {

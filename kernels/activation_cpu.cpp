@@ -1,6 +1,6 @@
 // CPU twin of activation.cu: elementwise, bit-identical for any thread count.
 #include "kernels/activation.cuh"
-#include "kernels/activation.h"
+#include "kernels/activation_kernels.h"
 
 namespace fbd::kernels {
 

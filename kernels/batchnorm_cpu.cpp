@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "kernels/batchnorm.cuh"
-#include "kernels/batchnorm.h"
+#include "kernels/batchnorm_kernels.h"
 
 namespace fbd::kernels {
 

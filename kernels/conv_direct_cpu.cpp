@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/conv_direct.h"
+#include "kernels/conv_direct_kernels.h"
 
 namespace fbd::kernels {
 

@@ -4,7 +4,7 @@
 #include <type_traits>
 
 #include "kernels/common.h"
-#include "kernels/copy.h"
+#include "kernels/copy_kernels.h"
 
 namespace fbd::kernels {
 

@@ -5,7 +5,7 @@
 // Bound: memory; forward moves 9 bytes per element (x, y, mask), backward 9 (gy, mask, gx).
 // The Philox rounds cost about 2.5 integer multiplies per element, well hidden on an H100.
 #include "kernels/dropout.cuh"
-#include "kernels/dropout.h"
+#include "kernels/dropout_kernels.h"
 #include "kernels/launch.cuh"
 
 namespace fbd::kernels {

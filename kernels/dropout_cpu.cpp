@@ -1,7 +1,7 @@
 // CPU twin of dropout.cu (math in dropout.cuh): OpenMP over Philox blocks; every element is a
 // pure function of (seed, offset, i), so the result does not depend on the thread count.
 #include "kernels/dropout.cuh"
-#include "kernels/dropout.h"
+#include "kernels/dropout_kernels.h"
 
 namespace fbd::kernels {
 

@@ -24,7 +24,7 @@
 // Int overflow: pixel offsets are int64; rows and columns are int32 (below 2^24, checked by the
 // caller); squared distances are doubles, exact below 2^53.
 #include "kernels/edt.cuh"
-#include "kernels/edt.h"
+#include "kernels/edt_kernels.h"
 #include "kernels/launch.cuh"
 
 namespace fbd::kernels {

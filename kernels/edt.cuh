@@ -30,7 +30,7 @@
 #include <limits>
 
 #include "kernels/common.h"
-#include "kernels/edt.h"
+#include "kernels/edt_kernels.h"
 
 namespace fbd::kernels {
 

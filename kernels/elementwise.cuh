@@ -18,7 +18,7 @@
 #include <cmath>
 
 #include "kernels/common.h"
-#include "kernels/elementwise.h"
+#include "kernels/elementwise_kernels.h"
 #include "kernels/fast_math.cuh"
 
 namespace fbd::kernels {

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "kernels/im2col.cuh"
-#include "kernels/im2col.h"
+#include "kernels/im2col_kernels.h"
 
 namespace fbd::kernels {
 

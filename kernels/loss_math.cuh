@@ -1,4 +1,4 @@
-// Per-pixel math shared by every loss family (seg_loss, structure, shape, softmax_seg), written
+// Per-pixel math shared by every loss family (binary_loss, structure, shape, softmax_loss), written
 // once for the CUDA kernels and the CPU twins.
 //
 // Every loss takes logits z, never probabilities, so that each log-term is computed without

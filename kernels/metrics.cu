@@ -1,4 +1,4 @@
-// Segmentation metrics on the GPU (kernels/metrics.h; per-pixel math in metrics.cuh).
+// Segmentation metrics on the GPU (kernels/metrics_kernels.h; per-pixel math in metrics.cuh).
 // Not differentiable: metrics are read, never backpropagated.
 //
 // Decomposition, all on one stream:
@@ -21,7 +21,7 @@
 
 #include "kernels/launch.cuh"
 #include "kernels/metrics.cuh"
-#include "kernels/metrics.h"
+#include "kernels/metrics_kernels.h"
 
 namespace fbd::kernels {
 namespace {

@@ -1,11 +1,11 @@
-// Per-pixel and per-image math of the metrics (kernels/metrics.h), shared by the CUDA kernels
+// Per-pixel and per-image math of the metrics (kernels/metrics_kernels.h), shared by the CUDA kernels
 // (metrics.cu) and the CPU twin (metrics_cpu.cpp).
 #pragma once
 #include <cstdint>
 #include <limits>
 
 #include "kernels/common.h"
-#include "kernels/metrics.h"
+#include "kernels/metrics_kernels.h"
 
 namespace fbd::kernels {
 

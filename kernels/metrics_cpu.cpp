@@ -1,4 +1,4 @@
-// CPU twin of the metric kernels (kernels/metrics.h): the per-pixel and per-image math of
+// CPU twin of the metric kernels (kernels/metrics_kernels.h): the per-pixel and per-image math of
 // metrics.cuh in OpenMP loops. Counts are integers, so the sums do not depend on the thread
 // count; the percentiles sort each image's directed distances (std::sort) where the GPU uses a
 // segmented radix sort, and read them with the same metrics_hausdorff_values.

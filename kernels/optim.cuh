@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "kernels/common.h"
-#include "kernels/optim.h"
+#include "kernels/optim_kernels.h"
 
 namespace fbd::kernels {
 

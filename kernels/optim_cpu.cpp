@@ -3,7 +3,7 @@
 // Bound: memory; SGD with momentum moves 20 bytes per parameter (p, g, buf read; p, buf
 // written), Adam 28 (p, g, m, v read; p, m, v written).
 #include "kernels/optim.cuh"
-#include "kernels/optim.h"
+#include "kernels/optim_kernels.h"
 
 namespace fbd::kernels {
 

@@ -6,7 +6,7 @@
 // (kernels/CMakeLists.txt) so nvcc does not fuse a*b+c where the CPU rounds twice.
 #include "kernels/launch.cuh"
 #include "kernels/philox.cuh"
-#include "kernels/philox.h"
+#include "kernels/philox_kernels.h"
 
 namespace fbd::kernels {
 namespace {

@@ -1,6 +1,6 @@
 // CPU twin of philox.cu: one Philox block per loop iteration, four values written.
 #include "kernels/philox.cuh"
-#include "kernels/philox.h"
+#include "kernels/philox_kernels.h"
 
 namespace fbd::kernels {
 namespace {

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "kernels/common.h"
-#include "kernels/pool.h"
+#include "kernels/pool_kernels.h"
 
 namespace fbd::kernels {
 

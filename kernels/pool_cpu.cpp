@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "kernels/pool.cuh"
-#include "kernels/pool.h"
+#include "kernels/pool_kernels.h"
 
 namespace fbd::kernels {
 

@@ -13,7 +13,7 @@
 // deterministic run to run.
 // Bound: memory bandwidth, 4 bytes read per input element; the adds are free.
 #include "kernels/launch.cuh"
-#include "kernels/reduce.h"
+#include "kernels/reduce_kernels.h"
 
 namespace fbd::kernels {
 namespace {

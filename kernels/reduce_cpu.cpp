@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/reduce.h"
+#include "kernels/reduce_kernels.h"
 
 namespace fbd::kernels {
 namespace {

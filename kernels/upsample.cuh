@@ -1,7 +1,7 @@
 // Per-position math of bilinear resampling (formulas in upsample.h), shared by both backends.
 #pragma once
 #include "kernels/common.h"
-#include "kernels/upsample.h"
+#include "kernels/upsample_kernels.h"
 
 namespace fbd::kernels {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "kernels/upsample.cuh"
-#include "kernels/upsample.h"
+#include "kernels/upsample_kernels.h"
 
 namespace fbd::kernels {
 

@@ -4,7 +4,7 @@
 #include "core/op_util.h"
 #include "core/ops.h"
 #include "core/profiler.h"
-#include "kernels/activation.h"
+#include "kernels/activation_kernels.h"
 
 namespace fbd::nn {
 

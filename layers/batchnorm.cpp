@@ -7,7 +7,7 @@
 #include "core/op_util.h"
 #include "core/ops.h"
 #include "core/profiler.h"
-#include "kernels/batchnorm.h"
+#include "kernels/batchnorm_kernels.h"
 
 namespace fbd::nn {
 

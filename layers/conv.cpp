@@ -61,28 +61,27 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParam
 
   profiler::Scope scope("conv2d", x.device());
   Tensor y;
-  if (x.is_cpu()) {
-    y = Tensor::empty({N, K, g.Ho, g.Wo}, DType::F32, x.device());
-    detail::conv_forward_cpu(x.data<float>(), w.data<float>(), b.defined() ? b.data<float>() : nullptr, y.data<float>(),
-                             N, K, g);
-  } else {
-#if FBD_WITH_CUDA
-    float beta = 0.0f;
-    if (b.defined()) {  // y starts as the broadcast bias, and cuDNN adds the convolution to it
-      NoGradGuard no_grad;
-      y = broadcast_to(b.detach().reshape({1, K, 1, 1}), {N, K, g.Ho, g.Wo});
-      if (y.numel() == K) y = y.clone();  // broadcast_to returns its input when nothing is broadcast
-      beta = 1.0f;
-    } else {
-      y = Tensor::empty({N, K, g.Ho, g.Wo}, DType::F32, x.device());
-    }
-    if (N > 0)
-      detail::cudnn_conv_forward(x.device().index, x.data<float>(), w.data<float>(), y.data<float>(), N, K, g, beta);
-    cuda::check_launch("conv2d");
-#else
-    FBD_FAIL("conv2d: fbd was built without CUDA");
-#endif
-  }
+  fbd::detail::dispatch(
+      x, "conv2d",
+      [&] {
+        y = Tensor::empty({N, K, g.Ho, g.Wo}, DType::F32, x.device());
+        detail::conv_forward_cpu(x.data<float>(), w.data<float>(), b.defined() ? b.data<float>() : nullptr,
+                                 y.data<float>(), N, K, g);
+      },
+      [&](kernels::Stream) {
+        float beta = 0.0f;
+        if (b.defined()) {  // y starts as the broadcast bias, and cuDNN adds the convolution to it
+          NoGradGuard no_grad;
+          y = broadcast_to(b.detach().reshape({1, K, 1, 1}), {N, K, g.Ho, g.Wo});
+          if (y.numel() == K) y = y.clone();  // broadcast_to returns its input when nothing is broadcast
+          beta = 1.0f;
+        } else {
+          y = Tensor::empty({N, K, g.Ho, g.Wo}, DType::F32, x.device());
+        }
+        if (N > 0)
+          detail::cudnn_conv_forward(x.device().index, x.data<float>(), w.data<float>(), y.data<float>(), N, K, g,
+                                     beta);
+      });
   scope.add_bytes(x.nbytes() + w.nbytes() + y.nbytes());
 
   if (needs_grad({&x, &w, &b})) {
@@ -92,23 +91,23 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParam
       Tensor dx, dw, db;
       if (gx) dx = Tensor::empty(xd.shape(), DType::F32, gy.device());
       if (gw) dw = Tensor::empty(wd.shape(), DType::F32, gy.device());
-      if (gy.is_cpu()) {
-        detail::conv_backward_cpu(xd.data<float>(), wd.data<float>(), gy.data<float>(), gx ? dx.data<float>() : nullptr,
-                                  gw ? dw.data<float>() : nullptr, N, K, g);
-      } else {
-#if FBD_WITH_CUDA
-        const int dev = gy.device().index;
-        if (N == 0) {
-          if (gx) fill_(dx, 0.0f);
-          if (gw) fill_(dw, 0.0f);
-        } else {
-          if (gx) detail::cudnn_conv_backward_data(dev, wd.data<float>(), gy.data<float>(), dx.data<float>(), N, K, g);
-          if (gw)
-            detail::cudnn_conv_backward_filter(dev, xd.data<float>(), gy.data<float>(), dw.data<float>(), N, K, g);
-        }
-        cuda::check_launch("conv2d.backward");
-#endif
-      }
+      fbd::detail::dispatch(
+          gy, "conv2d.backward",
+          [&] {
+            detail::conv_backward_cpu(xd.data<float>(), wd.data<float>(), gy.data<float>(),
+                                      gx ? dx.data<float>() : nullptr, gw ? dw.data<float>() : nullptr, N, K, g);
+          },
+          [&](kernels::Stream) {
+            const int dev = gy.device().index;
+            if (N == 0) {
+              if (gx) fill_(dx, 0.0f);
+              if (gw) fill_(dw, 0.0f);
+              return;
+            }
+            if (gx) detail::cudnn_conv_backward_data(dev, wd.data<float>(), gy.data<float>(), dx.data<float>(), N, K, g);
+            if (gw)
+              detail::cudnn_conv_backward_filter(dev, xd.data<float>(), gy.data<float>(), dw.data<float>(), N, K, g);
+          });
       if (gb) db = bias_grad(gy);
       return std::vector<Tensor>{dx, dw, db};
     });

@@ -10,7 +10,7 @@
 
 #include "core/cpu_gemm.h"
 #include "core/error.h"
-#include "kernels/conv_direct.h"
+#include "kernels/conv_direct_kernels.h"
 
 namespace fbd::nn::detail {
 

@@ -1,6 +1,6 @@
 // The CPU convolution engine, shared by Conv2d and ConvTranspose2d: direct 3x3 kernels for
-// stride-1 convolutions of maps at least 16 wide (kernels/conv_direct.h), and im2col
-// (kernels/im2col.h) + OpenBLAS GEMM for everything else. Raw contiguous float32 host pointers.
+// stride-1 convolutions of maps at least 16 wide (kernels/conv_direct_kernels.h), and im2col
+// (kernels/im2col_kernels.h) + OpenBLAS GEMM for everything else. Raw contiguous float32 host pointers.
 // The GEMM path:
 //
 //   forward:   y[n] = W col(x[n]) (+ bias)          W: [K, C*kh*kw], y: [N, K, Ho, Wo]
@@ -16,7 +16,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/im2col.h"
+#include "kernels/im2col_kernels.h"
 
 namespace fbd::nn::detail {
 
@@ -33,7 +33,7 @@ void conv_backward_cpu(const float* x, const float* w, const float* dy, float* d
 int64_t conv_group_size(int64_t N, int64_t plane_out);
 
 // Which CPU algorithm runs a convolution: Auto picks the direct 3x3 kernels
-// (kernels/conv_direct.h) where they apply and im2col + GEMM elsewhere; the other two force
+// (kernels/conv_direct_kernels.h) where they apply and im2col + GEMM elsewhere; the other two force
 // one (Direct falls back to GEMM where it does not apply). For tests and benchmarks.
 enum class CpuConvAlgo { Auto, Gemm, Direct };
 void set_cpu_conv_algo(CpuConvAlgo a);

@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/im2col.h"
+#include "kernels/im2col_kernels.h"
 
 namespace fbd::nn {
 

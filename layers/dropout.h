@@ -1,6 +1,6 @@
 // Dropout (PyTorch's nn.Dropout, inverted): in training, each element is zeroed with
 // probability p and the rest are scaled by 1/(1 - p); in eval mode (or p = 0) it is the
-// identity. The mask comes from a Philox Generator (kernels/dropout.h), so a seeded generator
+// identity. The mask comes from a Philox Generator (kernels/dropout_kernels.h), so a seeded generator
 // gives the same mask on the CPU and CUDA.
 #pragma once
 #include "core/rng.h"

@@ -16,11 +16,6 @@
 
 #include "core/tensor.h"
 
-namespace fbd {
-// Ordered (name, tensor) pairs: state dicts, checkpoints, optimizer state.
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-}  // namespace fbd
-
 namespace fbd::nn {
 
 class Module {

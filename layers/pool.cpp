@@ -3,7 +3,7 @@
 #include "core/autograd.h"
 #include "core/op_util.h"
 #include "core/profiler.h"
-#include "kernels/pool.h"
+#include "kernels/pool_kernels.h"
 
 namespace fbd::nn {
 

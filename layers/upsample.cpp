@@ -5,7 +5,7 @@
 #include "core/autograd.h"
 #include "core/op_util.h"
 #include "core/profiler.h"
-#include "kernels/upsample.h"
+#include "kernels/upsample_kernels.h"
 
 namespace fbd::nn {
 

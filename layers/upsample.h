@@ -2,7 +2,7 @@
 // size or by a scale factor, with align_corners either way. With a scale factor the output is
 // floor(in * scale) and, without align_corners, the source index uses 1/scale (PyTorch's rule
 // when recompute_scale_factor is not set); with a size it uses in/out. Formulas:
-// kernels/upsample.h.
+// kernels/upsample_kernels.h.
 #pragma once
 #include "layers/module.h"
 

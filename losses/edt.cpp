@@ -4,7 +4,7 @@
 
 #include "core/op_util.h"
 #include "core/profiler.h"
-#include "kernels/edt.h"
+#include "kernels/edt_kernels.h"
 #include "losses/mask.h"
 
 namespace fbd {
@@ -16,7 +16,7 @@ void check_spacing(float sy, float sx, const char* what) {
             sy, ", ", sx, ")");
 }
 
-// Runs the two-pass transform (kernels/edt.h) on the tensor's own device: one column pass and
+// Runs the two-pass transform (kernels/edt_kernels.h) on the tensor's own device: one column pass and
 // one row pass, writing either the distance or, for the signed map, phi directly.
 Tensor run_edt(const Tensor& input, const MaskGeometry& g, float sy, float sx, kernels::EdtOutput mode,
                const char* what) {

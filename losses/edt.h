@@ -1,4 +1,4 @@
-// Exact Euclidean distance transforms of mask batches (kernels/edt.h), and the signed distance
+// Exact Euclidean distance transforms of mask batches (kernels/edt_kernels.h), and the signed distance
 // map of the boundary loss (LOSSES.md, after Kervadec et al.'s one_hot2dist):
 //
 //   phi(x) =  EDT(1 - g)(x)        where g(x) = 0   (distance to the nearest foreground pixel)

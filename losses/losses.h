@@ -4,8 +4,8 @@
 // logits' device; the gradient flows to the logits only (targets, distance maps and weight
 // maps are constants). Binary losses take logits and targets of one shape, (H,W), (N,H,W) or
 // (N,1,H,W); targets are float32 or uint8 masks of 0 and 1. Per-image quantities are averaged
-// over the images unless an option says otherwise. Kernels: kernels/seg_loss (Dice, focal,
-// BCE, boundary, the fused compound), kernels/structure, kernels/shape, kernels/softmax_seg;
+// over the images unless an option says otherwise. Kernels: kernels/binary_loss (Dice, focal,
+// BCE, boundary, the fused compound), kernels/structure_loss, kernels/shape_loss, kernels/softmax_loss;
 // the teaching pages are docs/kernels/.
 //
 // Input checks. The forward kernels count, in the same pass that computes the loss, the
@@ -90,26 +90,8 @@ struct BceBoundaryOptions {
 Tensor bce_boundary_loss(const Tensor& logits, const Tensor& target, const Tensor& weight, const Tensor& sdm,
                          const BceBoundaryOptions& opt = {});
 
-// Deep supervision, paper Eq. 3: sum over the side outputs (already upsampled to the target
-// size by the network) of the segmentation loss, plus the edge loss of the edge head. A network
-// without an edge head (U-Net) passes undefined edge logits: the edge term is then left out.
-enum class SegLossKind { FocalBoundaryDice, Structure, BceBoundary };
-enum class EdgeLossKind { Focal, Bce };
-struct DeepSupervisionOptions {
-  SegLossKind seg = SegLossKind::FocalBoundaryDice;
-  EdgeLossKind edge = EdgeLossKind::Focal;
-  FbdOptions fbd;
-  BceBoundaryOptions structure;  // plain_mean_bce for Structure and BceBoundary; lambda_bd for BceBoundary
-  FocalOptions edge_focal;
-};
-struct SegTargets {
-  Tensor mask;    // the segmentation ground truth G_s
-  Tensor sdm;     // its signed distance map (FocalBoundaryDice, BceBoundary)
-  Tensor weight;  // its structure weight (Structure, BceBoundary); computed when undefined
-};
-Tensor deep_supervision_loss(const std::vector<Tensor>& side_logits, const SegTargets& targets,
-                             const Tensor& edge_logits, const Tensor& edge_target,
-                             const DeepSupervisionOptions& opt = {});
+// Deep supervision (paper Eq. 3) sums any registered loss over the side outputs:
+// deep_supervision_loss in losses/loss_registry.h.
 
 // ---- shape-aware loss (paper Eq. 11-14) -----------------------------------------------------
 

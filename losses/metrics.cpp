@@ -5,7 +5,7 @@
 
 #include "core/op_util.h"
 #include "core/profiler.h"
-#include "kernels/metrics.h"
+#include "kernels/metrics_kernels.h"
 #include "losses/edt.h"
 #include "losses/mask.h"
 

@@ -1,5 +1,5 @@
 // Segmentation metrics of LOSSES.md, per image and as batch means, on the CPU or a CUDA device
-// (kernels/metrics.h; Hausdorff distances through the exact EDT of kernels/edt.h).
+// (kernels/metrics_kernels.h; Hausdorff distances through the exact EDT of kernels/edt_kernels.h).
 //
 // Inputs: pred and target of the same shape, (H,W), (N,H,W) or (N,1,H,W), on the same device.
 //  * pred: probabilities or a binary mask, float32 in [0, 1] (or uint8 0/1); a pixel is predicted

@@ -1,4 +1,4 @@
-// Shape-aware loss (paper Eq. 11-14) over kernels/shape: compactness, the contour and
+// Shape-aware loss (paper Eq. 11-14) over kernels/shape_loss: compactness, the contour and
 // background bands, the mask-averaged embeddings and the smoothness term.
 #include <cmath>
 
@@ -6,7 +6,7 @@
 #include "core/op_util.h"
 #include "core/ops.h"
 #include "core/profiler.h"
-#include "kernels/shape.h"
+#include "kernels/shape_loss_kernels.h"
 #include "losses/loss_util.h"
 #include "losses/losses.h"
 

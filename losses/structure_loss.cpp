@@ -1,11 +1,11 @@
 // Structure loss (weighted BCE + weighted IoU, paper Eq. 5-7) and the BCE-based boundary loss
-// (Eq. 8-10) over kernels/structure, with the weight map w = 1 + 5 |AvgPool31(g) - g|.
+// (Eq. 8-10) over kernels/structure_loss, with the weight map w = 1 + 5 |AvgPool31(g) - g|.
 #include <cmath>
 
 #include "core/autograd.h"
 #include "core/op_util.h"
 #include "core/profiler.h"
-#include "kernels/structure.h"
+#include "kernels/structure_loss_kernels.h"
 #include "losses/loss_util.h"
 #include "losses/losses.h"
 

@@ -1,6 +1,6 @@
 // Adam (torch.optim.Adam: L2 weight decay added to the gradient) and AdamW
 // (torch.optim.AdamW: decoupled weight decay, p <- p (1 - lr wd) before the Adam update).
-// Bias corrections use each parameter's own step count. Formulas: kernels/optim.h.
+// Bias corrections use each parameter's own step count. Formulas: kernels/optim_kernels.h.
 // amsgrad and maximize are not supported.
 #pragma once
 #include "optim/optimizer.h"

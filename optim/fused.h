@@ -1,10 +1,10 @@
-// Runs a multi-tensor optimizer kernel (kernels/optim.h) over a slot table: on the CPU
+// Runs a multi-tensor optimizer kernel (kernels/optim_kernels.h) over a slot table: on the CPU
 // directly; on CUDA after uploading the slot table and chunk list to the device in one copy.
 #pragma once
 #include <vector>
 
 #include "core/tensor.h"
-#include "kernels/optim.h"
+#include "kernels/optim_kernels.h"
 
 namespace fbd::optim::detail {
 

@@ -1,5 +1,5 @@
 // Optimizers over named parameters (Module::named_parameters(), or any (name, tensor) list).
-// step() updates every parameter that has a gradient in one fused launch (kernels/optim.h):
+// step() updates every parameter that has a gradient in one fused launch (kernels/optim_kernels.h):
 // one OpenMP loop on the CPU, one CUDA kernel on a GPU. All parameters must be float32 and on
 // one device; state buffers are allocated beside them at construction.
 //
@@ -13,10 +13,6 @@
 #include <vector>
 
 #include "core/tensor.h"
-
-namespace fbd {
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-}  // namespace fbd
 
 namespace fbd::optim {
 

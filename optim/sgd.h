@@ -1,5 +1,5 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov momentum and (L2) weight
-// decay, exactly as torch.optim.SGD (formulas in kernels/optim.h): the momentum buffer of a
+// decay, exactly as torch.optim.SGD (formulas in kernels/optim_kernels.h): the momentum buffer of a
 // parameter starts as its first update direction.
 #pragma once
 #include "optim/optimizer.h"

@@ -6,9 +6,9 @@
 #include "bench/cuda/gpu_timer.h"
 #include "core/cuda_context.h"
 #include "core/tensor.h"
-#include "kernels/elementwise.h"
-#include "kernels/philox.h"
-#include "kernels/reduce.h"
+#include "kernels/elementwise_kernels.h"
+#include "kernels/philox_kernels.h"
+#include "kernels/reduce_kernels.h"
 
 namespace fbd::bench {
 namespace {

@@ -11,7 +11,7 @@
 #include "bench/cuda/gpu_timer.h"
 #include "core/cuda_context.h"
 #include "core/tensor.h"
-#include "kernels/edt.h"
+#include "kernels/edt_kernels.h"
 #include "losses/metrics.h"
 
 namespace fbd::bench {

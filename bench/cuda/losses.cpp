@@ -14,14 +14,14 @@
 #include "bench/cuda/gpu_timer.h"
 #include "bench/loss_cases.h"
 #include "core/cuda_context.h"
-#include "kernels/elementwise.h"
-#include "kernels/seg_loss.h"
+#include "kernels/elementwise_kernels.h"
+#include "kernels/binary_loss_kernels.h"
 
 namespace fbd::bench {
 namespace {
 
-const LossInputs& cuda_inputs() {
-  static const LossInputs in = make_loss_inputs(Device::cuda());
+const LossBenchData& cuda_inputs() {
+  static const LossBenchData in = make_loss_inputs(Device::cuda());
   return in;
 }
 
@@ -39,7 +39,7 @@ void timed(benchmark::State& state, double bytes, const std::function<void()>& l
 }
 
 void BM_cuda_loss(benchmark::State& state, const LossCase& c) {
-  const LossInputs& in = cuda_inputs();
+  const LossBenchData& in = cuda_inputs();
   Tensor x = loss_leaf(in, c.leaf);
   const bool checks = loss_input_checks();
   set_loss_input_checks(false);
@@ -55,7 +55,7 @@ struct KernelBuffers {
   explicit KernelBuffers(int64_t N, int64_t HW) {
     const Device d = Device::cuda();
     for (int i = 0; i < 3; ++i) {
-      sums[i] = Tensor::empty({(N + 1) * kernels::kSegStats}, DType::F32, d);
+      sums[i] = Tensor::empty({(N + 1) * kernels::kBinaryStats}, DType::F32, d);
       value[i] = Tensor::empty({1}, DType::F32, d);
       dz[i] = Tensor::empty({N * HW}, DType::F32, d);
     }
@@ -63,12 +63,12 @@ struct KernelBuffers {
     go[1] = Tensor::full({1}, 0.3f, d);
     go[2] = Tensor::full({1}, 0.2f, d);
     one = Tensor::full({1}, 1.0f, d);
-    ws = Tensor::empty({int64_t(kernels::seg_loss_workspace_bytes(N, HW) / 4 + 1)}, DType::F32, d);
+    ws = Tensor::empty({int64_t(kernels::binary_loss_workspace_bytes(N, HW) / 4 + 1)}, DType::F32, d);
   }
 };
 
 void BM_cuda_fbd_kernels(benchmark::State& state, bool fused) {
-  const LossInputs& in = cuda_inputs();
+  const LossBenchData& in = cuda_inputs();
   const int64_t N = kLossN, HW = kLossH * kLossW;
   KernelBuffers b(N, HW);
   const float *z = in.z.data<float>(), *g = in.g.data<float>(), *phi = in.phi.data<float>();
@@ -76,24 +76,24 @@ void BM_cuda_fbd_kernels(benchmark::State& state, bool fused) {
   auto f = [](Tensor& t) { return t.data<float>(); };
   timed(state, 28.0 * double(N * HW), [&] {
     if (fused) {
-      kernels::SegLossParams p;  // Eq. 2 with the paper's weights
-      kernels::seg_loss_forward_cuda(z, g, phi, N, HW, p, f(b.sums[0]), f(b.value[0]), b.ws.raw_data(), s);
-      kernels::seg_loss_backward_cuda(z, g, phi, N, HW, p, f(b.sums[0]), f(b.one), f(b.dz[0]), s);
+      kernels::BinaryLossParams p;  // Eq. 2 with the paper's weights
+      kernels::binary_loss_forward_cuda(z, g, phi, N, HW, p, f(b.sums[0]), f(b.value[0]), b.ws.raw_data(), s);
+      kernels::binary_loss_backward_cuda(z, g, phi, N, HW, p, f(b.sums[0]), f(b.one), f(b.dz[0]), s);
       return;
     }
-    const uint32_t terms[3] = {kernels::kSegDice, kernels::kSegFocal, kernels::kSegBoundary};
+    const uint32_t terms[3] = {kernels::kBinaryDice, kernels::kBinaryFocal, kernels::kBinaryBoundary};
     for (int i = 0; i < 3; ++i) {
-      kernels::SegLossParams p;
+      kernels::BinaryLossParams p;
       p.terms = terms[i];
       p.w_dice = p.w_focal = p.w_bd = 1.0f;
-      kernels::seg_loss_forward_cuda(z, i < 2 ? g : nullptr, i == 2 ? phi : nullptr, N, HW, p, f(b.sums[i]),
+      kernels::binary_loss_forward_cuda(z, i < 2 ? g : nullptr, i == 2 ? phi : nullptr, N, HW, p, f(b.sums[i]),
                                      f(b.value[i]), b.ws.raw_data(), s);
     }
     for (int i = 0; i < 3; ++i) {
-      kernels::SegLossParams p;
+      kernels::BinaryLossParams p;
       p.terms = terms[i];
       p.w_dice = p.w_focal = p.w_bd = 1.0f;
-      kernels::seg_loss_backward_cuda(z, i < 2 ? g : nullptr, i == 2 ? phi : nullptr, N, HW, p, f(b.sums[i]),
+      kernels::binary_loss_backward_cuda(z, i < 2 ? g : nullptr, i == 2 ? phi : nullptr, N, HW, p, f(b.sums[i]),
                                       f(b.go[i]), f(b.dz[i]), s);
     }
     kernels::binary_cuda(kernels::BinaryOp::Add, f(b.dz[0]), f(b.dz[1]), f(b.dz[0]), N * HW, s);

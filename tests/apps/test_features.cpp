@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "apps/features.h"
+#include "apps/classify/patient_features.h"
 #include "tests/test_util.h"
 
 using namespace fbd;

@@ -6,7 +6,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/study.h"
+#include "apps/cli/study_options.h"
+#include "apps/nets/net_registry.h"
+#include "apps/report/bar_chart.h"
+#include "apps/train/fold_summary.h"
 #include "tests/test_util.h"
 #include "tests/test_util_files.h"
 

@@ -68,7 +68,7 @@ foreach(bad "3,x|--folds: 'x' is not a number" "1|--folds: k must be at least 2,
 endforeach()
 fbd_app_cli_case(cli_crossval_unknown_loss FAIL REQUIRES app_phantom
   CMD crossval --data ${_a}/phantom --folds 2 --loss hinge --out ${_a}/cv_bad
-  REGEX "^fbd: error: unknown loss 'hinge': expected one of fbd, bce-iou" ABSENT ${_a}/cv_bad)
+  REGEX "^fbd: error: unknown loss 'hinge': expected one of dice, focal, fbd, bce-iou" ABSENT ${_a}/cv_bad)
 fbd_app_cli_case(cli_crossval_unknown_net FAIL REQUIRES app_phantom
   CMD crossval --data ${_a}/phantom --folds 2 --net resnet --out ${_a}/cv_bad
   REGEX "^fbd: error: unknown network 'resnet'" ABSENT ${_a}/cv_bad)
@@ -88,7 +88,7 @@ fbd_app_cli_case(cli_compare_tiny REQUIRES app_phantom
   MATCH ${_a}/cmp/report.html "Held-out segmentation.*paper Fig. 18.*Loss comparison on fbdnet.*Model comparison with the fbd loss.*</html>")
 fbd_app_cli_case(cli_compare_unknown_loss FAIL REQUIRES app_phantom
   CMD compare --data ${_a}/phantom --losses fbd,nope --out ${_a}/cmp_bad
-  REGEX "^fbd: error: --losses: unknown name 'nope': expected one of fbd, bce-iou, bce-boundary, shape-aware, dice, focal"
+  REGEX "^fbd: error: --losses: unknown name 'nope': expected one of dice, focal, fbd, bce-iou, bce-boundary, shape-aware"
   ABSENT ${_a}/cmp_bad)
 fbd_app_cli_case(cli_compare_unknown_net FAIL REQUIRES app_phantom
   CMD compare --data ${_a}/phantom --nets fbdnet,vgg16 --out ${_a}/cmp_bad

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/npy.h"
-#include "kernels/edt.h"
-#include "kernels/metrics.h"
+#include "kernels/edt_kernels.h"
+#include "kernels/metrics_kernels.h"
 #include "losses/edt.h"
 #include "losses/metrics.h"
 #include "tests/gpu/gpu_util.h"

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/copy.h"
-#include "kernels/elementwise.h"
-#include "kernels/philox.h"
-#include "kernels/reduce.h"
+#include "kernels/copy_kernels.h"
+#include "kernels/elementwise_kernels.h"
+#include "kernels/philox_kernels.h"
+#include "kernels/reduce_kernels.h"
 #include "tests/gpu/gpu_util.h"
 #include "tests/test_util.h"
 

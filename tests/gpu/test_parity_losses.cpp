@@ -1,6 +1,6 @@
 // The loss kernel families on CUDA against their CPU twins, kernel by kernel and then op by op:
-// kernels/seg_loss.cu, kernels/structure.cu, kernels/shape.cu and kernels/softmax_seg.cu
-// against seg_loss_cpu.cpp, structure_cpu.cpp, shape_cpu.cpp and softmax_seg_cpu.cpp.
+// kernels/binary_loss.cu, kernels/structure_loss.cu, kernels/shape_loss.cu and kernels/softmax_loss.cu
+// against binary_loss_cpu.cpp, structure_loss_cpu.cpp, shape_loss_cpu.cpp and softmax_loss_cpu.cpp.
 //
 // Tolerances, |cpu - gpu| <= tol + eps |cpu| per element:
 //  - per-image sums and loss values: eps 2e-5. Both sides compute the per-pixel terms in
@@ -22,11 +22,12 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
-#include "kernels/seg_loss.h"
-#include "kernels/shape.h"
-#include "kernels/softmax_seg.h"
-#include "kernels/structure.h"
+#include "kernels/binary_loss_kernels.h"
+#include "kernels/shape_loss_kernels.h"
+#include "kernels/softmax_loss_kernels.h"
+#include "kernels/structure_loss_kernels.h"
 #include "losses/edt.h"
+#include "losses/loss_registry.h"
 #include "losses/losses.h"
 #include "tests/gpu/gpu_util.h"
 #include "tests/test_util.h"
@@ -65,7 +66,7 @@ test::GuardedBuffer workspace(size_t bytes) { return test::GuardedBuffer(int64_t
 
 }  // namespace
 
-TEST_CASE("seg_loss: every term set, float4 and scalar paths, per-image and batch Dice") {
+TEST_CASE("binary_loss: every term set, float4 and scalar paths, per-image and batch Dice") {
   struct Shape3 {
     int64_t N, H, W;
   };
@@ -76,33 +77,33 @@ TEST_CASE("seg_loss: every term set, float4 and scalar paths, per-image and batc
     const auto z = logit_values(n, 1), g = mask_values(n, 0.2f, 2), phi = test::random_values(n, -20, 20, 3);
     test::GuardedBuffer dz(z), dg(g), dphi(phi);
     for (const uint32_t terms :
-         {uint32_t(kernels::kSegDice), uint32_t(kernels::kSegFocal), uint32_t(kernels::kSegBce),
-          uint32_t(kernels::kSegBoundary), uint32_t(kernels::kSegFbd), uint32_t(kernels::kSegFbd | kernels::kSegBce)}) {
+         {uint32_t(kernels::kBinaryDice), uint32_t(kernels::kBinaryFocal), uint32_t(kernels::kBinaryBce),
+          uint32_t(kernels::kBinaryBoundary), uint32_t(kernels::kBinaryFbd), uint32_t(kernels::kBinaryFbd | kernels::kBinaryBce)}) {
       for (const bool batch : {false, true}) {
         INFO("N " << N << " HW " << HW << " terms " << terms << " batch " << batch);
-        kernels::SegLossParams p;
+        kernels::BinaryLossParams p;
         p.terms = terms;
         p.w_bce = 0.7f;
         p.batch = batch;
         p.squared = batch;  // both options on in one run, off in the other
         p.gamma = batch ? 1.5f : 2.0f;
-        const bool with_g = terms != kernels::kSegBoundary;
+        const bool with_g = terms != kernels::kBinaryBoundary;
         const float* gc = with_g ? g.data() : nullptr;
         const float* gd = with_g ? dg.data() : nullptr;
-        std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * kernels::kSegStats)), dz_cpu(static_cast<size_t>(n));
+        std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * kernels::kBinaryStats)), dz_cpu(static_cast<size_t>(n));
         float value_cpu = 0, go = 1.75f;
-        kernels::seg_loss_forward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &value_cpu);
-        kernels::seg_loss_backward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &go, dz_cpu.data());
+        kernels::binary_loss_forward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &value_cpu);
+        kernels::binary_loss_backward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &go, dz_cpu.data());
 
-        test::GuardedBuffer sums((N + 1) * kernels::kSegStats), value(1), grad(n), dgo(std::vector<float>{go});
-        auto ws = workspace(kernels::seg_loss_workspace_bytes(N, HW));
-        kernels::seg_loss_forward_cuda(dz.data(), gd, dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(), S());
-        sync("seg_loss_forward");
+        test::GuardedBuffer sums((N + 1) * kernels::kBinaryStats), value(1), grad(n), dgo(std::vector<float>{go});
+        auto ws = workspace(kernels::binary_loss_workspace_bytes(N, HW));
+        kernels::binary_loss_forward_cuda(dz.data(), gd, dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(), S());
+        sync("binary_loss_forward");
         // Backward from the CPU's sums, so its tolerance covers the backward kernel alone.
         test::GuardedBuffer csums(sums_cpu);
-        kernels::seg_loss_backward_cuda(dz.data(), gd, dphi.data(), N, HW, p, csums.data(), dgo.data(), grad.data(),
+        kernels::binary_loss_backward_cuda(dz.data(), gd, dphi.data(), N, HW, p, csums.data(), dgo.data(), grad.data(),
                                         S());
-        sync("seg_loss_backward");
+        sync("binary_loss_backward");
         test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "sums");
         test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "value");
         check_grad(dz_cpu, grad.download(), "gradient");
@@ -112,23 +113,23 @@ TEST_CASE("seg_loss: every term set, float4 and scalar paths, per-image and batc
   }
 }
 
-TEST_CASE("seg_loss: the fused forward is deterministic and its last-block counter resets") {
+TEST_CASE("binary_loss: the fused forward is deterministic and its last-block counter resets") {
   const int64_t N = 16, HW = 256 * 256, n = N * HW;
   const auto z = logit_values(n, 4), g = mask_values(n, 0.3f, 5), phi = test::random_values(n, -9, 9, 6);
-  test::GuardedBuffer dz(z), dg(g), dphi(phi), sums((N + 1) * kernels::kSegStats), value(1);
-  auto ws = workspace(kernels::seg_loss_workspace_bytes(N, HW));
-  kernels::SegLossParams p;
+  test::GuardedBuffer dz(z), dg(g), dphi(phi), sums((N + 1) * kernels::kBinaryStats), value(1);
+  auto ws = workspace(kernels::binary_loss_workspace_bytes(N, HW));
+  kernels::BinaryLossParams p;
   std::vector<float> first;
   for (int rep = 0; rep < 4; ++rep) {
-    kernels::seg_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
+    kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
                                    S());
-    sync("seg_loss_forward");
+    sync("binary_loss_forward");
     // A smaller launch in between: a counter left non-zero would make it finish early or never.
-    kernels::seg_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), 1, 1000, p, sums.data(), value.data(), ws.data(),
+    kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), 1, 1000, p, sums.data(), value.data(), ws.data(),
                                    S());
-    kernels::seg_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
+    kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
                                    S());
-    sync("seg_loss_forward");
+    sync("binary_loss_forward");
     auto v = sums.download();
     v.push_back(value.download()[0]);
     if (rep == 0) first = v;
@@ -244,7 +245,7 @@ TEST_CASE("shape: compactness, bands, masked means and smoothness") {
   }
 }
 
-TEST_CASE("softmax_seg: K = 2, 4, 8 with every term, background in and out") {
+TEST_CASE("softmax_loss: K = 2, 4, 8 with every term, background in and out") {
   for (const int K : {2, 4, 8}) {
     const int64_t N = 4, H = 64, W = 61, HW = H * W;
     auto y = test::random_values(N * HW, 0, float(K), uint64_t(20 + K));
@@ -303,7 +304,7 @@ TEST_CASE("loss ops: every loss forward and backward on CUDA equals the CPU op; 
       {"shape aware", [](auto& z, auto& g, auto&, auto&) { return shape_aware_loss(z, g); }},
       {"deep supervision",
        [](auto& z, auto& g, auto& phi, auto&) {
-         return deep_supervision_loss({z, z * 0.5f}, {g, phi, Tensor()}, z, g);
+         return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {z, z * 0.5f}, {.target = g, .sdm = phi}, z, g);
        }},
   };
   for (const auto& [name, fn] : losses) {

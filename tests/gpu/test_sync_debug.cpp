@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "core/cuda_context.h"
-#include "kernels/copy.h"
+#include "kernels/copy_kernels.h"
 #include "tests/test_util.h"
 
 using namespace fbd;

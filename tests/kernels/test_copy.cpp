@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/copy.h"
+#include "kernels/copy_kernels.h"
 #include "tests/test_util.h"
 
 using namespace fbd;

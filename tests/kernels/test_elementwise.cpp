@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/elementwise.h"
+#include "kernels/elementwise_kernels.h"
 #include "tests/test_util.h"
 
 using namespace fbd;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "kernels/philox.cuh"
-#include "kernels/philox.h"
+#include "kernels/philox_kernels.h"
 
 using namespace fbd::kernels;
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/reduce.h"
+#include "kernels/reduce_kernels.h"
 #include "tests/test_util.h"
 
 using namespace fbd;

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "losses/edt.h"
+#include "losses/loss_registry.h"
 #include "losses/losses.h"
 #include "tests/losses/loss_test_util.h"
 
@@ -101,7 +102,8 @@ TEST_CASE("golden: deep supervision total (Eq. 3)") {
   golden(
       "deep_supervision",
       [&](const Tensor& x) {
-        return deep_supervision_loss({x, x * 0.5f, x * 2.0f}, {g, phi, Tensor()}, x - 1.0f, e);
+        return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {x, x * 0.5f, x * 2.0f}, {.target = g, .sdm = phi},
+                                     x - 1.0f, e);
       },
       z);
 }

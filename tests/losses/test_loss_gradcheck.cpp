@@ -1,11 +1,12 @@
 // Finite-difference gradient checks of every loss on the CPU (method and tolerance:
-// tests/losses/loss_test_util.h), on a batch that holds the edge cases of issue 4 at once:
+// tests/losses/loss_test_util.h), on a batch that holds the hard cases at once:
 // image 0 a blob, image 1 an empty mask, image 2 a single foreground pixel, image 3 a full
 // mask; a few logits of +-50 in every image (saturated sigmoids, where a careless formula
 // gives 0 * inf = NaN).
 #include <doctest/doctest.h>
 
 #include "losses/edt.h"
+#include "losses/loss_registry.h"
 #include "losses/losses.h"
 #include "tests/losses/loss_test_util.h"
 
@@ -87,16 +88,14 @@ TEST_CASE("gradcheck: Focal Boundary Dice fused and naive, deep supervision") {
   test::loss_gradcheck(
       "fbd fused custom", [&](const Tensor& x) { return focal_boundary_dice_loss(x, g, phi, o); }, z);
   const Tensor e = edge_case_target();
-  for (SegLossKind kind : {SegLossKind::FocalBoundaryDice, SegLossKind::Structure, SegLossKind::BceBoundary}) {
-    DeepSupervisionOptions d;
-    d.seg = kind;
-    d.edge = kind == SegLossKind::FocalBoundaryDice ? EdgeLossKind::Focal : EdgeLossKind::Bce;
+  for (const std::string& name : training_loss_names()) {  // every loss that trains, with its edge term
+    const LossInfo& row = find_loss(name);
+    LossInputs t;
+    t.target = g;
+    complete_loss_inputs(row, t);
     test::loss_gradcheck(
-        "deep supervision " + std::to_string(int(kind)),
-        [&](const Tensor& x) {
-          return deep_supervision_loss({x, x * 0.5f}, {g, phi, Tensor()}, x * 1.5f, e, d);
-        },
-        z);
+        "deep supervision " + name,
+        [&](const Tensor& x) { return deep_supervision_loss(row, LossSettings{}, {x, x * 0.5f}, t, x * 1.5f, e); }, z);
   }
 }
 

@@ -6,8 +6,9 @@
 
 #include <cmath>
 
-#include "kernels/seg_loss.h"
+#include "kernels/binary_loss_kernels.h"
 #include "losses/edt.h"
+#include "losses/loss_registry.h"
 #include "losses/losses.h"
 #include "tests/losses/loss_test_util.h"
 
@@ -224,17 +225,17 @@ TEST_CASE("losses: the input-check switch turns the read-back and its errors off
   CHECK(loss_input_checks());
 }
 
-TEST_CASE("losses: kernel-level forward/backward of the seg_loss family match the ops (float4-sized and odd)") {
+TEST_CASE("losses: kernel-level forward/backward of the binary_loss family match the ops (float4-sized and odd)") {
   // The raw CPU kernel with a non-unit upstream gradient, against the op's gradient scaled.
   for (const int64_t W : {16, 13}) {
     const Tensor g = blob_target(2, 8, W, 12), z = test::random_tensor({2, 1, 8, W}, -3, 3, 13);
     const Tensor phi = signed_distance_map(g);
-    kernels::SegLossParams p;  // the paper's weights
+    kernels::BinaryLossParams p;  // the paper's weights
     const int64_t N = 2, HW = 8 * W;
-    std::vector<float> sums(static_cast<size_t>((N + 1) * kernels::kSegStats)), dz(static_cast<size_t>(N * HW));
+    std::vector<float> sums(static_cast<size_t>((N + 1) * kernels::kBinaryStats)), dz(static_cast<size_t>(N * HW));
     float value = 0, go = -2.5f;
-    kernels::seg_loss_forward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &value);
-    kernels::seg_loss_backward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &go,
+    kernels::binary_loss_forward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &value);
+    kernels::binary_loss_backward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &go,
                                    dz.data());
     Tensor zr = z.clone().detach();
     zr.requires_grad_();
@@ -242,7 +243,7 @@ TEST_CASE("losses: kernel-level forward/backward of the seg_loss family match th
     (L * -2.5f).backward();
     CHECK(value == L.item());
     CHECK(dz == zr.grad().to_vector());
-    CHECK(sums[size_t(N * kernels::kSegStats + kernels::kStatTarget)] == doctest::Approx(sum(g).item()));
+    CHECK(sums[size_t(N * kernels::kBinaryStats + kernels::kStatTarget)] == doctest::Approx(sum(g).item()));
   }
 }
 
@@ -250,13 +251,15 @@ TEST_CASE("deep supervision without an edge head is the sum of the side losses")
   const Tensor z = test::loss_fixture("bin_logits"), g = test::loss_fixture("bin_target"),
                phi = test::loss_fixture("bin_sdm"), e = test::loss_fixture("bin_edge");
   const std::vector<Tensor> sides = {z, z * 0.5f};
-  const float without = deep_supervision_loss(sides, {g, phi, Tensor()}, Tensor(), Tensor()).item();
+  const LossInfo& fbd = find_loss("fbd");
+  const LossInputs t{.target = g, .sdm = phi};
+  const float without = deep_supervision_loss(fbd, LossSettings{}, sides, t, Tensor(), Tensor()).item();
   const float sum = add(focal_boundary_dice_loss(sides[0], g, phi), focal_boundary_dice_loss(sides[1], g, phi)).item();
   CHECK(without == doctest::Approx(sum).epsilon(1e-6));
-  const float with_edge = deep_supervision_loss(sides, {g, phi, Tensor()}, z, e).item();
+  const float with_edge = deep_supervision_loss(fbd, LossSettings{}, sides, t, z, e).item();
   CHECK(with_edge == doctest::Approx(sum + focal_edge_loss(z, e).item()).epsilon(1e-6));
   CHECK(test::contains(test::error_of([&] {
-                         deep_supervision_loss(sides, {g, phi, Tensor()}, z, Tensor());
+                         deep_supervision_loss(fbd, LossSettings{}, sides, t, z, Tensor());
                        }),
                        "edge logits given without an edge target"));
 }

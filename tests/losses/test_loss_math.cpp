@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kernels/loss_math.cuh"
-#include "kernels/shape.cuh"
+#include "kernels/shape_loss.cuh"
 
 using namespace fbd::kernels;
 

@@ -1,0 +1,303 @@
+#include "apps/classify/classifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "apps/train/run_data.h"
+#include "apps/train/evaluate.h"
+#include "apps/train/progress.h"
+#include "core/autograd.h"
+#include "data/kfold.h"
+#include "data/quadrants.h"
+#include "layers/layers.h"
+#include "losses/losses.h"
+#include "optim/optim.h"
+
+namespace fbd::app {
+
+// ---- standardisation -----------------------------------------------------------------------
+
+Standardizer Standardizer::fit(const std::vector<std::vector<double>>& rows) {
+  FBD_CHECK(!rows.empty(), "standardisation needs at least one row");
+  const size_t f = rows[0].size();
+  Standardizer s;
+  s.mean.assign(f, 0.0);
+  s.std.assign(f, 0.0);
+  for (const auto& r : rows) {
+    FBD_CHECK(r.size() == f, "standardisation: rows of ", f, " and ", r.size(), " features");
+    for (size_t j = 0; j < f; ++j) s.mean[j] += r[j];
+  }
+  for (double& m : s.mean) m /= double(rows.size());
+  for (const auto& r : rows)
+    for (size_t j = 0; j < f; ++j) s.std[j] += (r[j] - s.mean[j]) * (r[j] - s.mean[j]);
+  for (size_t j = 0; j < f; ++j) {
+    s.std[j] = std::sqrt(s.std[j] / double(rows.size()));
+    // A feature constant over the training rows carries no information: centred to 0.
+    if (!(s.std[j] > 1e-12 * std::max(1.0, std::fabs(s.mean[j])))) s.std[j] = 1.0;
+  }
+  return s;
+}
+
+std::vector<double> Standardizer::apply(const std::vector<double>& row) const {
+  FBD_CHECK(row.size() == mean.size(), "standardisation: a row of ", row.size(), " features, fitted on ", mean.size());
+  std::vector<double> out(row.size());
+  for (size_t j = 0; j < row.size(); ++j) out[j] = (row[j] - mean[j]) / std[j];
+  return out;
+}
+
+// ---- the MLP -------------------------------------------------------------------------------
+
+void check_mlp_options(const MlpOptions& o) {
+  FBD_CHECK(o.hidden >= 1 && o.hidden <= 4096, "classifier: --hidden must be in [1, 4096], got ", o.hidden);
+  FBD_CHECK(o.epochs >= 1 && o.epochs <= 1000000, "classifier: --epochs must be in [1, 1000000], got ", o.epochs);
+  FBD_CHECK(o.lr > 0 && std::isfinite(o.lr), "classifier: the learning rate must be positive, got ", o.lr);
+  FBD_CHECK(o.weight_decay >= 0 && std::isfinite(o.weight_decay), "classifier: weight decay must be >= 0, got ",
+            o.weight_decay);
+}
+
+namespace {
+
+Tensor to_tensor(const std::vector<std::vector<double>>& x, int64_t cols) {
+  std::vector<float> v;
+  v.reserve(x.size() * static_cast<size_t>(cols));
+  for (const auto& r : x) {
+    FBD_CHECK(int64_t(r.size()) == cols, "classifier: a row of ", r.size(), " features, expected ", cols);
+    for (double d : r) v.push_back(float(d));
+  }
+  return Tensor::from_vector(v, {int64_t(x.size()), cols});
+}
+
+}  // namespace
+
+void MlpClassifier::fit(const std::vector<std::vector<double>>& x, const std::vector<int>& labels,
+                        const MlpOptions& o) {
+  check_mlp_options(o);
+  FBD_CHECK(!x.empty() && x.size() == labels.size(), "classifier: ", x.size(), " rows and ", labels.size(), " labels");
+  inputs_ = int64_t(x[0].size());
+  FBD_CHECK(inputs_ >= 1, "classifier: rows without features");
+  Generator gen(o.seed);
+  auto seq = std::make_shared<nn::Sequential>();
+  seq->add(std::make_shared<nn::Linear>(inputs_, o.hidden, true, gen));
+  seq->add(std::make_shared<nn::ReLU>());
+  seq->add(std::make_shared<nn::Linear>(o.hidden, 1, true, gen));
+  net_ = seq;
+  const Tensor xt = to_tensor(x, inputs_);
+  std::vector<float> y;
+  for (int l : labels) {
+    FBD_CHECK(l == 0 || l == 1, "classifier: labels must be 0 or 1, got ", l);
+    y.push_back(float(l));
+  }
+  const Tensor yt = Tensor::from_vector(y, {int64_t(y.size()), 1});
+  optim::AdamOptions ao;
+  ao.lr = o.lr;
+  ao.weight_decay = o.weight_decay;
+  optim::Adam opt(net_->named_parameters(), ao);
+  net_->train();
+  for (int e = 0; e < o.epochs; ++e) {
+    const Tensor loss = bce_loss(net_->forward(xt), yt);
+    if (e == 0) first_loss_ = loss.item();
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  }
+  NoGradGuard no_grad;
+  final_loss_ = bce_loss(net_->forward(xt), yt).item();
+  net_->eval();
+}
+
+std::vector<double> MlpClassifier::predict_proba(const std::vector<std::vector<double>>& x) const {
+  FBD_CHECK(net_ != nullptr, "classifier: predict before fit");
+  if (x.empty()) return {};
+  NoGradGuard no_grad;
+  const std::vector<float> p = sigmoid(net_->forward(to_tensor(x, inputs_))).to_vector<float>();
+  return std::vector<double>(p.begin(), p.end());
+}
+
+// ---- metrics and baselines -----------------------------------------------------------------
+
+BinaryMetrics binary_metrics(const std::vector<int>& truth, const std::vector<int>& pred) {
+  FBD_CHECK(truth.size() == pred.size(), "binary_metrics: ", truth.size(), " labels and ", pred.size(), " predictions");
+  BinaryMetrics m;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    if (truth[i])
+      (pred[i] ? m.tp : m.fn)++;
+    else
+      (pred[i] ? m.fp : m.tn)++;
+  }
+  auto ratio = [](int64_t a, int64_t b) { return b > 0 ? double(a) / double(b) : NAN; };
+  m.accuracy = ratio(m.tp + m.tn, m.tp + m.tn + m.fp + m.fn);
+  m.sensitivity = ratio(m.tp, m.tp + m.fn);
+  m.specificity = ratio(m.tn, m.tn + m.fp);
+  return m;
+}
+
+ThresholdRule fit_threshold(const std::vector<double>& values, const std::vector<int>& labels) {
+  FBD_CHECK(!values.empty() && values.size() == labels.size(), "fit_threshold: ", values.size(), " values and ",
+            labels.size(), " labels");
+  std::vector<double> v(values);
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  // Candidates: below everything, the midpoints, above everything.
+  std::vector<double> cand = {v.front() - 1.0};
+  for (size_t i = 0; i + 1 < v.size(); ++i) cand.push_back(0.5 * (v[i] + v[i + 1]));
+  cand.push_back(v.back() + 1.0);
+  ThresholdRule best;
+  int64_t best_correct = -1;
+  for (int dir : {1, -1})
+    for (double t : cand) {
+      const ThresholdRule r{t, dir};
+      int64_t correct = 0;
+      for (size_t i = 0; i < values.size(); ++i) correct += r.predict(values[i]) == labels[i];
+      if (correct > best_correct) best_correct = correct, best = r;
+    }
+  return best;
+}
+
+void check_classifier_inputs(const std::vector<PatientRecord>& patients, int k) {
+  FBD_CHECK(k >= 2, "classify: --folds must be at least 2, got ", k);
+  int benign = 0, malignant = 0;
+  for (const PatientRecord& p : patients) {
+    benign += p.label == data::Label::Benign;
+    malignant += p.label == data::Label::Malignant;
+  }
+  FBD_CHECK(benign >= 2 && malignant >= 2,
+            "classify: cross-validation needs at least 2 labelled patients of each class, found ", benign,
+            " benign and ", malignant, " malignant (labels come from the manifest's label column)");
+  FBD_CHECK(benign + malignant >= k, "classify: ", benign + malignant, " labelled patients cannot fill ", k,
+            " folds (use a smaller --folds)");
+}
+
+CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, const MlpOptions& o) {
+  check_classifier_inputs(patients, k);
+  check_mlp_options(o);
+  CvResult res;
+  res.k = k;
+  std::vector<data::PatientLabel> labelled;
+  std::map<std::string, size_t> index;  // patient -> position among the labelled
+  for (const PatientRecord& p : patients) {
+    if (p.label == data::Label::Unknown) {
+      res.left_out.push_back(p.patient);
+      continue;
+    }
+    FBD_CHECK(!index.count(p.patient), "classify: patient '", p.patient, "' listed twice");
+    index[p.patient] = labelled.size();
+    labelled.push_back({p.patient, p.label});
+  }
+  std::vector<const PatientRecord*> rec;
+  for (const PatientRecord& p : patients)
+    if (p.label != data::Label::Unknown) rec.push_back(&p);
+  res.predictions.resize(rec.size());
+  for (size_t i = 0; i < rec.size(); ++i) {
+    res.predictions[i].patient = rec[i]->patient;
+    res.predictions[i].truth = rec[i]->label == data::Label::Malignant ? 1 : 0;
+  }
+
+  const data::KFold kf = data::make_kfold(labelled, k, o.seed);
+  std::vector<int> tested(rec.size(), 0);
+  for (size_t f = 0; f < kf.folds.size(); ++f) {
+    const data::Fold& fold = kf.folds[f];
+    std::vector<std::vector<double>> train_x, test_x;
+    std::vector<int> train_y;
+    std::vector<double> train_volume;
+    std::vector<size_t> test_at;
+    for (const std::string& p : fold.train_patients) {
+      const PatientRecord& r = *rec[index.at(p)];
+      train_x.push_back(r.features.values());
+      train_y.push_back(r.label == data::Label::Malignant ? 1 : 0);
+      train_volume.push_back(r.features.volume_ratio);
+    }
+    for (const std::string& p : fold.test_patients) {
+      test_at.push_back(index.at(p));
+      test_x.push_back(rec[index.at(p)]->features.values());
+    }
+    // Statistics of the training fold only.
+    const Standardizer st = Standardizer::fit(train_x);
+    for (auto& r : train_x) r = st.apply(r);
+    for (auto& r : test_x) r = st.apply(r);
+    MlpOptions fo = o;
+    fo.seed = o.seed * 1000003ull + f;  // a different initialisation per fold
+    MlpClassifier mlp;
+    mlp.fit(train_x, train_y, fo);
+    res.mean_first_loss += mlp.first_loss() / double(kf.folds.size());
+    res.mean_final_loss += mlp.final_loss() / double(kf.folds.size());
+    const std::vector<double> p = mlp.predict_proba(test_x);
+    const int64_t malignant = std::count(train_y.begin(), train_y.end(), 1);
+    const int majority = 2 * malignant >= int64_t(train_y.size()) ? 1 : 0;
+    const ThresholdRule rule = fit_threshold(train_volume, train_y);
+    for (size_t t = 0; t < test_at.size(); ++t) {
+      CvPrediction& cp = res.predictions[test_at[t]];
+      FBD_CHECK(tested[test_at[t]]++ == 0, "classify: patient '", cp.patient, "' tested twice");
+      cp.fold = int(f) + 1;
+      cp.p_mlp = p[t];
+      cp.mlp = p[t] >= 0.5 ? 1 : 0;
+      cp.majority = majority;
+      cp.volume = rule.predict(rec[test_at[t]]->features.volume_ratio);
+    }
+  }
+  std::vector<int> truth, mlp, maj, vol;
+  for (const CvPrediction& cp : res.predictions) {
+    FBD_CHECK(cp.fold > 0, "classify: patient '", cp.patient, "' was never tested");
+    truth.push_back(cp.truth), mlp.push_back(cp.mlp), maj.push_back(cp.majority), vol.push_back(cp.volume);
+  }
+  res.mlp = binary_metrics(truth, mlp);
+  res.majority = binary_metrics(truth, maj);
+  res.volume = binary_metrics(truth, vol);
+  return res;
+}
+
+// ---- features from a trained run -----------------------------------------------------------
+
+std::vector<PatientRecord> patient_records(SegNet* net, const data::Dataset& ds, const RunConfig& c, Device device,
+                                           const std::vector<std::string>& patients, bool use_truth, bool progress) {
+  FBD_CHECK(use_truth || net != nullptr, "patient_records: no network to predict with");
+  const std::set<std::string> trained(c.train_patients.begin(), c.train_patients.end());
+  std::vector<PatientRecord> out;
+  Progress bar(use_truth ? "features" : "predict", int64_t(patients.size()), "patient");
+  for (const std::string& patient : patients) {
+    PatientRecord r;
+    r.patient = patient;
+    r.in_training_split = trained.count(patient) > 0;
+    const std::vector<std::string> ids = case_ids(ds, {patient});
+    FBD_CHECK(!ids.empty(), ds.root, ": patient '", patient, "' has no slices");
+    for (const std::string& id : ids) {
+      const data::Label l = ds.find(id)->label;
+      FBD_CHECK(r.label == data::Label::Unknown || l == r.label || l == data::Label::Unknown, ds.root, ": patient '",
+                patient, "' has two labels (", data::label_name(r.label), " and ", data::label_name(l), ")");
+      if (l != data::Label::Unknown) r.label = l;
+    }
+    const std::vector<data::Sample> slices = load_slices(ds, ids);
+    std::vector<data::Image> tumour_prob;
+    if (use_truth) {
+      for (const data::Sample& s : slices) {
+        FBD_CHECK(!s.mask.empty(), s.id, ": no ground-truth mask (needed for --masks truth)");
+        tumour_prob.push_back(s.mask);
+      }
+    } else {
+      for (SlicePrediction& p : predict_slices(*net, slices, c, device)) tumour_prob.push_back(std::move(p.prob));
+    }
+    // Keep the buffers alive while patient_features reads them.
+    std::vector<std::vector<uint8_t>> tumour(slices.size()), breast(slices.size());
+    std::vector<SliceInput> inputs;
+    for (size_t i = 0; i < slices.size(); ++i) {
+      const data::Image& img = slices[i].image;
+      const data::Image body = data::find_body_axis(img).body;
+      tumour[i].resize(img.px.size());
+      breast[i].resize(img.px.size());
+      for (size_t j = 0; j < img.px.size(); ++j) {
+        tumour[i][j] = tumour_prob[i].px[j] >= 0.5f ? 1 : 0;
+        breast[i][j] = body.px.empty() ? 0 : (body.px[j] >= 0.5f ? 1 : 0);
+      }
+      inputs.push_back({img.px.data(), tumour[i].data(), breast[i].data(), img.height, img.width});
+    }
+    r.features = patient_features(inputs);
+    r.slices = int(slices.size());
+    out.push_back(std::move(r));
+    if (progress) bar.update(int64_t(out.size()));
+  }
+  if (progress) bar.finish();
+  return out;
+}
+
+}  // namespace fbd::app

@@ -1,0 +1,60 @@
+// `fbd check-data DIR`: list every problem of a data set and summarise it; optionally write a
+// patient-level k-fold split of it.
+#include <cstdio>
+#include <memory>
+
+#include "apps/cli/command_registry.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/kfold.h"
+
+namespace fbd::app {
+
+namespace {
+
+struct CheckOptions {
+  std::string dir;
+  bool quiet = false;
+  int folds = 0;
+  uint64_t seed = 1;
+  std::string folds_out;
+};
+
+void run_check(const CheckOptions& opt) {
+  const data::Dataset ds = data::scan_dataset(opt.dir);
+  const data::CheckReport rep = data::check_dataset(ds);
+  if (!opt.quiet && !rep.cases.empty()) std::printf("%s\n", rep.case_table().c_str());
+  for (const data::Problem& p : rep.problems) std::printf("%s\n", p.str().c_str());
+  if (!rep.problems.empty()) std::printf("\n");
+  std::printf("%s", rep.summary(ds).c_str());
+  FBD_CHECK(rep.errors() == 0, opt.dir, ": ", rep.errors(), " problem(s) found (listed above)",
+            opt.folds > 0 ? "; no k-fold split written" : "");
+  if (opt.folds > 0) {
+    FBD_CHECK(!opt.folds_out.empty(), "check-data: --folds needs --folds-out FILE.json");
+    const data::KFold kf = data::make_kfold(ds, opt.folds, opt.seed);
+    data::save_kfold(opt.folds_out, kf);
+    std::printf("k-fold: %d patient-level folds (%s) written to %s; test patients per fold:", kf.k,
+                kf.stratified ? "stratified by label" : "no labels", opt.folds_out.c_str());
+    for (const data::Fold& f : kf.folds) std::printf(" %zu", f.test_patients.size());
+    std::printf("\n");
+  }
+}
+
+void register_check(CLI::App& app) {
+  auto opt = std::make_shared<CheckOptions>();
+  auto* cmd = app.add_subcommand("check-data", "Validate a data set folder: list its problems and summarise it");
+  cmd->add_option("DIR", opt->dir, "data set folder (manifest.csv, images/ + masks/, or NAME.png + NAME_mask.png)")
+      ->required();
+  cmd->add_flag("--quiet", opt->quiet, "do not print the per-case table");
+  cmd->add_option("--folds", opt->folds, "also write a patient-level k-fold split with this k (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--seed", opt->seed, "seed of the k-fold shuffle")->capture_default_str();
+  cmd->add_option("--folds-out", opt->folds_out, "where to write the k-fold JSON");
+  cmd->callback([opt] { run_check(*opt); });
+}
+
+const CommandRegistrar registrar(31, register_check);
+}  // namespace
+
+}  // namespace fbd::app

@@ -1,0 +1,98 @@
+// `fbd eval`: the per-case table of a trained run (paper Table 2) on a data set.
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "apps/train/run_data.h"
+#include "apps/cli/command_registry.h"
+#include "apps/train/evaluate.h"
+#include "apps/report/html_report.h"
+#include "apps/train/trainer.h"
+#include "core/file_io.h"
+
+namespace fbd::app {
+
+namespace {
+
+struct Options {
+  std::string model, data, split = "auto", checkpoint = "last", out, device = "auto";
+};
+
+void run(const Options& o) {
+  const RunConfig c = load_run_config(o.model);
+  const std::string data_dir = o.data.empty() ? c.data : o.data;
+  const data::Dataset ds = open_dataset(data_dir);
+  std::string split = o.split;
+  const bool same_data = std::filesystem::equivalent(data_dir, c.data);
+  if (split == "auto") split = same_data ? "test" : "all";
+  FBD_CHECK(split == "test" || split == "train" || split == "all", "--split must be auto, test, train or all");
+  FBD_CHECK(split == "all" || same_data, "--split ", split, " needs the run's own data set (", c.data, ")");
+  std::vector<std::string> ids;
+  if (split == "all") {
+    for (const auto& cs : ds.cases) ids.push_back(cs.id);
+  } else {
+    ids = case_ids(ds, split == "test" ? c.test_patients : c.train_patients);
+  }
+  FBD_CHECK(!ids.empty(), "no cases to evaluate in ", data_dir, " (split ", split, ")");
+  std::string note;
+  const Device device = resolve_device(o.device, &note);
+  const auto net = load_trained_net(o.model, c, o.checkpoint, device);
+  const std::vector<CaseMetrics> cases = evaluate_predictions(predict_slices(*net, load_slices(ds, ids), c, device));
+
+  std::ostringstream csv;
+  csv << "case";
+  for (Metric m : table2_metrics()) csv << "," << metric_name(m);
+  csv << ",hd_one_empty\n";
+  std::printf("%-16s", "case");
+  for (Metric m : table2_metrics()) std::printf(" %12s", metric_name(m));
+  std::printf("\n");
+  for (const CaseMetrics& cm : cases) {
+    csv << cm.id;
+    std::printf("%-16s", cm.id.c_str());
+    for (Metric m : table2_metrics()) {
+      csv << "," << format_number(cm.m[m], 6);
+      std::printf(" %12s", format_number(cm.m[m], 3).c_str());
+    }
+    csv << "," << (cm.m.hd_one_empty ? 1 : 0) << "\n";
+    std::printf("%s\n", cm.m.hd_one_empty ? "  (one mask empty: HD = diagonal)" : "");
+  }
+  std::printf("%-16s", "mean");
+  csv << "mean";
+  std::string left_out;
+  for (Metric m : table2_metrics()) {
+    const MetricMean mm = mean_metric(cases, m);
+    std::printf(" %12s", format_number(mm.mean, 3).c_str());
+    csv << "," << format_number(mm.mean, 6);
+    if (mm.left_out > 0) left_out += std::string(" ") + metric_name(m) + ": " + std::to_string(mm.left_out);
+  }
+  csv << ",\n";
+  std::printf("\n");
+  if (!left_out.empty()) std::printf("cases left out of a mean (metric undefined):%s\n", left_out.c_str());
+  const std::string out = o.out.empty() ? (std::filesystem::path(o.model) / "eval.csv").string() : o.out;
+  const std::string text = csv.str();
+  write_file_atomic(out, [&](std::ostream& os) { os << text; });
+  std::printf("fbd eval: %zu cases (%s split, %s checkpoint, %s); table written to %s\n", cases.size(), split.c_str(),
+              o.checkpoint.c_str(), device.str().c_str(), out.c_str());
+}
+
+void register_eval(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "eval", "Evaluate a trained run: per-case Dice, precision, specificity, IoU, HD, HD95, boundary IoU");
+  cmd->add_option("--model", o->model, "run folder (from fbd train)")->required();
+  cmd->add_option("--data", o->data, "data set folder (default: the run's)");
+  cmd->add_option("--split", o->split,
+                  "auto (the run's held-out patients on its own data, else all), test, train or all")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint", o->checkpoint, "last or best (best was chosen on the held-out patients)")
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "CSV file (default: RUN/eval.csv)");
+  cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->callback([o] { run(*o); });
+}
+
+const CommandRegistrar registrar(51, register_eval);
+
+}  // namespace
+
+}  // namespace fbd::app

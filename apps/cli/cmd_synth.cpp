@@ -1,0 +1,50 @@
+// `fbd synth`: write the synthetic breast-MRI phantom data set (data/phantom.h).
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "apps/cli/command_registry.h"
+#include "data/phantom.h"
+
+namespace fbd::app {
+
+namespace {
+
+struct SynthOptions {
+  std::string out;
+  data::PhantomOptions phantom;
+};
+
+void run_synth(const SynthOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const data::PhantomSummary s = data::write_phantom(opt.out, opt.phantom);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("fbd synth: %zu slices of %dx%d from %d patients (%d benign, %d malignant) in %s (%.2f s)\n", s.cases,
+              opt.phantom.size, opt.phantom.size, opt.phantom.patients, s.benign, s.malignant, opt.out.c_str(), secs);
+  std::printf("tumour fraction of the slice: mean %.2f%%, min %.2f%%, max %.2f%%\n", 100 * s.mean_tumour_fraction,
+              100 * s.min_tumour_fraction, 100 * s.max_tumour_fraction);
+  std::printf("wrote images/, masks/, edges/, manifest.csv, phantom.json and gallery.png\n");
+}
+
+void register_synth(CLI::App& app) {
+  auto opt = std::make_shared<SynthOptions>();
+  data::PhantomOptions& p = opt->phantom;
+  auto* cmd = app.add_subcommand("synth", "Write a synthetic breast-MRI data set (images, masks, edges, manifest)");
+  cmd->add_option("--out", opt->out, "output folder (new, empty, or an earlier phantom)")->required();
+  cmd->add_option("--patients", p.patients, "patients (one tumour each)")->capture_default_str();
+  cmd->add_option("--slices-per-patient", p.slices, "consecutive axial slices per patient")->capture_default_str();
+  cmd->add_option("--size", p.size, "slice size in pixels (square)")->capture_default_str();
+  cmd->add_option("--seed", p.seed, "seed: the same seed gives the same files")->capture_default_str();
+  cmd->add_option("--malignant-fraction", p.malignant_fraction, "fraction of malignant patients")
+      ->capture_default_str();
+  cmd->add_option("--noise", p.noise, "Rician noise sigma (image range is [0, 1])")->capture_default_str();
+  cmd->add_option("--bit-depth", p.bit_depth, "bits per pixel of the image PNGs (8 or 16)")->capture_default_str();
+  cmd->add_option("--edge-width", p.edge_width, "width in pixels of the edge masks")->capture_default_str();
+  cmd->add_option("--threads", p.threads, "threads (0: one per core)")->capture_default_str();
+  cmd->callback([opt] { run_synth(*opt); });
+}
+
+const CommandRegistrar registrar(30, register_synth);
+}  // namespace
+
+}  // namespace fbd::app

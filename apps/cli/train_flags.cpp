@@ -1,0 +1,42 @@
+#include "apps/cli/train_flags.h"
+
+#include "apps/nets/net_registry.h"
+
+namespace fbd::app {
+
+void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool with_net_and_loss) {
+  RunConfig& c = f->c;
+  if (with_net_and_loss) {
+    cmd->add_option("--net", c.net.net, net_name_list())->capture_default_str();
+    cmd->add_option("--loss", c.loss.name, "fbd, bce-iou, bce-boundary, shape-aware, dice or focal")
+        ->capture_default_str();
+  }
+  cmd->add_option("--weights", f->weights, "Focal Boundary Dice weights: Dice,focal,boundary")->capture_default_str();
+  cmd->add_option("--epochs", c.epochs, "training epochs")->capture_default_str();
+  cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
+  cmd->add_option("--size", c.size, "network input size (quadrants are resized to it; multiple of 16)")
+      ->capture_default_str();
+  cmd->add_option("--lr", c.lr, "peak learning rate (AdamW, cosine schedule)")->capture_default_str();
+  cmd->add_option("--width", c.net.width, "channels of the first stage")->capture_default_str();
+  cmd->add_option("--blocks", c.net.blocks, "residual blocks per fbdnet stage")->capture_default_str();
+  cmd->add_option("--bam-stage", c.net.bam_stage, "stage feeding the boundary attention module (1 or 2)")
+      ->capture_default_str();
+  cmd->add_option("--fusion", c.net.fusion, "fbdnet prediction: finest or mean of the side outputs")
+      ->capture_default_str();
+  cmd->add_option("--device", c.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--seed", c.seed, "seed for weights, split, order and augmentation")->capture_default_str();
+  cmd->add_option("--workers", c.workers, "data loader threads")->capture_default_str();
+  cmd->add_option("--augment", c.augment, "default, none, or an augmentation pipeline JSON file")
+      ->capture_default_str();
+  cmd->add_flag("--no-quadrants{false}", c.quadrants, "train on whole slices instead of the tumour quadrants");
+  cmd->add_option("--test-fraction", c.test_fraction, "fraction of patients held out")->capture_default_str();
+}
+
+RunConfig finish_train_flags(const TrainFlags& f) {
+  RunConfig c = f.c;
+  c.loss.weights = parse_float_list(f.weights, "--weights");
+  check_run_config(c);
+  return c;
+}
+
+}  // namespace fbd::app

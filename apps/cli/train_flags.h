@@ -1,0 +1,22 @@
+// The training options shared by fbd train, crossval, compare and demo.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "apps/train/run_config.h"
+
+namespace fbd::app {
+
+struct TrainFlags {
+  RunConfig c;
+  std::string weights = "0.5,0.3,0.2";
+};
+
+// Adds --net, --loss, --weights, --epochs, --batch, --size, --lr, --width, --blocks, --bam-stage,
+// --fusion, --device, --seed, --workers, --augment, --no-quadrants, --test-fraction to `cmd`.
+void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool with_net_and_loss = true);
+// Applies the parsed flags (the --weights list) and checks the whole configuration.
+RunConfig finish_train_flags(const TrainFlags& f);
+
+}  // namespace fbd::app

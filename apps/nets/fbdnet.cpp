@@ -1,0 +1,88 @@
+// The paper's network (Fig. 2), as docs/APP.md describes it. Stage s runs at 1/2^(s-1) of the
+// input resolution with widths c, 2c, 4c, 8c, 8c.
+#include <algorithm>
+
+#include "apps/nets/blocks.h"
+#include "apps/nets/net_registry.h"
+
+namespace fbd::app {
+
+namespace {
+
+class FbdNet : public SegNet {
+ public:
+  FbdNet(const NetConfig& cfg, Generator& gen) : SegNet("FbdNet"), cfg_(cfg) {
+    const int64_t c = cfg.width, widths[5] = {c, 2 * c, 4 * c, 8 * c, 8 * c};
+    const int64_t d = 2 * c;  // decoder and side-head width
+    stem_ = register_module("stem", std::make_shared<ConvBnRelu>(1, c, 3, 1, gen));
+    int64_t in = c;
+    for (int s = 0; s < 5; ++s) {
+      auto stage = std::make_shared<nn::Sequential>();
+      for (int b = 0; b < cfg.blocks; ++b)
+        stage->add(std::make_shared<ResBlock>(b == 0 ? in : widths[s], widths[s], (b == 0 && s > 0) ? 2 : 1, gen));
+      stages_[s] = register_module("stage" + std::to_string(s + 1), stage);
+      in = widths[s];
+    }
+    // Boundary attention module.
+    bam_ = register_module("bam", std::make_shared<ConvBnRelu>(widths[cfg.bam_stage - 1], d, 3, 1, gen));
+    edge_head_ = register_module("edge_head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
+    // Top-down path over stages 3-5.
+    for (int s = 0; s < 3; ++s)
+      lateral_[s] =
+          register_module("lateral" + std::to_string(s + 3), std::make_shared<ConvBnRelu>(widths[s + 2], d, 1, 1, gen));
+    // Side heads: fuse the top-down features with the edge features.
+    for (int s = 0; s < 3; ++s) {
+      fuse_[s] = register_module("fuse" + std::to_string(s + 3), std::make_shared<ConvBnRelu>(2 * d, d, 3, 1, gen));
+      side_[s] = register_module("side" + std::to_string(s + 3),
+                                 std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
+    }
+    proj_ = register_module("proj", std::make_shared<nn::Linear>(d, cfg.embed_dim, true, gen));
+  }
+
+  SegOutput forward_seg(const Tensor& x, bool need_features) override {
+    Tensor f[5];
+    Tensor h = stem_->forward(x);
+    for (int s = 0; s < 5; ++s) h = f[s] = stages_[s]->forward(h);
+
+    // Edge attention: features e, edge logits, and e weighted by (1 + sigmoid(edge)).
+    const Tensor e = bam_->forward(f[cfg_.bam_stage - 1]);
+    const Tensor edge_logits = edge_head_->forward(e);
+    Tensor edge_features = mul(e, add_scalar(sigmoid(edge_logits), 1.0f));
+    edge_features = resize_like(edge_features, f[1]);  // fused at stage-2 resolution
+
+    // Top-down: d5, d4 = lateral4 + up(d5), d3 = lateral3 + up(d4).
+    Tensor d[3];
+    d[2] = lateral_[2]->forward(f[4]);
+    d[1] = add(lateral_[1]->forward(f[3]), resize_like(d[2], f[3]));
+    d[0] = add(lateral_[0]->forward(f[2]), resize_like(d[1], f[2]));
+
+    SegOutput out;
+    Tensor finest_features;
+    for (int s = 0; s < 3; ++s) {
+      const Tensor fused = fuse_[s]->forward(concat({resize_like(d[s], f[1]), edge_features}, 1));
+      if (s == 0) finest_features = fused;
+      out.sides.push_back(resize_like(side_[s]->forward(fused), x));
+    }
+    out.edge = resize_like(edge_logits, x);
+    out.pred = cfg_.fusion == "mean" ? mul_scalar(add(add(out.sides[0], out.sides[1]), out.sides[2]), 1.0f / 3.0f)
+                                     : out.sides[0];
+    if (need_features) out.features = resize_like(finest_features, x);
+    return out;
+  }
+
+  Tensor project(const Tensor& embeddings) override { return proj_->forward(embeddings); }
+
+ private:
+  NetConfig cfg_;
+  std::shared_ptr<ConvBnRelu> stem_, bam_;
+  std::shared_ptr<nn::Sequential> stages_[5];
+  std::shared_ptr<nn::Conv2d> edge_head_, side_[3];
+  std::shared_ptr<ConvBnRelu> lateral_[3], fuse_[3];
+  std::shared_ptr<nn::Linear> proj_;
+};
+
+}  // namespace
+
+std::shared_ptr<SegNet> make_fbdnet(const NetConfig& c, Generator& gen) { return std::make_shared<FbdNet>(c, gen); }
+
+}  // namespace fbd::app

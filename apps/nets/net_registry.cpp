@@ -1,0 +1,55 @@
+#include "apps/nets/net_registry.h"
+
+#include "core/error.h"
+
+namespace fbd::app {
+
+const std::vector<NetInfo>& net_registry() {
+  static const std::vector<NetInfo> rows = {
+      {"fbdnet", "the paper's network: residual encoder, boundary attention module, deep supervision",
+       "Focal Boundary Dice, J. Cancer 2023 (Fig. 2)", make_fbdnet},
+      {"unet", "U-Net with batch norm", "Ronneberger et al., MICCAI 2015", make_unet},
+      {"attunet", "Attention U-Net (additive attention gates on the skips)", "Oktay et al., MIDL 2018", make_attunet},
+  };
+  return rows;
+}
+
+const std::vector<std::string>& net_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const NetInfo& r : net_registry()) n.emplace_back(r.name);
+    return n;
+  }();
+  return names;
+}
+
+std::string net_name_list() {
+  const auto& names = net_names();
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i)
+    s += (i == 0 ? "" : (i + 1 == names.size() ? " or " : ", ")) + names[i];
+  return s;
+}
+
+const NetInfo& find_net(const std::string& name) {
+  for (const NetInfo& r : net_registry())
+    if (name == r.name) return r;
+  FBD_FAIL("unknown network '", name, "': expected ", net_name_list());
+}
+
+void check_net_config(const NetConfig& c) {
+  find_net(c.net);
+  FBD_CHECK(c.width >= 1 && c.width <= 256, "network width must be in [1, 256], got ", c.width);
+  FBD_CHECK(c.blocks >= 1 && c.blocks <= 8, "blocks per stage must be in [1, 8], got ", c.blocks);
+  FBD_CHECK(c.bam_stage == 1 || c.bam_stage == 2, "the boundary attention module goes on stage 1 or 2, got ",
+            c.bam_stage);
+  FBD_CHECK(c.fusion == "finest" || c.fusion == "mean", "unknown fusion '", c.fusion, "': expected finest or mean");
+  FBD_CHECK(c.embed_dim >= 1, "embedding size must be positive");
+}
+
+std::shared_ptr<SegNet> make_net(const NetConfig& c, Generator& gen) {
+  check_net_config(c);
+  return find_net(c.net).make(c, gen);
+}
+
+}  // namespace fbd::app

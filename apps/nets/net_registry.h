@@ -1,0 +1,40 @@
+// The segmentation networks by name: one row per network (its --net name, what it is, the paper
+// it follows, its factory). `fbd train --net`, `fbd compare --nets`, the help texts and the
+// errors for unknown names read this table. Adding a network: its file in apps/nets/ (a
+// SegNet), its factory declared below, one row in net_registry.cpp, a test in tests/apps/.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apps/nets/seg_net.h"
+
+namespace fbd::app {
+
+using NetFactory = std::shared_ptr<SegNet> (*)(const NetConfig& c, Generator& gen);
+
+struct NetInfo {
+  const char* name;         // --net NAME
+  const char* description;  // one line for help texts and reports
+  const char* source;       // the paper it follows
+  NetFactory make;
+};
+
+const std::vector<NetInfo>& net_registry();
+const std::vector<std::string>& net_names();  // in registry order
+// The row of `name`; an unknown name is a one-line error listing the registry.
+const NetInfo& find_net(const std::string& name);
+// "fbdnet, unet or attunet": the names for help texts.
+std::string net_name_list();
+
+// One-line errors for unknown names and out-of-range sizes.
+void check_net_config(const NetConfig& c);
+// Checks `c` and builds its network with weights drawn from `gen`.
+std::shared_ptr<SegNet> make_net(const NetConfig& c, Generator& gen);
+
+// The factories (each in its network's file).
+std::shared_ptr<SegNet> make_fbdnet(const NetConfig& c, Generator& gen);
+std::shared_ptr<SegNet> make_unet(const NetConfig& c, Generator& gen);
+std::shared_ptr<SegNet> make_attunet(const NetConfig& c, Generator& gen);
+
+}  // namespace fbd::app

@@ -1,0 +1,50 @@
+// The interface every segmentation network of the app implements (SegNet), its configuration
+// and its outputs. The networks themselves, one file each, are listed by name in
+// net_registry.h:
+//
+//  * fbdnet: the paper's network (Fig. 2; docs/APP.md): a residual encoder of five stages
+//    (stride 2 between stages), a boundary attention module on the stage-2 output (or stage 1,
+//    to repeat Fig. 3) that predicts an edge map and weights its features with it, a light
+//    top-down path over stages 3-5, and one side output per stage 3, 4, 5, each fused with the
+//    edge features and upsampled to the input size (deep supervision, Eq. 3).
+//  * unet, attunet: the U-Net and Attention U-Net baselines of Table 3 (one output, no edge head).
+//
+// Every network takes [N, 1, H, W] images with H and W multiples of 16 and returns logits at
+// the input size.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/ops.h"
+#include "layers/layers.h"
+
+namespace fbd::app {
+
+struct NetConfig {
+  std::string net = "fbdnet";     // fbdnet | unet | attunet
+  int width = 16;                 // channels of the first stage; later stages double it (capped at 8x)
+  int blocks = 1;                 // residual blocks per fbdnet stage
+  int bam_stage = 2;              // fbdnet: stage whose output feeds the boundary attention module (1 or 2)
+  std::string fusion = "finest";  // fbdnet prediction: "finest" (side 3) or "mean" of the three sides
+  int embed_dim = 16;             // projection head for the shape-aware smoothness term
+};
+
+struct SegOutput {
+  Tensor pred;                // [N,1,H,W] logits: the network's prediction
+  std::vector<Tensor> sides;  // deep-supervision logits at the input size (fbdnet: stages 3, 4, 5; else {pred})
+  Tensor edge;                // [N,1,H,W] edge logits (fbdnet) or undefined
+  Tensor features;            // [N,C,H,W] features at the input size for the shape-aware term
+};
+
+class SegNet : public nn::Module {
+ public:
+  using nn::Module::Module;
+  virtual SegOutput forward_seg(const Tensor& x, bool need_features = false) = 0;
+  Tensor forward(const Tensor& x) override { return forward_seg(x).pred; }
+  // The projection head of the smoothness term (Linear embed_dim), shared by all networks.
+  virtual Tensor project(const Tensor& embeddings) = 0;
+};
+
+}  // namespace fbd::app

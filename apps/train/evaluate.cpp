@@ -1,0 +1,138 @@
+#include "apps/train/evaluate.h"
+
+#include <cmath>
+
+#include "apps/train/run_data.h"
+#include "apps/nets/blocks.h"
+#include "core/autograd.h"
+#include "data/augment.h"
+#include "data/quadrants.h"
+
+namespace fbd::app {
+
+namespace {
+
+// Up to this many network inputs per forward pass.
+constexpr int64_t kEvalBatch = 16;
+
+data::Image resized(const data::Image& img, int64_t h, int64_t w) {
+  data::Sample s;
+  s.image = img;
+  data::resize(s, h, w);
+  return s.image;
+}
+
+// The network inputs of one slice and where their outputs go.
+struct Piece {
+  size_t slice;
+  int quadrant;       // 1..4, or 0 for the whole slice
+  data::Image input;  // normalised, size x size
+};
+
+}  // namespace
+
+std::vector<data::Sample> load_slices(const data::Dataset& ds, const std::vector<std::string>& ids) {
+  std::vector<data::Sample> out;
+  for (const std::string& id : ids) {
+    const data::CaseEntry* c = ds.find(id);
+    FBD_CHECK(c != nullptr, ds.root, ": no case '", id, "'");
+    out.push_back(data::load_case(*c));
+  }
+  return out;
+}
+
+std::vector<SlicePrediction> predict_slices(SegNet& net, const std::vector<data::Sample>& slices, const RunConfig& c,
+                                            Device device) {
+  std::vector<SlicePrediction> preds(slices.size());
+  std::vector<data::QuadrantLayout> layouts(slices.size());
+  std::vector<std::array<data::Image, 4>> quad_prob(slices.size()), quad_edge(slices.size());
+  std::vector<Piece> pieces;
+  for (size_t i = 0; i < slices.size(); ++i) {
+    const data::Sample& s = slices[i];
+    preds[i] = {s.id, s.image, s.mask, s.edge, {}, {}};
+    if (c.quadrants) {
+      layouts[i] = data::quadrant_layout(s.image);
+      const auto parts = data::split_quadrants(layouts[i], s.image);
+      for (int q = 0; q < 4; ++q) pieces.push_back({i, q + 1, parts[size_t(q)]});
+    } else {
+      pieces.push_back({i, 0, s.image});
+    }
+  }
+  const bool was_training = net.is_training();
+  net.eval();
+  NoGradGuard no_grad;
+  for (size_t start = 0; start < pieces.size(); start += kEvalBatch) {
+    const size_t end = std::min(pieces.size(), start + kEvalBatch);
+    const int64_t n = int64_t(end - start), S = c.size;
+    std::vector<float> batch(static_cast<size_t>(n * S * S));
+    for (size_t k = start; k < end; ++k) {
+      data::Image in = resized(pieces[k].input, S, S);
+      normalize_for_network(in);
+      std::copy(in.px.begin(), in.px.end(), batch.begin() + int64_t(k - start) * S * S);
+    }
+    const SegOutput out = net.forward_seg(Tensor::from_vector(batch, {n, 1, S, S}, device));
+    const std::vector<float> prob = sigmoid(out.pred).to_vector();
+    const std::vector<float> edge = out.edge.defined() ? sigmoid(out.edge).to_vector() : std::vector<float>();
+    for (size_t k = start; k < end; ++k) {
+      const Piece& p = pieces[k];
+      const int64_t off = int64_t(k - start) * S * S;
+      data::Image pr(S, S), ed(S, S);
+      std::copy(prob.begin() + off, prob.begin() + off + S * S, pr.px.begin());
+      if (!edge.empty()) std::copy(edge.begin() + off, edge.begin() + off + S * S, ed.px.begin());
+      const int64_t h = p.input.height, w = p.input.width;
+      if (p.quadrant == 0) {
+        preds[p.slice].prob = resized(pr, h, w);
+        if (!edge.empty()) preds[p.slice].edge_prob = resized(ed, h, w);
+      } else {
+        quad_prob[p.slice][size_t(p.quadrant - 1)] = resized(pr, h, w);
+        if (!edge.empty()) quad_edge[p.slice][size_t(p.quadrant - 1)] = resized(ed, h, w);
+      }
+    }
+  }
+  if (c.quadrants) {
+    for (size_t i = 0; i < slices.size(); ++i) {
+      preds[i].prob = data::stitch_quadrants(layouts[i], quad_prob[i]);
+      if (!quad_edge[i][0].empty()) preds[i].edge_prob = data::stitch_quadrants(layouts[i], quad_edge[i]);
+    }
+  }
+  net.train(was_training);
+  return preds;
+}
+
+std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds) {
+  std::vector<CaseMetrics> out;
+  for (const SlicePrediction& p : preds) {
+    FBD_CHECK(!p.mask.empty(), p.id, ": no ground-truth mask to evaluate against");
+    // Bilinear resizing may overshoot [0, 1] by rounding; the metrics want probabilities.
+    std::vector<float> prob(p.prob.px);
+    for (float& v : prob) v = std::min(1.0f, std::max(0.0f, v));
+    const Shape shape{1, 1, p.prob.height, p.prob.width};
+    const MetricsReport r = compute_metrics(Tensor::from_vector(prob, shape), Tensor::from_vector(p.mask.px, shape));
+    out.push_back({p.id, r.images.at(0)});
+  }
+  return out;
+}
+
+const std::vector<Metric>& table2_metrics() {
+  static const std::vector<Metric> m = {Metric::Dice, Metric::Precision, Metric::Specificity, Metric::IoU,
+                                        Metric::HD,   Metric::HD95,      Metric::BoundaryIoU};
+  return m;
+}
+
+MetricMean mean_metric(const std::vector<CaseMetrics>& cases, Metric m) {
+  MetricMean r;
+  double sum = 0;
+  for (const CaseMetrics& c : cases) {
+    const double v = c.m[m];
+    if (std::isnan(v)) {
+      ++r.left_out;
+    } else {
+      sum += v;
+      ++r.used;
+    }
+  }
+  r.mean = r.used > 0 ? sum / double(r.used) : NAN;
+  return r;
+}
+
+}  // namespace fbd::app

@@ -1,0 +1,46 @@
+// Inference and evaluation on whole slices, as the paper runs it: each slice is split into its
+// four breast quadrants (data/quadrants.h), every quadrant is normalised, resized to the
+// network's input size and predicted, and the probabilities are resized back and stitched to
+// full size. Without quadrant division the whole slice is resized instead.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "apps/nets/seg_net.h"
+#include "apps/train/run_config.h"
+#include "data/dataset.h"
+#include "data/image.h"
+#include "losses/metrics.h"
+
+namespace fbd::app {
+
+struct SlicePrediction {
+  std::string id;
+  data::Image image;      // as loaded, [0, 1]
+  data::Image mask;       // ground truth (empty when unknown)
+  data::Image edge;       // ground-truth edge (empty when unknown)
+  data::Image prob;       // predicted tumour probability, full size
+  data::Image edge_prob;  // predicted edge probability (empty for networks without an edge head)
+};
+
+// Runs `net` in eval mode without gradients on the samples (image, and mask/edge if known).
+std::vector<SlicePrediction> predict_slices(SegNet& net, const std::vector<data::Sample>& slices, const RunConfig& c,
+                                            Device device);
+
+// Per-slice metrics of thresholded predictions (p >= 0.5) against the ground truth.
+struct CaseMetrics {
+  std::string id;
+  ImageMetrics m;
+};
+std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds);
+
+// The per-case columns of the paper's Table 2 as fbd reports them (eval CSV, reports).
+const std::vector<Metric>& table2_metrics();
+
+// Mean of one metric over the cases where it is defined, and how many were left out.
+MetricMean mean_metric(const std::vector<CaseMetrics>& cases, Metric m);
+
+// Full slices of a data set, in data set order (edges derived from masks where absent).
+std::vector<data::Sample> load_slices(const data::Dataset& ds, const std::vector<std::string>& ids);
+
+}  // namespace fbd::app

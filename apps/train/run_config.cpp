@@ -1,0 +1,132 @@
+#include "apps/train/run_config.h"
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
+#include <type_traits>
+
+#include "apps/nets/net_registry.h"
+#include "core/file_io.h"
+
+namespace fbd::app {
+
+using nlohmann::json;
+
+void check_run_config(const RunConfig& c) {
+  check_net_config(c.net);
+  check_loss_config(c.loss);
+  FBD_CHECK(c.epochs >= 1 && c.epochs <= 100000, "--epochs must be at least 1, got ", c.epochs);
+  FBD_CHECK(c.batch >= 1 && c.batch <= 4096, "--batch must be at least 1, got ", c.batch);
+  FBD_CHECK(c.size >= 16 && c.size % 16 == 0 && c.size <= 4096,
+            "--size must be a multiple of 16 (the networks halve it four times), got ", c.size);
+  FBD_CHECK(c.lr > 0 && std::isfinite(c.lr), "--lr must be positive, got ", c.lr);
+  FBD_CHECK(c.weight_decay >= 0, "--weight-decay must be non-negative");
+  FBD_CHECK(c.workers >= 0 && c.workers <= 64, "--workers must be in [0, 64]");
+  FBD_CHECK(c.test_fraction > 0 && c.test_fraction < 1, "--test-fraction must be in (0, 1), got ", c.test_fraction);
+}
+
+std::string to_json(const RunConfig& c) {
+  json j;
+  j["format"] = "fbd-run-1";
+  j["data"] = c.data;
+  j["net"] = {{"net", c.net.net},       {"width", c.net.width},
+              {"blocks", c.net.blocks}, {"bam_stage", c.net.bam_stage},
+              {"fusion", c.net.fusion}, {"embed_dim", c.net.embed_dim}};
+  j["loss"] = {{"name", c.loss.name}, {"weights", c.loss.weights}, {"beta", c.loss.beta}, {"eta", c.loss.eta}};
+  j["epochs"] = c.epochs;
+  j["batch"] = c.batch;
+  j["size"] = c.size;
+  j["lr"] = c.lr;
+  j["weight_decay"] = c.weight_decay;
+  j["seed"] = c.seed;
+  j["device"] = c.device;
+  j["quadrants"] = c.quadrants;
+  j["augment"] = c.augment;
+  j["workers"] = c.workers;
+  j["test_fraction"] = c.test_fraction;
+  j["train_patients"] = c.train_patients;
+  j["test_patients"] = c.test_patients;
+  return j.dump(2) + "\n";
+}
+
+RunConfig run_config_from_json(const std::string& text, const std::string& source) {
+  RunConfig c;
+  try {
+    const json j = json::parse(text);
+    FBD_CHECK(j.value("format", "") == "fbd-run-1", source, ": not an fbd run configuration (format '",
+              j.value("format", ""), "')");
+    c.data = j.at("data").get<std::string>();
+    const json& n = j.at("net");
+    c.net.net = n.at("net").get<std::string>();
+    c.net.width = n.at("width").get<int>();
+    c.net.blocks = n.at("blocks").get<int>();
+    c.net.bam_stage = n.at("bam_stage").get<int>();
+    c.net.fusion = n.at("fusion").get<std::string>();
+    c.net.embed_dim = n.at("embed_dim").get<int>();
+    const json& l = j.at("loss");
+    c.loss.name = l.at("name").get<std::string>();
+    c.loss.weights = l.at("weights").get<std::vector<float>>();
+    c.loss.beta = l.at("beta").get<float>();
+    c.loss.eta = l.at("eta").get<float>();
+    c.epochs = j.at("epochs").get<int>();
+    c.batch = j.at("batch").get<int>();
+    c.size = j.at("size").get<int>();
+    c.lr = j.at("lr").get<double>();
+    c.weight_decay = j.at("weight_decay").get<double>();
+    c.seed = j.at("seed").get<uint64_t>();
+    c.device = j.at("device").get<std::string>();
+    c.quadrants = j.at("quadrants").get<bool>();
+    c.augment = j.at("augment").get<std::string>();
+    c.workers = j.at("workers").get<int>();
+    c.test_fraction = j.at("test_fraction").get<double>();
+    c.train_patients = j.at("train_patients").get<std::vector<std::string>>();
+    c.test_patients = j.at("test_patients").get<std::vector<std::string>>();
+  } catch (const json::exception& e) {
+    FBD_FAIL(source, ": bad run configuration (", e.what(), ")");
+  }
+  check_run_config(c);
+  return c;
+}
+
+RunConfig load_run_config(const std::string& run_dir) {
+  const std::string path = (std::filesystem::path(run_dir) / "config.json").string();
+  FBD_CHECK(std::filesystem::is_directory(run_dir), run_dir, ": no such run folder");
+  FBD_CHECK(std::filesystem::exists(path), run_dir, ": not a run folder (no config.json; train one with fbd train)");
+  const std::vector<char> bytes = read_file(path);
+  return run_config_from_json(std::string(bytes.begin(), bytes.end()), path);
+}
+
+void save_run_config(const std::string& run_dir, const RunConfig& c) {
+  const std::string text = to_json(c);
+  write_file_atomic((std::filesystem::path(run_dir) / "config.json").string(), [&](std::ostream& os) { os << text; });
+}
+
+namespace {
+template <typename T>
+std::vector<T> parse_list(const std::string& text, const std::string& what) {
+  std::vector<T> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::istringstream is(item);
+    T v;
+    is >> v;
+    FBD_CHECK(!is.fail() && (is >> std::ws).eof(), what, ": '", item, "' is not a number (expected a list like ",
+              std::is_integral_v<T> ? "3,6,9" : "0.5,0.3,0.2", ")");
+    out.push_back(v);
+  }
+  FBD_CHECK(!out.empty(), what, ": empty list");
+  return out;
+}
+}  // namespace
+
+std::vector<float> parse_float_list(const std::string& text, const std::string& what) {
+  return parse_list<float>(text, what);
+}
+std::vector<int> parse_int_list(const std::string& text, const std::string& what) {
+  return parse_list<int>(text, what);
+}
+
+}  // namespace fbd::app

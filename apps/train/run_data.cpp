@@ -1,0 +1,90 @@
+#include "apps/train/run_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/file_io.h"
+#include "data/augment.h"
+#include "data/kfold.h"
+#include "data/prepare.h"
+
+namespace fbd::app {
+
+data::Dataset open_dataset(const std::string& dir) {
+  data::Dataset ds = data::scan_dataset(dir);
+  size_t errors = 0;
+  std::string first;
+  for (const auto& p : ds.problems)
+    if (p.error) {
+      if (errors++ == 0) first = p.str();
+    }
+  FBD_CHECK(errors == 0, dir, ": ", errors, " problem(s) in the data set, the first: ", first,
+            " (fbd check-data lists them all)");
+  FBD_CHECK(!ds.cases.empty(), dir, ": no cases found");
+  return ds;
+}
+
+void make_split(const data::Dataset& ds, RunConfig& c) {
+  const int k = std::max(2, int(std::lround(1.0 / c.test_fraction)));
+  const size_t patients = ds.patients().size();
+  FBD_CHECK(patients >= 2, ds.root, ": a train/test split needs at least 2 patients, found ", patients);
+  const data::KFold kf = data::make_kfold(ds, int(std::min<size_t>(size_t(k), patients)), c.seed);
+  c.train_patients = kf.folds[0].train_patients;
+  c.test_patients = kf.folds[0].test_patients;
+}
+
+std::vector<std::string> case_ids(const data::Dataset& ds, const std::vector<std::string>& patients) {
+  const std::set<std::string> wanted(patients.begin(), patients.end());
+  std::vector<std::string> ids;
+  for (const auto& cs : ds.cases)
+    if (wanted.count(cs.patient)) ids.push_back(cs.id);
+  return ids;
+}
+
+std::vector<data::Sample> training_samples(const data::Dataset& ds, const std::vector<std::string>& ids,
+                                           const RunConfig& c) {
+  FBD_CHECK(!ids.empty(), "no training cases");
+  data::PrepareOptions po;
+  po.quadrants = c.quadrants;
+  std::vector<data::Sample> samples = data::prepare_samples(ds, ids, po);
+  for (data::Sample& s : samples) data::resize(s, c.size, c.size);
+  return samples;
+}
+
+data::AugmentPipeline training_pipeline(const RunConfig& c) {
+  using nlohmann::json;
+  json steps = json::array();
+  if (c.augment == "default") {
+    steps = json::parse(data::AugmentPipeline::default_json()).at("steps");
+  } else if (c.augment != "none") {
+    const std::vector<char> bytes = read_file(c.augment);
+    try {
+      steps = json::parse(std::string(bytes.begin(), bytes.end())).at("steps");
+    } catch (const json::exception& e) {
+      FBD_FAIL(c.augment, ": bad augmentation config (", e.what(), ")");
+    }
+  }
+  auto is_norm = [](const json& s, const char* mode) {
+    return s.value("op", "") == "normalize" && s.value("mode", "") == mode;
+  };
+  auto norm = [](const char* mode) {
+    json step = json::object();
+    step["op"] = "normalize";
+    step["mode"] = mode;
+    return step;
+  };
+  if (steps.empty() || !is_norm(steps.front(), "minmax")) steps.insert(steps.begin(), norm("minmax"));
+  if (!is_norm(steps.back(), "zscore")) steps.push_back(norm("zscore"));
+  json config = json::object();
+  config["steps"] = steps;
+  return data::AugmentPipeline::from_json_text(config.dump(), c.augment);
+}
+
+void normalize_for_network(data::Image& img) {
+  data::normalize_minmax(img);
+  data::normalize_zscore(img);
+}
+
+}  // namespace fbd::app

@@ -1,0 +1,54 @@
+#include "apps/train/training_loss.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "losses/edt.h"
+#include "losses/losses.h"
+
+namespace fbd::app {
+
+void check_loss_config(const LossConfig& c) {
+  const std::vector<std::string> names = training_loss_names();
+  if (std::find(names.begin(), names.end(), c.name) == names.end()) {
+    const std::vector<std::string> all = loss_names();
+    const bool known = std::find(all.begin(), all.end(), c.name) != all.end();
+    FBD_FAIL(known ? "loss '" : "unknown loss '", c.name, known ? "' cannot train a network" : "'",
+             ": expected one of ", join_names(names));
+  }
+  FBD_CHECK(c.weights.size() == 3, "--weights needs three values (Dice, focal, boundary), got ", c.weights.size());
+  for (float w : c.weights) FBD_CHECK(w >= 0.0f && std::isfinite(w), "--weights must be non-negative, got ", w);
+  FBD_CHECK(c.beta >= 0 && c.eta >= 0, "shape-aware beta and eta must be non-negative");
+}
+
+LossSettings loss_settings_of(const LossConfig& c) {
+  LossSettings s;
+  s.w_dice = c.weights.at(0), s.w_focal = c.weights.at(1), s.w_boundary = c.weights.at(2);
+  s.beta = c.beta, s.eta = c.eta;
+  return s;
+}
+
+bool loss_needs_features(const LossConfig& c) { return (find_loss(c.name).needs & kNeedsFeatures) != 0; }
+
+Targets prepare_targets(const LossConfig& c, const Tensor& mask, const Tensor& edge) {
+  LossInputs in;
+  in.target = mask;
+  complete_loss_inputs(find_loss(c.name), in);
+  return {mask, edge, in.sdm, in.weight};
+}
+
+Tensor training_loss(const LossConfig& c, SegNet& net, const SegOutput& out, const Targets& t) {
+  const LossInfo& row = find_loss(c.name);
+  LossInputs targets;
+  targets.target = t.mask;
+  targets.sdm = t.sdm;
+  targets.weight = t.weight;
+  if ((row.needs & kNeedsFeatures) && c.eta > 0 && out.features.defined()) {
+    const auto [ec, eb] = contour_embeddings(out.features, t.mask);
+    targets.smooth = smoothness_loss(net.project(ec), net.project(eb));
+  }
+  const bool has_edge = out.edge.defined() && t.edge.defined();
+  return deep_supervision_loss(row, loss_settings_of(c), out.sides, targets, has_edge ? out.edge : Tensor(), t.edge);
+}
+
+}  // namespace fbd::app

@@ -1,0 +1,42 @@
+// The training loss of a run (`fbd train --loss NAME`): any loss of losses/loss_registry.h
+// that can train a network, summed over the network's deep-supervision sides with the loss's
+// edge-head term (paper Eq. 3; deep_supervision_loss). Today: fbd (Eq. 2 + the focal edge loss
+// of Eq. 1, weights --weights), bce-iou (Eq. 7 + the BCE edge loss of Eq. 4), bce-boundary
+// (Eq. 10 + BCE edge), shape-aware (Eq. 11: BCE + beta compactness on every side, + eta
+// smoothness of the projected contour/background embeddings of the network's features, once,
+// + BCE edge), dice and focal (+ the focal edge loss). Networks without an edge head (unet,
+// attunet) have no edge term; their one output is their one side.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "apps/nets/seg_net.h"
+#include "losses/loss_registry.h"
+
+namespace fbd::app {
+
+// What a run's config.json records of its loss.
+struct LossConfig {
+  std::string name = "fbd";
+  std::vector<float> weights = {0.5f, 0.3f, 0.2f};  // fbd: Dice, focal, boundary
+  float beta = 0.01f, eta = 0.01f;                  // shape-aware
+};
+
+// One-line errors for an unknown or non-training loss and bad weights.
+void check_loss_config(const LossConfig& c);
+// The registry's settings with the run's weights, beta and eta.
+LossSettings loss_settings_of(const LossConfig& c);
+
+// Targets of one batch, all [N,1,H,W] on the training device: the mask, the edge map, and the
+// distance and weight maps the loss needs (computed from the mask once per batch).
+struct Targets {
+  Tensor mask, edge, sdm, weight;
+};
+Targets prepare_targets(const LossConfig& c, const Tensor& mask, const Tensor& edge);
+
+// Whether the loss needs the network's features (shape-aware).
+bool loss_needs_features(const LossConfig& c);
+
+Tensor training_loss(const LossConfig& c, SegNet& net, const SegOutput& out, const Targets& t);
+
+}  // namespace fbd::app

@@ -1,0 +1,74 @@
+// The binary segmentation losses on logits, one kernel family: soft Dice, focal, BCE and the
+// boundary (distance) term, alone or fused into the Focal Boundary Dice compound (paper Eq. 2):
+//
+//   L = w_dice L_Dice + w_focal L_Focal + w_bce L_BCE + w_bd L_BD
+//
+// over a batch of N images of HW pixels: logits z, target g in {0, 1}, and (for the boundary
+// term) the signed distance map phi of g. Per-pixel math: binary_loss.cuh; formulas, gradients,
+// passes and bytes: binary_loss.cu and docs/kernels/binary_loss.md.
+//
+// Two passes over memory, whatever the terms:
+//   forward  reads z, g (and phi) once and reduces the per-image sums of every active term
+//            (sums[n][k], see BinaryStat) and the loss value;
+//   backward reads z, g (and phi) once more and writes dL/dz, using the Dice sums of pass 1.
+// The Dice gradient of a pixel needs the sums over its whole image, so no gradient can be
+// written before one complete reduction: two passes is the least the math allows.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/common.h"
+
+namespace fbd::kernels {
+
+// Which terms a launch computes (a bit set). A term that is off costs nothing.
+enum BinaryTerm : uint32_t {
+  kBinaryDice = 1u,
+  kBinaryFocal = 2u,
+  kBinaryBce = 4u,
+  kBinaryBoundary = 8u,
+  kBinaryFbd = kBinaryDice | kBinaryFocal | kBinaryBoundary,  // the fused compound of Eq. 2
+};
+
+// The per-image sums of the forward pass: sums[n * kBinaryStats + stat], for n in [0, N], where
+// row N holds the sums over the whole batch.
+enum BinaryStat : int {
+  kStatInter = 0,     // sum p g
+  kStatPred = 1,      // sum p (sum p^2 when squared)
+  kStatTarget = 2,    // sum g (sum g^2 when squared)
+  kStatFocal = 3,     // sum of the focal loss of each pixel
+  kStatBce = 4,       // sum of BCE
+  kStatBoundary = 5,  // sum phi p
+  kStatBad = 6,       // number of non-finite logits or phi, and of target values other than 0 and 1
+  kBinaryStats = 8,
+};
+
+struct BinaryLossParams {
+  uint32_t terms = kBinaryFbd;
+  float w_dice = 0.5f, w_focal = 0.3f, w_bce = 0.0f, w_bd = 0.2f;
+  // Dice: eps_num, eps_den (MONAI's smooth_nr, smooth_dr), squared denominators, and `batch`
+  // (one ratio from sums over the whole batch instead of the mean of per-image ratios).
+  float eps_num = 1e-5f, eps_den = 1e-5f;
+  bool squared = false, batch = false;
+  // Focal: gamma >= 0; alpha in [0, 1], or alpha < 0 for no class weighting.
+  float gamma = 2.0f, alpha = 0.25f;
+};
+
+// Forward: sums[(N + 1) * kBinaryStats] and value[0] = L. phi may be null when the boundary term
+// is off, g when only the boundary term is on. CPU: no workspace.
+void binary_loss_forward_cpu(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
+                          const BinaryLossParams& p, float* sums, float* value);
+
+// Backward: dz[i] = grad_out[0] * dL/dz[i], reading the sums of the forward pass. grad_out is
+// a one-element buffer on the same device (the upstream gradient of the scalar loss), so the
+// CUDA launch never waits for the host.
+void binary_loss_backward_cpu(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
+                           const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz);
+
+size_t binary_loss_workspace_bytes(int64_t N, int64_t HW);
+void binary_loss_forward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
+                           const BinaryLossParams& p, float* sums, float* value, void* workspace, Stream s);
+void binary_loss_backward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
+                            const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz, Stream s);
+
+}  // namespace fbd::kernels
