@@ -8,7 +8,7 @@ and their ratios.
 
 SciPy and CuPy take one image per call (their API is per image), so their time is the loop over
 the 16 images; fbd's call is batched. speedup = other time / fbd time (above 1: fbd is faster).
-The signed map on the SciPy side is LOSSES.md's phi as a Python user writes it (two EDTs per
+The signed map on the SciPy side is docs/LOSSES.md's phi as a Python user writes it (two EDTs per
 image); the metrics are the NumPy/SciPy reference of tests/reference/make_metric_fixtures.py
 (MONAI's HD95 convention written in NumPy; MONAI is not installed). CuPy cases are timed with
 CUDA events after an L2 flush, like fbd's.
@@ -40,7 +40,7 @@ def ellipse_masks(dy=0, dx=0, grow=0):
 
 
 def phi_np(g, edt):
-    """LOSSES.md's phi (the benchmark's masks are never empty or full, so no special case)."""
+    """docs/LOSSES.md's phi (the benchmark's masks are never empty or full, so no special case)."""
     return edt(~g) * ~g - (edt(g) - 1) * g
 
 

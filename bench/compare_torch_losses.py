@@ -85,7 +85,7 @@ def make_inputs(dev):
     return d
 
 
-# ---- the PyTorch eager twins (LOSSES.md) -----------------------------------------------------
+# ---- the PyTorch eager twins (docs/LOSSES.md) -----------------------------------------------
 def dice_loss(z, g, eps=1e-5):
     p = torch.sigmoid(z)
     inter = (p * g).sum((2, 3))

@@ -89,24 +89,24 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
     Tensor ad = a.detach(), bd = b.detach();
     record(out, name, {a, b}, [op, sa, sb, ga, gb, ad, bd](const Tensor& g) {
       Tensor da, db;
-      switch (op) {
-        case BinaryOp::Add:
+      // One rule per row of FBD_BINARY_OPS; an op without one does not compile.
+      kernels::dispatch_binary(op, [&]<BinaryOp OP>() {
+        if constexpr (OP == BinaryOp::Add) {
           if (ga) da = sum_to_shape(g, sa);
           if (gb) db = sum_to_shape(g, sb);
-          break;
-        case BinaryOp::Sub:
+        } else if constexpr (OP == BinaryOp::Sub) {
           if (ga) da = sum_to_shape(g, sa);
           if (gb) db = neg(sum_to_shape(g, sb));
-          break;
-        case BinaryOp::Mul:
+        } else if constexpr (OP == BinaryOp::Mul) {
           if (ga) da = sum_to_shape(mul(g, bd), sa);
           if (gb) db = sum_to_shape(mul(g, ad), sb);
-          break;
-        case BinaryOp::Div:  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+        } else if constexpr (OP == BinaryOp::Div) {  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
           if (ga) da = sum_to_shape(div(g, bd), sa);
           if (gb) db = neg(sum_to_shape(div(mul(g, ad), mul(bd, bd)), sb));
-          break;
-      }
+        } else {
+          static_assert(kernels::always_false<OP>, "binary backward: no gradient rule for this BinaryOp");
+        }
+      });
       return std::vector<Tensor>{da, db};
     });
   }

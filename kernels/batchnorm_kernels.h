@@ -6,6 +6,12 @@
 //   training: dx = gamma invstd (dy - dbeta/M - xhat dgamma/M)   (mean and var depend on x)
 //   eval:     dx = gamma invstd dy                                (running statistics are constants)
 // The CPU twin is here; on CUDA fbd calls cuDNN's batch norm (layers/batchnorm.cpp).
+//
+// Read in this order:
+//   1. kernels/batchnorm_kernels.h (this file): the entry points
+//   2. kernels/batchnorm.cuh: the per-element math both backends share
+//   3. kernels/batchnorm_cpu.cpp: the CPU twin
+//   4. layers/batchnorm.cpp: the op that calls them
 #pragma once
 #include "kernels/common.h"
 

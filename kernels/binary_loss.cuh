@@ -22,14 +22,17 @@ namespace fbd::kernels {
 // Whether a term set reads the target (the boundary term alone reads only logits and phi).
 constexpr bool binary_reads_target(uint32_t terms) { return (terms & (kBinaryDice | kBinaryFocal | kBinaryBce)) != 0; }
 
-// The per-pixel contributions to the forward sums (one field per BinaryStat); inactive terms
-// give 0 and are never stored by the callers.
+// The per-pixel contributions to the forward sums, indexed by BinaryStat; inactive terms give
+// 0 and are never stored by the callers.
 struct BinaryPixelStats {
-  float inter, pred, target, focal, bce, boundary, bad;
+  float v[kBinaryStats];
+  FBD_HD float& operator[](int stat) { return v[stat]; }
+  FBD_HD float operator[](int stat) const { return v[stat]; }
 };
 
 template <uint32_t TERMS>
 FBD_HD BinaryPixelStats binary_pixel_forward(float z, float g, float phi, const BinaryLossParams& prm) {
+  static_assert((TERMS & ~kBinaryAllTerms) == 0, "unknown binary loss term");
   constexpr bool kLog = (TERMS & (kBinaryFocal | kBinaryBce)) != 0;
   float p, q;
   Logistic l{};
@@ -41,33 +44,29 @@ FBD_HD BinaryPixelStats binary_pixel_forward(float z, float g, float phi, const 
     sigmoid_pq(z, p, q);
   }
   (void)q;
-  BinaryPixelStats s{0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  BinaryPixelStats s{};
   if constexpr ((TERMS & kBinaryDice) != 0) {
-    s.inter = p * g;
-    s.pred = prm.squared ? p * p : p;
-    s.target = prm.squared ? g * g : g;
+    s[kStatInter] = p * g;
+    s[kStatPred] = prm.squared ? p * p : p;
+    s[kStatTarget] = prm.squared ? g * g : g;
   }
-  if constexpr ((TERMS & kBinaryFocal) != 0) s.focal = focal_pixel(l, g, prm.gamma, prm.alpha).value;
-  if constexpr ((TERMS & kBinaryBce) != 0) s.bce = bce_pixel(l, g);
-  if constexpr ((TERMS & kBinaryBoundary) != 0) s.boundary = phi * p;
-  s.bad = not_finite(z);
-  if constexpr (binary_reads_target(TERMS)) s.bad += not_binary(g);
-  if constexpr ((TERMS & kBinaryBoundary) != 0) s.bad += not_finite(phi);
+  if constexpr ((TERMS & kBinaryFocal) != 0) s[kStatFocal] = focal_pixel(l, g, prm.gamma, prm.alpha).value;
+  if constexpr ((TERMS & kBinaryBce) != 0) s[kStatBce] = bce_pixel(l, g);
+  if constexpr ((TERMS & kBinaryBoundary) != 0) s[kStatBoundary] = phi * p;
+  s[kStatBad] = not_finite(z);
+  if constexpr (binary_reads_target(TERMS)) s[kStatBad] += not_binary(g);
+  if constexpr ((TERMS & kBinaryBoundary) != 0) s[kStatBad] += not_finite(phi);
   return s;
 }
 
-// Calls f(stat, value) for every stat the term set produces, at compile time.
-template <uint32_t TERMS, typename F>
+// Calls f(stat, value) for every sum the term set reduces (kBinaryStatTerm), unrolled at
+// compile time so that `stat` is a constant in every call.
+template <uint32_t TERMS, int K = 0, typename F>
 FBD_HD void for_active_stats(const BinaryPixelStats& s, F&& f) {
-  if constexpr ((TERMS & kBinaryDice) != 0) {
-    f(kStatInter, s.inter);
-    f(kStatPred, s.pred);
-    f(kStatTarget, s.target);
+  if constexpr (K < kBinaryStats) {
+    if constexpr (binary_stat_active(TERMS, K)) f(K, s[K]);
+    for_active_stats<TERMS, K + 1>(s, f);
   }
-  if constexpr ((TERMS & kBinaryFocal) != 0) f(kStatFocal, s.focal);
-  if constexpr ((TERMS & kBinaryBce) != 0) f(kStatBce, s.bce);
-  if constexpr ((TERMS & kBinaryBoundary) != 0) f(kStatBoundary, s.boundary);
-  f(kStatBad, s.bad);
 }
 
 FBD_HD float dice_ratio(const float* row, const BinaryLossParams& prm) {
@@ -145,18 +144,19 @@ FBD_HD float binary_pixel_grad(float z, float g, float phi, const BinaryLossPara
   return dz;
 }
 
-// Calls f.template operator()<TERMS>() with the compile-time instance for a runtime term set:
-// one instance per loss fbd offers, and the all-terms one for any other combination.
+// The term sets compiled as their own instance: one per loss fbd offers (each single term and
+// the compound of Eq. 2); any other combination runs the all-terms instance, whose inactive
+// terms have weight 0.
+#define FBD_BINARY_TERM_SETS(X) FBD_BINARY_TERMS(X) X(kBinaryFbd) X(kBinaryAllTerms)
+
+// Calls f.template operator()<TERMS>() with the compile-time instance for a runtime term set.
 template <typename F>
 void dispatch_binary_terms(uint32_t terms, F&& f) {
-  switch (terms) {
-    case kBinaryDice: f.template operator()<kBinaryDice>(); break;
-    case kBinaryFocal: f.template operator()<kBinaryFocal>(); break;
-    case kBinaryBce: f.template operator()<kBinaryBce>(); break;
-    case kBinaryBoundary: f.template operator()<kBinaryBoundary>(); break;
-    case kBinaryFbd: f.template operator()<kBinaryFbd>(); break;
-    default: f.template operator()<kBinaryDice | kBinaryFocal | kBinaryBce | kBinaryBoundary>(); break;
-  }
+#define FBD_BINARY_CASE(t) \
+  case t: f.template operator()<t>(); return;
+  switch (terms) { FBD_BINARY_TERM_SETS(FBD_BINARY_CASE) default: break; }
+#undef FBD_BINARY_CASE
+  f.template operator()<kBinaryAllTerms>();
 }
 
 }  // namespace fbd::kernels

@@ -11,20 +11,11 @@
 namespace fbd::kernels {
 
 namespace {
-// The stats a term set produces, in BinaryStat order (the inactive ones are never stored, so the
+// The sums a term set produces, in BinaryStat order (the inactive ones are never stored, so the
 // tile loop holds only useful work and vectorises).
 template <uint32_t T>
 constexpr bool stat_active(int k) {
-  switch (k) {
-    case kStatInter:
-    case kStatPred:
-    case kStatTarget: return (T & kBinaryDice) != 0;
-    case kStatFocal: return (T & kBinaryFocal) != 0;
-    case kStatBce: return (T & kBinaryBce) != 0;
-    case kStatBoundary: return (T & kBinaryBoundary) != 0;
-    case kStatBad: return true;
-    default: return false;
-  }
+  return binary_stat_active(T, k);
 }
 template <uint32_t T>
 constexpr int stat_count() {

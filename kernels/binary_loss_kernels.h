@@ -13,6 +13,14 @@
 //   backward reads z, g (and phi) once more and writes dL/dz, using the Dice sums of pass 1.
 // The Dice gradient of a pixel needs the sums over its whole image, so no gradient can be
 // written before one complete reduction: two passes is the least the math allows.
+//
+// Read in this order:
+//   1. kernels/binary_loss_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/binary_loss.cuh: the per-element math both backends share (over kernels/loss_math.cuh)
+//   3. kernels/binary_loss_cpu.cpp: the CPU twin (sums: kernels/image_sums_cpu.h)
+//   4. kernels/binary_loss.cu: the CUDA kernels and how they split the work (sums: kernels/image_sums.cuh)
+//   5. losses/binary_loss.cpp: the op that calls them
+//   6. docs/kernels/binary_loss.md: the derivations and the measured numbers
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +37,11 @@ enum BinaryTerm : uint32_t {
   kBinaryBoundary = 8u,
   kBinaryFbd = kBinaryDice | kBinaryFocal | kBinaryBoundary,  // the fused compound of Eq. 2
 };
+// The terms, once: every term set the kernels accept is a subset of kBinaryAllTerms.
+#define FBD_BINARY_TERMS(X) X(kBinaryDice) X(kBinaryFocal) X(kBinaryBce) X(kBinaryBoundary)
+#define FBD_BINARY_OR_TERM(t) | t
+inline constexpr uint32_t kBinaryAllTerms = 0u FBD_BINARY_TERMS(FBD_BINARY_OR_TERM);
+#undef FBD_BINARY_OR_TERM
 
 // The per-image sums of the forward pass: sums[n * kBinaryStats + stat], for n in [0, N], where
 // row N holds the sums over the whole batch.
@@ -40,8 +53,17 @@ enum BinaryStat : int {
   kStatBce = 4,       // sum of BCE
   kStatBoundary = 5,  // sum phi p
   kStatBad = 6,       // number of non-finite logits or phi, and of target values other than 0 and 1
-  kBinaryStats = 8,
+  kBinaryStats = 8,   // row length (one spare, so a row is 32 bytes)
 };
+// The term each sum belongs to: a launch reduces exactly the sums of its terms, plus the
+// bad-input count, which every launch keeps (kAnyTerm). The kernels and the CPU twin read
+// this table, so a new sum is one enum value and one entry here.
+inline constexpr uint32_t kAnyTerm = ~0u;
+inline constexpr uint32_t kBinaryStatTerm[kBinaryStats] = {
+    kBinaryDice, kBinaryDice, kBinaryDice, kBinaryFocal, kBinaryBce, kBinaryBoundary, kAnyTerm, 0u};
+// Whether a launch with term set TERMS reduces sum `stat`.
+constexpr bool binary_stat_active(uint32_t terms, int stat) { return (kBinaryStatTerm[stat] & terms) != 0; }
+static_assert(kBinaryStatTerm[kStatBad] == kAnyTerm && kStatBad < kBinaryStats, "the bad-input count is always kept");
 
 struct BinaryLossParams {
   uint32_t terms = kBinaryFbd;

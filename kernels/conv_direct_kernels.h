@@ -15,6 +15,11 @@
 //                    KB x 3 vector accumulators per (channel block, c, ky), summed across lanes at the end
 // Every output element is computed by one thread in a fixed order (work is split over samples,
 // channel blocks and rows), so results do not depend on the thread count.
+//
+// Read in this order:
+//   1. kernels/conv_direct_kernels.h (this file): the entry points
+//   2. kernels/conv_direct_cpu.cpp: the CPU twin
+//   3. layers/conv_cpu.cpp: the op that calls them
 #pragma once
 #include <cstddef>
 

@@ -1,5 +1,12 @@
 // Data movement kernels: fill, strided copy (broadcast-expand, slice, concat, transpose), and
 // dtype casts. Pure moves; the only math is the cast rule in copy.cuh.
+//
+// Read in this order:
+//   1. kernels/copy_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/copy.cuh: the per-element math both backends share
+//   3. kernels/copy_cpu.cpp: the CPU twin
+//   4. kernels/copy.cu: the CUDA kernels and how they split the work
+//   5. core/ops_shape.cpp: the op that calls them
 #pragma once
 #include <cstddef>
 

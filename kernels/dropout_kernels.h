@@ -3,6 +3,13 @@
 // keep[i] = (u_i >= p) with u_i the Philox uniform of element i (word i % 4 of counter block
 // offset + i/4 under `seed`, kernels/philox.cuh), so the mask is the same on the CPU and CUDA
 // for the same generator state, and a fill consumes ceil(n/4) blocks like any other.
+//
+// Read in this order:
+//   1. kernels/dropout_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/dropout.cuh: the per-element math both backends share
+//   3. kernels/dropout_cpu.cpp: the CPU twin
+//   4. kernels/dropout.cu: the CUDA kernels and how they split the work
+//   5. layers/dropout.cpp: the op that calls them
 #pragma once
 #include <cstdint>
 

@@ -8,12 +8,20 @@
 // has no such distance: every value is +inf (SciPy returns an artefact there; see
 // losses/edt.h for what the losses and metrics do with such images).
 //
-//   Signed: LOSSES.md's phi for a binary mask g (nonzero = foreground), in the same two passes:
+//   Signed: docs/LOSSES.md's phi for a binary mask g (nonzero = foreground), in the same two passes:
 //           +EDT(1-g) on background pixels, -(EDT(g) - 1) on foreground pixels, and 0 on every
 //           pixel of an image that is empty or full.
 //
 // Limits: height and width below kEdtMaxSide (2^24) each, so every squared distance is an exact
 // double; the callers check this.
+//
+// Read in this order:
+//   1. kernels/edt_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/edt.cuh: the per-element math both backends share
+//   3. kernels/edt_cpu.cpp: the CPU twin
+//   4. kernels/edt.cu: the CUDA kernels and how they split the work
+//   5. losses/edt.cpp: the op that calls them
+//   6. docs/kernels/edt.md: the derivations and the measured numbers
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,8 @@
 // Per-element math of the elementwise kernels, written once for the CPU twin and the CUDA
 // kernel. Each op is a compile-time template argument, so a launch compiles to straight-line
-// code with no per-element switch.
+// code with no per-element switch (dispatch_unary / dispatch_binary, elementwise_kernels.h).
+// Every op of the tables in elementwise_kernels.h needs a branch in each function below; the
+// final static_assert makes a missing one a compile error rather than a silent fallthrough.
 //
 //   op        y = f(x)                      gx = gy * f'(x)
 //   Neg       -x                            -gy
@@ -45,7 +47,8 @@ FBD_HD float unary_fwd(float x, UnaryParams p) {
   else if constexpr (OP == UnaryOp::Pow) return powf(x, p.a);
   else if constexpr (OP == UnaryOp::Clamp) return fminf(fmaxf(x, p.a), p.b);
   else if constexpr (OP == UnaryOp::AddScalar) return x + p.a;
-  else return x * p.a;  // MulScalar
+  else if constexpr (OP == UnaryOp::MulScalar) return x * p.a;
+  else static_assert(always_false<OP>, "unary_fwd: no forward math for this UnaryOp");
 }
 
 template <UnaryOp OP>
@@ -60,7 +63,8 @@ FBD_HD float unary_bwd(float x, float y, float gy, UnaryParams p) {
   else if constexpr (OP == UnaryOp::Pow) return gy * p.a * powf(x, p.a - 1.0f);
   else if constexpr (OP == UnaryOp::Clamp) return (x >= p.a && x <= p.b) ? gy : 0.0f;
   else if constexpr (OP == UnaryOp::AddScalar) return gy;
-  else return gy * p.a;  // MulScalar
+  else if constexpr (OP == UnaryOp::MulScalar) return gy * p.a;
+  else static_assert(always_false<OP>, "unary_bwd: no backward math for this UnaryOp");
 }
 
 template <BinaryOp OP>
@@ -68,34 +72,10 @@ FBD_HD float binary_fn(float a, float b) {
   if constexpr (OP == BinaryOp::Add) return a + b;
   else if constexpr (OP == BinaryOp::Sub) return a - b;
   else if constexpr (OP == BinaryOp::Mul) return a * b;
-  else return a / b;  // Div
+  else if constexpr (OP == BinaryOp::Div) return a / b;
+  else static_assert(always_false<OP>, "binary_fn: no math for this BinaryOp");
 }
 
 // clang-format on
-
-// Calls f(std::integral_constant<UnaryOp, op>) so a runtime op picks a compile-time instance.
-template <typename F>
-void dispatch_unary(UnaryOp op, F&& f) {
-  switch (op) {
-#define FBD_CASE(name) \
-  case UnaryOp::name: f.template operator()<UnaryOp::name>(); break;
-    FBD_CASE(Neg)
-    FBD_CASE(Exp)
-    FBD_CASE(Log)
-    FBD_CASE(Sqrt)
-    FBD_CASE(Abs) FBD_CASE(Sigmoid) FBD_CASE(Relu) FBD_CASE(Pow) FBD_CASE(Clamp) FBD_CASE(AddScalar) FBD_CASE(MulScalar)
-#undef FBD_CASE
-  }
-}
-
-template <typename F>
-void dispatch_binary(BinaryOp op, F&& f) {
-  switch (op) {
-    case BinaryOp::Add: f.template operator()<BinaryOp::Add>(); break;
-    case BinaryOp::Sub: f.template operator()<BinaryOp::Sub>(); break;
-    case BinaryOp::Mul: f.template operator()<BinaryOp::Mul>(); break;
-    case BinaryOp::Div: f.template operator()<BinaryOp::Div>(); break;
-  }
-}
 
 }  // namespace fbd::kernels

@@ -4,17 +4,6 @@
 
 namespace fbd::kernels {
 
-const char* unary_op_name(UnaryOp op) {
-  static const char* names[kNumUnaryOps] = {"neg",  "exp", "log",   "sqrt",       "abs",       "sigmoid",
-                                            "relu", "pow", "clamp", "add_scalar", "mul_scalar"};
-  return names[static_cast<int>(op)];
-}
-
-const char* binary_op_name(BinaryOp op) {
-  static const char* names[4] = {"add", "sub", "mul", "div"};
-  return names[static_cast<int>(op)];
-}
-
 void unary_forward_cpu(UnaryOp op, const float* x, float* y, int64_t n, UnaryParams p) {
   dispatch_unary(op, [&]<UnaryOp OP>() {
 #pragma omp parallel for schedule(static) if (n > kCpuParallelThreshold)

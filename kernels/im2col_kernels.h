@@ -7,6 +7,13 @@
 // (0 where the index falls in the padding). The convolution is then Y = W col with W the
 // [K, C*kh*kw] filter matrix; col2im is the adjoint (sums every column entry back into the
 // input position it was read from), used by the input gradient and by ConvTranspose2d.
+//
+// Read in this order:
+//   1. kernels/im2col_kernels.h (this file): the entry points
+//   2. kernels/im2col.cuh: the per-element math both backends share
+//   3. kernels/im2col_cpu.cpp: the CPU twin
+//   4. layers/conv_cpu.cpp: the op that calls them
+//   5. layers/conv_cudnn.cpp: the op that calls them
 #pragma once
 #include "kernels/common.h"
 

@@ -1,8 +1,8 @@
-// Per-pixel math shared by every loss family (binary_loss, structure, shape, softmax_loss), written
+// Per-pixel math shared by every loss family (binary_loss, structure_loss, shape_loss, softmax_loss), written
 // once for the CUDA kernels and the CPU twins.
 //
 // Every loss takes logits z, never probabilities, so that each log-term is computed without
-// cancellation (LOSSES.md):
+// cancellation (docs/LOSSES.md):
 //   p = sigmoid(z),  q = 1 - p = sigmoid(-z),
 //   log p = -softplus(-z),  log(1 - p) = -softplus(z),  softplus(x) = max(x, 0) + log(1 + e^-|x|).
 // One exp gives all four: with e = exp(-|z|) in (0, 1],

@@ -1,4 +1,4 @@
-// Segmentation metrics of LOSSES.md as raw-pointer kernels, batched over N images of H x W.
+// Segmentation metrics of docs/LOSSES.md as raw-pointer kernels, batched over N images of H x W.
 // The op (losses/metrics.cpp) chains them:
 //
 //   1. metrics_binarize:  uint8 masks from probabilities (p >= threshold) and from the target.
@@ -16,6 +16,14 @@
 //
 // The ratios (Dice, IoU, ...) are made from the counts on the host (losses/metrics.cpp), the
 // same code for both devices.
+//
+// Read in this order:
+//   1. kernels/metrics_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/metrics.cuh: the per-element math both backends share
+//   3. kernels/metrics_cpu.cpp: the CPU twin
+//   4. kernels/metrics.cu: the CUDA kernels and how they split the work
+//   5. losses/metrics.cpp: the op that calls them
+//   6. docs/kernels/metrics.md: the derivations and the measured numbers
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -10,6 +10,13 @@
 //       m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2
 //       p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 // The per-parameter bias corrections are computed on the host in double and passed per slot.
+//
+// Read in this order:
+//   1. kernels/optim_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/optim.cuh: the per-element math both backends share
+//   3. kernels/optim_cpu.cpp: the CPU twin
+//   4. kernels/optim.cu: the CUDA kernels and how they split the work
+//   5. optim/fused.cpp: the op that calls them
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,13 @@
 // Counter-based random numbers (Philox4x32-10, Salmon et al., SC'11). Value i of a fill is a
 // pure function of (seed, offset, i), so CPU and CUDA produce the same stream, and any
 // element can be computed without the ones before it.
+//
+// Read in this order:
+//   1. kernels/philox_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/philox.cuh: the per-element math both backends share
+//   3. kernels/philox_cpu.cpp: the CPU twin
+//   4. kernels/philox.cu: the CUDA kernels and how they split the work
+//   5. core/rng.cpp: the op that calls them
 #pragma once
 #include <cstdint>
 

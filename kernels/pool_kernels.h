@@ -6,6 +6,13 @@
 //
 // Both backward passes are written as gathers (each input position sums the outputs whose
 // window covers it), so they need no atomics and are deterministic on both backends.
+//
+// Read in this order:
+//   1. kernels/pool_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/pool.cuh: the per-element math both backends share
+//   3. kernels/pool_cpu.cpp: the CPU twin
+//   4. kernels/pool.cu: the CUDA kernels and how they split the work
+//   5. layers/pool.cpp: the op that calls them
 #pragma once
 #include <cstddef>
 

@@ -3,6 +3,12 @@
 // Any set of reduced axes of an N-d tensor becomes one or more such calls (core/ops_reduce.cpp).
 // Both backends are deterministic: no atomics, fixed split points that depend only on the
 // shape (and, on CUDA, on the device's SM count), so the same input gives the same bits.
+//
+// Read in this order:
+//   1. kernels/reduce_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/reduce_cpu.cpp: the CPU twin
+//   3. kernels/reduce.cu: the CUDA kernels and how they split the work
+//   4. core/ops_reduce.cpp: the op that calls them
 #pragma once
 #include <cstddef>
 

@@ -11,6 +11,14 @@
 //              L = (1/v^2) sum_{m,n} [ |e_c^m - e_c^n|^2 + max(0, margin - |e_c^m - e_b^n|)^2 ]
 // (the projection head between embeddings and smoothness is a Linear layer of the network).
 // Math: shape_loss.cuh; kernels and bytes: shape_loss.cu, docs/kernels/shape_loss.md.
+//
+// Read in this order:
+//   1. kernels/shape_loss_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/shape_loss.cuh: the per-element math both backends share (over kernels/loss_math.cuh)
+//   3. kernels/shape_loss_cpu.cpp: the CPU twin (sums: kernels/image_sums_cpu.h)
+//   4. kernels/shape_loss.cu: the CUDA kernels and how they split the work (sums: kernels/image_sums.cuh)
+//   5. losses/shape_loss.cpp: the op that calls them
+//   6. docs/kernels/shape_loss.md: the derivations and the measured numbers
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Multi-class segmentation losses on softmax probabilities (the extension the paper leaves as
-// future work, LOSSES.md), one kernel family: soft Dice, focal and boundary terms over K
+// future work, docs/LOSSES.md), one kernel family: soft Dice, focal and boundary terms over K
 // classes, alone or fused,
 //
 //   L = w_dice L_Dice + w_focal L_Focal + w_bd L_BD
@@ -12,6 +12,14 @@
 //   L_Focal = (1 / (N HW)) sum_i -a_y (1 - p_y)^gamma log p_y    (gamma = 0, a = 1: cross-entropy)
 //   L_BD    = mean over n, included k and pixels of phi_k p_k     (Kervadec's SurfaceLoss)
 // Math: softmax_loss.cuh; passes and bytes: softmax_loss.cu, docs/kernels/softmax_loss.md.
+//
+// Read in this order:
+//   1. kernels/softmax_loss_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/softmax_loss.cuh: the per-element math both backends share (over kernels/loss_math.cuh)
+//   3. kernels/softmax_loss_cpu.cpp: the CPU twin (sums: kernels/image_sums_cpu.h)
+//   4. kernels/softmax_loss.cu: the CUDA kernels and how they split the work (sums: kernels/image_sums.cuh)
+//   5. losses/softmax_loss.cpp: the op that calls them
+//   6. docs/kernels/softmax_loss.md: the derivations and the measured numbers
 #pragma once
 #include <cstddef>
 #include <cstdint>

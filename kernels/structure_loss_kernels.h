@@ -8,8 +8,16 @@
 //
 // lambda_bd = 0 gives the structure loss, lambda_bd > 0 the BCE-based boundary loss. With
 // plain_mean_bce the BCE part is the plain mean over the batch, which is what the public
-// F3Net/PraNet code computes (reduce='none' read as 'mean'); LOSSES.md. Per-pixel math:
+// F3Net/PraNet code computes (reduce='none' read as 'mean'); docs/LOSSES.md. Per-pixel math:
 // structure_loss.cuh; passes and bytes: structure_loss.cu, docs/kernels/structure_loss.md.
+//
+// Read in this order:
+//   1. kernels/structure_loss_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/structure_loss.cuh: the per-element math both backends share (over kernels/loss_math.cuh)
+//   3. kernels/structure_loss_cpu.cpp: the CPU twin (sums: kernels/image_sums_cpu.h)
+//   4. kernels/structure_loss.cu: the CUDA kernels and how they split the work (sums: kernels/image_sums.cuh)
+//   5. losses/structure_loss.cpp: the op that calls them
+//   6. docs/kernels/structure_loss.md: the derivations and the measured numbers
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -7,6 +7,13 @@
 //   y = l0h (l0w x[i0h, i0w] + l1w x[i0h, i1w]) + l1h (l0w x[i1h, i0w] + l1w x[i1h, i1w]).
 // The backward is a gather: each input row (column) sums the outputs whose i0 or i1 is it;
 // those form one contiguous range of o (src grows with o), found by binary search.
+//
+// Read in this order:
+//   1. kernels/upsample_kernels.h (this file): the entry points, CPU and CUDA
+//   2. kernels/upsample.cuh: the per-element math both backends share
+//   3. kernels/upsample_cpu.cpp: the CPU twin
+//   4. kernels/upsample.cu: the CUDA kernels and how they split the work
+//   5. layers/upsample.cpp: the op that calls them
 #pragma once
 #include "kernels/common.h"
 

@@ -1,5 +1,5 @@
 // Exact Euclidean distance transforms of mask batches (kernels/edt_kernels.h), and the signed distance
-// map of the boundary loss (LOSSES.md, after Kervadec et al.'s one_hot2dist):
+// map of the boundary loss (docs/LOSSES.md, after Kervadec et al.'s one_hot2dist):
 //
 //   phi(x) =  EDT(1 - g)(x)        where g(x) = 0   (distance to the nearest foreground pixel)
 //   phi(x) = -(EDT(g)(x) - 1)      where g(x) = 1   (minus distance to the nearest background, less one)

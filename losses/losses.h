@@ -1,4 +1,4 @@
-// The segmentation losses of LOSSES.md as autograd ops, on the CPU and on CUDA.
+// The segmentation losses of docs/LOSSES.md as autograd ops, on the CPU and on CUDA.
 //
 // Every loss takes logits (never probabilities) and returns a scalar tensor (shape []) on the
 // logits' device; the gradient flows to the logits only (targets, distance maps and weight
@@ -72,7 +72,7 @@ Tensor focal_boundary_dice_loss_naive(const Tensor& logits, const Tensor& target
 
 // BCE-based IoU (structure loss, paper Eq. 5-7): weighted BCE + weighted IoU, weights
 // w = 1 + 5 |AvgPool31(g) - g| (structure_weight). plain_mean_bce reproduces the public
-// F3Net/PraNet code, whose "weighted" BCE is the plain batch mean (LOSSES.md).
+// F3Net/PraNet code, whose "weighted" BCE is the plain batch mean (docs/LOSSES.md).
 struct StructureOptions {
   bool plain_mean_bce = false;
 };
@@ -95,7 +95,7 @@ Tensor bce_boundary_loss(const Tensor& logits, const Tensor& target, const Tenso
 
 // ---- shape-aware loss (paper Eq. 11-14) -----------------------------------------------------
 
-// Compactness P^2 / (4 pi A) of p = sigmoid(logits), mean over the batch (LOSSES.md).
+// Compactness P^2 / (4 pi A) of p = sigmoid(logits), mean over the batch (docs/LOSSES.md).
 Tensor compactness_loss(const Tensor& logits, float o = 1e-8f);
 
 // L_BCE + beta L_compact + eta L_smooth, where `smooth` is a smoothness_loss the network has

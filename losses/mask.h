@@ -1,6 +1,6 @@
 // Masks as the losses and metrics take them: a batch of binary images, shaped (H, W),
 // (N, H, W) or (N, 1, H, W), float32 {0, 1} or uint8 {0, 1}. Anything else is an error, not
-// silently thresholded (LOSSES.md).
+// silently thresholded (docs/LOSSES.md).
 #pragma once
 #include "core/tensor.h"
 

@@ -15,7 +15,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// a / b, or `if_empty` when b is 0 (the 0/0 cases of LOSSES.md).
+// a / b, or `if_empty` when b is 0 (the 0/0 cases of docs/LOSSES.md).
 double ratio(double a, double b, double if_empty) { return b == 0 ? if_empty : a / b; }
 
 void check_pred(const Tensor& pred) {

@@ -1,4 +1,4 @@
-// Segmentation metrics of LOSSES.md, per image and as batch means, on the CPU or a CUDA device
+// Segmentation metrics of docs/LOSSES.md, per image and as batch means, on the CPU or a CUDA device
 // (kernels/metrics_kernels.h; Hausdorff distances through the exact EDT of kernels/edt_kernels.h).
 //
 // Inputs: pred and target of the same shape, (H,W), (N,H,W) or (N,1,H,W), on the same device.

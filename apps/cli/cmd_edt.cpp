@@ -1,5 +1,5 @@
 // `fbd edt mask.npy out.npy [--unsigned] [--spacing dy,dx] [--device D]`: the signed distance map
-// of LOSSES.md (default) or the plain EDT (distance of every pixel to the nearest background
+// of docs/LOSSES.md (default) or the plain EDT (distance of every pixel to the nearest background
 // pixel, SciPy's distance_transform_edt), float32, same shape as the mask, written atomically.
 #include <cmath>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // `fbd metrics pred.npy gt.npy [--json] [--spacing dy,dx] [--hd95 max|pooled] [--threshold T]
-// [--device D]`: every metric of LOSSES.md per image and as batch means, with the number of
+// [--device D]`: every metric of docs/LOSSES.md per image and as batch means, with the number of
 // images each mean leaves out (undefined values) and the images whose Hausdorff distances are
 // the image diagonal (exactly one mask empty).
 //

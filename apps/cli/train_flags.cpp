@@ -8,10 +8,12 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   RunConfig& c = f->c;
   if (with_net_and_loss) {
     cmd->add_option("--net", c.net.net, net_name_list())->capture_default_str();
-    cmd->add_option("--loss", c.loss.name, "fbd, bce-iou, bce-boundary, shape-aware, dice or focal")
+    cmd->add_option("--loss", c.loss.name, join_names(training_loss_names()) + " (fbd loss --list describes them)")
         ->capture_default_str();
   }
   cmd->add_option("--weights", f->weights, "Focal Boundary Dice weights: Dice,focal,boundary")->capture_default_str();
+  cmd->add_option("--beta", c.loss.beta, "shape-aware: compactness weight")->capture_default_str();
+  cmd->add_option("--eta", c.loss.eta, "shape-aware: smoothness weight")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "training epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
   cmd->add_option("--size", c.size, "network input size (quadrants are resized to it; multiple of 16)")

@@ -13,7 +13,7 @@ struct TrainFlags {
   std::string weights = "0.5,0.3,0.2";
 };
 
-// Adds --net, --loss, --weights, --epochs, --batch, --size, --lr, --width, --blocks, --bam-stage,
+// Adds --net, --loss, --weights, --beta, --eta, --epochs, --batch, --size, --lr, --width, --blocks, --bam-stage,
 // --fusion, --device, --seed, --workers, --augment, --no-quadrants, --test-fraction to `cmd`.
 void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool with_net_and_loss = true);
 // Applies the parsed flags (the --weights list) and checks the whole configuration.

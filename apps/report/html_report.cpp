@@ -85,6 +85,11 @@ std::string format_number(double v, int digits) {
   return buf;
 }
 
+std::string format_mean_std(const MeanStd& m, int digits) {
+  if (m.n == 0) return "n/a";
+  return format_number(m.mean, digits) + " \xC2\xB1 " + format_number(m.std, digits);
+}
+
 std::string render_svg(const Chart& chart, int width, int height) {
   const double left = 52, right = 12, top = 26, bottom = 40;
   const double pw = width - left - right, ph = height - top - bottom;

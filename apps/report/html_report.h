@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "apps/train/fold_summary.h"
+
 namespace fbd::app {
 
 struct Series {
@@ -58,5 +60,7 @@ std::string html_escape(const std::string& text);
 std::string base64(const std::vector<uint8_t>& bytes);
 // Fixed-point with `digits` decimals; "n/a" for NaN, "inf" for infinities.
 std::string format_number(double v, int digits = 3);
+// "0.812 ± 0.034" (mean ± std of folds), "n/a" when no fold had a value.
+std::string format_mean_std(const MeanStd& m, int digits = 3);
 
 }  // namespace fbd::app

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <sstream>
 
-#include "apps/report/html_report.h"
 #include "core/error.h"
 
 namespace fbd::app {
@@ -25,11 +24,6 @@ MeanStd mean_std(const std::vector<double>& values) {
     if (std::isfinite(v)) ss += (v - m.mean) * (v - m.mean);
   m.std = std::sqrt(ss / m.n);
   return m;
-}
-
-std::string format_mean_std(const MeanStd& m, int digits) {
-  if (m.n == 0) return "n/a";
-  return format_number(m.mean, digits) + " \xC2\xB1 " + format_number(m.std, digits);
 }
 
 namespace {

@@ -13,7 +13,6 @@ struct MeanStd {
   int n = 0;                 // finite values used
 };
 MeanStd mean_std(const std::vector<double>& values);
-std::string format_mean_std(const MeanStd& m, int digits = 3);  // "0.812 ± 0.034", "n/a"
 
 // Epoch-wise mean over folds of every metric (NaN values left out); the folds' histories must
 // have the same length. `seconds` is the mean epoch time.

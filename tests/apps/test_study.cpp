@@ -9,6 +9,7 @@
 #include "apps/cli/study_options.h"
 #include "apps/nets/net_registry.h"
 #include "apps/report/bar_chart.h"
+#include "apps/report/html_report.h"
 #include "apps/train/fold_summary.h"
 #include "tests/test_util.h"
 #include "tests/test_util_files.h"

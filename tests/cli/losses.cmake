@@ -39,6 +39,19 @@ add_test(NAME cli_loss_unknown COMMAND fbd loss tversky --pred ${_lf}/bin_logits
 set_tests_properties(cli_loss_unknown PROPERTIES WILL_FAIL ON)
 add_test(NAME cli_loss_missing_file COMMAND fbd loss dice --pred ${_lf}/no_such_file.npy --target ${_lf}/bin_target.npy)
 set_tests_properties(cli_loss_missing_file PROPERTIES PASS_REGULAR_EXPRESSION "fbd: error: .*no_such_file\\.npy")
+# The registry as a user sees it: every loss listed, and a setting the loss does not read refused.
+add_test(NAME cli_loss_list COMMAND fbd loss --list)
+set_tests_properties(cli_loss_list PROPERTIES PASS_REGULAR_EXPRESSION
+                     "dice +yes +binary_loss.*fbd +yes +binary_loss +mask, sdm.*bce-iou +yes +structure_loss.*fbd-mc +- +softmax_loss")
+add_test(NAME cli_loss_list_json COMMAND fbd loss --list --json)
+set_tests_properties(cli_loss_list_json PROPERTIES PASS_REGULAR_EXPRESSION
+                     "^\\[\\{\"bytes_per_class_pixel\":0\\.0,\"bytes_per_pixel\":20\\.0,.*\"name\":\"dice\"")
+add_test(NAME cli_loss_unused_setting COMMAND fbd loss dice ${_bin} --gamma 3)
+set_tests_properties(cli_loss_unused_setting PROPERTIES PASS_REGULAR_EXPRESSION
+                     "^fbd: error: loss: dice does not take --gamma \\(its settings: --squared --batch --eps-num --eps-den\\)")
+add_test(NAME cli_loss_no_name COMMAND fbd loss --pred ${_lf}/bin_logits.npy)
+set_tests_properties(cli_loss_no_name PROPERTIES PASS_REGULAR_EXPRESSION "^fbd: error: loss: name the loss \\(one of dice, focal,")
+set_tests_properties(cli_loss_list cli_loss_list_json cli_loss_unused_setting cli_loss_no_name PROPERTIES LABELS cli)
 set_tests_properties(cli_loss_dice cli_loss_fbd cli_loss_fbd_naive cli_loss_bce_iou cli_loss_compactness
                      cli_loss_float64_pred cli_loss_custom_weights cli_loss_mc_json cli_loss_grad_out cli_loss_bad_mask
                      cli_loss_bad_mask_exit cli_loss_nan_logits cli_loss_shape_mismatch cli_loss_missing_target

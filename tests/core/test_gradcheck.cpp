@@ -14,10 +14,13 @@
 // corners) by more than 10h, and keep log, sqrt, pow and division away from 0.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <functional>
+#include <string>
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "kernels/elementwise_kernels.h"
 #include "tests/test_util.h"
 
 using namespace fbd;
@@ -75,38 +78,100 @@ Tensor away_from(const Shape& s, float lo, float hi, std::vector<float> kinks, f
   return Tensor::from_vector(v, s);
 }
 
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+
+// The elementwise ops, one table each keyed by the op; the tests below loop over
+// kernels::kAllUnaryOps and kAllBinaryOps, and a static_assert fails when an op has no row.
+//
+// Unary: the call (an op with parameters may have several rows) and the input range, kept
+// 0.02 (20h) away from the first num_kinks points of `kinks`, where the op has a corner.
+struct UnaryGrad {
+  UnaryOp op;
+  Tensor (*f)(const Tensor& x);
+  float lo, hi;
+  std::array<float, 2> kinks{};
+  int num_kinks = 0;
+};
+
+constexpr UnaryGrad kUnaryGrads[] = {
+    {UnaryOp::Neg, [](const Tensor& x) { return neg(x); }, -2, 2},
+    {UnaryOp::Exp, [](const Tensor& x) { return exp(x); }, -2, 1},
+    {UnaryOp::Log, [](const Tensor& x) { return log(x); }, 0.5f, 3},
+    {UnaryOp::Sqrt, [](const Tensor& x) { return sqrt(x); }, 0.5f, 3},
+    {UnaryOp::Abs, [](const Tensor& x) { return abs(x); }, -2, 2, {0}, 1},
+    {UnaryOp::Sigmoid, [](const Tensor& x) { return sigmoid(x); }, -4, 4},
+    {UnaryOp::Relu, [](const Tensor& x) { return relu(x); }, -2, 2, {0}, 1},
+    {UnaryOp::Pow, [](const Tensor& x) { return pow(x, 2.5f); }, 0.5f, 2},
+    {UnaryOp::Pow, [](const Tensor& x) { return pow(x, -1.5f); }, 0.5f, 2},
+    {UnaryOp::Clamp, [](const Tensor& x) { return clamp(x, -0.5f, 0.7f); }, -2, 2, {-0.5f, 0.7f}, 2},
+    {UnaryOp::AddScalar, [](const Tensor& x) { return add_scalar(x, 3.0f); }, -1, 1},
+    {UnaryOp::MulScalar, [](const Tensor& x) { return mul_scalar(x, -2.5f); }, -1, 1},
+};
+
+// Binary: the call and the range of the second operand (kept away from 0 for division); the
+// first is drawn from [-1, 1]. Every op runs on every operand layout of the test.
+struct BinaryGrad {
+  BinaryOp op;
+  Tensor (*f)(const Tensor& a, const Tensor& b);
+  float b_lo, b_hi;
+};
+
+constexpr BinaryGrad kBinaryGrads[] = {
+    {BinaryOp::Add, [](const Tensor& a, const Tensor& b) { return add(a, b); }, -1, 1},
+    {BinaryOp::Sub, [](const Tensor& a, const Tensor& b) { return sub(a, b); }, -1, 1},
+    {BinaryOp::Mul, [](const Tensor& a, const Tensor& b) { return mul(a, b); }, -1, 1},
+    {BinaryOp::Div, [](const Tensor& a, const Tensor& b) { return div(a, b); }, 0.5f, 2},
+};
+
+template <typename Row, size_t N, typename Op, size_t M>
+constexpr bool covers(const Row (&table)[N], const Op (&ops)[M]) {
+  for (Op op : ops) {
+    bool found = false;
+    for (const Row& row : table) found = found || row.op == op;
+    if (!found) return false;
+  }
+  return true;
+}
+
+static_assert(covers(kUnaryGrads, kernels::kAllUnaryOps), "kUnaryGrads needs a row for every UnaryOp");
+static_assert(covers(kBinaryGrads, kernels::kAllBinaryOps), "kBinaryGrads needs a row for every BinaryOp");
+
 }  // namespace
 
 TEST_CASE("gradcheck: binary ops, same shape and broadcast both ways") {
-  const Shape s{2, 3, 4};
-  gradcheck("add", [](auto& x) { return add(x[0], x[1]); }, {R(s, -1, 1, 1), R(s, -1, 1, 2)});
-  gradcheck("sub", [](auto& x) { return sub(x[0], x[1]); }, {R(s, -1, 1, 3), R(s, -1, 1, 4)});
-  gradcheck("mul", [](auto& x) { return mul(x[0], x[1]); }, {R(s, -1, 1, 5), R(s, -1, 1, 6)});
-  gradcheck("div", [](auto& x) { return div(x[0], x[1]); }, {R(s, -1, 1, 7), R(s, 0.5f, 2, 8)});
-  // Per-channel broadcast, [N,C,H,W] op [1,C,1,1], and the other way round.
-  const Shape img{2, 3, 2, 2}, ch{1, 3, 1, 1};
-  gradcheck("add per-channel", [](auto& x) { return add(x[0], x[1]); }, {R(img, -1, 1, 9), R(ch, -1, 1, 10)});
-  gradcheck("mul per-channel", [](auto& x) { return mul(x[0], x[1]); }, {R(img, -1, 1, 11), R(ch, -1, 1, 12)});
-  gradcheck("div per-channel", [](auto& x) { return div(x[0], x[1]); }, {R(img, -1, 1, 13), R(ch, 0.5f, 2, 14)});
-  gradcheck("div broadcast numerator", [](auto& x) { return div(x[0], x[1]); },
-            {R({3, 1}, -1, 1, 15), R({3, 4}, 0.5f, 2, 16)});
-  gradcheck("sub rank-1 bias", [](auto& x) { return sub(x[0], x[1]); }, {R({4}, -1, 1, 17), R({3, 4}, -1, 1, 18)});
+  struct Layout {
+    const char* name;
+    Shape a, b;
+  };
+  // Same shape; per-channel [N,C,H,W] op [1,C,1,1]; and the first operand broadcast instead.
+  const std::vector<Layout> layouts = {{"same shape", {2, 3, 4}, {2, 3, 4}},
+                                       {"per-channel", {2, 3, 2, 2}, {1, 3, 1, 1}},
+                                       {"broadcast first operand", {3, 1}, {3, 4}},
+                                       {"rank-1 first operand", {4}, {3, 4}}};
+  uint64_t seed = 1;
+  for (const Layout& layout : layouts)
+    for (const BinaryOp op : kernels::kAllBinaryOps)
+      for (const BinaryGrad& row : kBinaryGrads) {
+        if (row.op != op) continue;
+        gradcheck(std::string(kernels::binary_op_name(op)) + " " + layout.name,
+                  [f = row.f](auto& x) { return f(x[0], x[1]); },
+                  {R(layout.a, -1, 1, seed), R(layout.b, row.b_lo, row.b_hi, seed + 1)});
+        seed += 2;
+      }
 }
 
 TEST_CASE("gradcheck: unary ops") {
   const Shape s{3, 5};
-  gradcheck("neg", [](auto& x) { return neg(x[0]); }, {R(s, -2, 2, 20)});
-  gradcheck("exp", [](auto& x) { return exp(x[0]); }, {R(s, -2, 1, 21)});
-  gradcheck("log", [](auto& x) { return log(x[0]); }, {R(s, 0.5f, 3, 22)});
-  gradcheck("sqrt", [](auto& x) { return sqrt(x[0]); }, {R(s, 0.5f, 3, 23)});
-  gradcheck("abs", [](auto& x) { return abs(x[0]); }, {away_from(s, -2, 2, {0}, 0.02f, 24)});
-  gradcheck("sigmoid", [](auto& x) { return sigmoid(x[0]); }, {R(s, -4, 4, 25)});
-  gradcheck("relu", [](auto& x) { return relu(x[0]); }, {away_from(s, -2, 2, {0}, 0.02f, 26)});
-  gradcheck("pow 2.5", [](auto& x) { return pow(x[0], 2.5f); }, {R(s, 0.5f, 2, 27)});
-  gradcheck("pow -1.5", [](auto& x) { return pow(x[0], -1.5f); }, {R(s, 0.5f, 2, 28)});
-  gradcheck("clamp", [](auto& x) { return clamp(x[0], -0.5f, 0.7f); }, {away_from(s, -2, 2, {-0.5f, 0.7f}, 0.02f, 29)});
-  gradcheck("add_scalar", [](auto& x) { return add_scalar(x[0], 3.0f); }, {R(s, -1, 1, 30)});
-  gradcheck("mul_scalar", [](auto& x) { return mul_scalar(x[0], -2.5f); }, {R(s, -1, 1, 31)});
+  for (const UnaryOp op : kernels::kAllUnaryOps)
+    for (const UnaryGrad& row : kUnaryGrads) {
+      if (row.op != op) continue;
+      const auto index = &row - kUnaryGrads;
+      const std::vector<float> kinks(row.kinks.begin(), row.kinks.begin() + row.num_kinks);
+      gradcheck(std::string(kernels::unary_op_name(op)) + " (row " + std::to_string(index) + ")",
+                [f = row.f](auto& x) { return f(x[0]); },
+                {away_from(s, row.lo, row.hi, kinks, 0.02f, uint64_t(20 + index))});
+    }
 }
 
 TEST_CASE("gradcheck: reductions") {

@@ -28,26 +28,64 @@ struct Tol {
 // match bit for bit. exp and log are within 2 ulp of the true value on each side (CUDA's
 // expf/logf per the CUDA C Programming Guide; the host versions in fast_math.cuh, tested), so
 // up to 4 ulp (4.8e-7 relative) apart; powf is within 4 ulp on CUDA and 1 in glibc.
-Tol forward_tol(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Exp: return {1e-30, 6e-7};
-    case UnaryOp::Log: return {2e-7, 6e-7};
-    case UnaryOp::Sigmoid: return {1e-30, 7e-7};
-    case UnaryOp::Pow: return {1e-30, 8e-7};
-    default: return {0, 0};
-  }
+// Backward: one more rounding (the product with gy) on top of the forward's; it is exact where
+// the derivative is made of IEEE-exact operations on x, y and gy.
+//
+// One row per unary op: the inputs (uniform in [lo, 6]; lo > 0 where the op needs positive
+// inputs), the parameters, and the forward and backward tolerances. A static_assert below
+// fails when an op has no row.
+struct UnaryCase {
+  UnaryOp op;
+  float lo;
+  kernels::UnaryParams p;
+  Tol fwd, bwd;
+};
+
+constexpr Tol kExact{0, 0};
+
+// clang-format off
+constexpr UnaryCase kUnaryCases[] = {
+    {UnaryOp::Neg,       -6.0f, {},            kExact,         kExact},
+    {UnaryOp::Exp,       -6.0f, {},            {1e-30, 6e-7},  kExact},
+    {UnaryOp::Log,        0.1f, {},            {2e-7, 6e-7},   {1e-30, 8e-7}},
+    {UnaryOp::Sqrt,       0.1f, {},            kExact,         kExact},
+    {UnaryOp::Abs,       -6.0f, {},            kExact,         kExact},
+    {UnaryOp::Sigmoid,   -6.0f, {},            {1e-30, 7e-7},  kExact},
+    {UnaryOp::Relu,      -6.0f, {},            kExact,         kExact},
+    {UnaryOp::Pow,        0.1f, {1.7f},        {1e-30, 8e-7},  {1e-30, 8e-7}},
+    {UnaryOp::Clamp,     -6.0f, {-1.0f, 2.0f}, kExact,         kExact},
+    {UnaryOp::AddScalar, -6.0f, {1.7f},        kExact,         kExact},
+    {UnaryOp::MulScalar, -6.0f, {1.7f},        kExact,         kExact},
+};
+// clang-format on
+
+// The row of `table` for `op` (nullptr when there is none).
+template <typename Row, size_t N, typename Op>
+constexpr const Row* row_for(const Row (&table)[N], Op op) {
+  for (const Row& row : table)
+    if (row.op == op) return &row;
+  return nullptr;
 }
+
+template <typename Row, size_t N, typename Op, size_t M>
+constexpr bool covers(const Row (&table)[N], const Op (&ops)[M]) {
+  for (Op op : ops)
+    if (row_for(table, op) == nullptr) return false;
+  return true;
+}
+
+static_assert(covers(kUnaryCases, kernels::kAllUnaryOps), "kUnaryCases needs a row for every UnaryOp");
 }  // namespace
 
 TEST_CASE("elementwise unary: CUDA matches the CPU twin (vector and scalar paths)") {
   // n not a multiple of 4 exercises the tail loop; offset 1 exercises the unaligned path.
   const int64_t n = (1 << 20) + 3;
-  for (int k = 0; k < kernels::kNumUnaryOps; ++k) {
-    const auto op = UnaryOp(k);
-    const bool positive = op == UnaryOp::Log || op == UnaryOp::Sqrt || op == UnaryOp::Pow;
-    const auto x = test::random_values(n + 1, positive ? 0.1f : -6.0f, 6.0f, 10 + k);
+  for (const UnaryOp op : kernels::kAllUnaryOps) {
+    const int k = static_cast<int>(op);
+    const UnaryCase& c = *row_for(kUnaryCases, op);
+    const auto x = test::random_values(n + 1, c.lo, 6.0f, 10 + k);
     const auto gy = test::random_values(n + 1, -1, 1, 50 + k);
-    const kernels::UnaryParams p{op == UnaryOp::Clamp ? -1.0f : 1.7f, op == UnaryOp::Clamp ? 2.0f : 0.0f};
+    const kernels::UnaryParams p = c.p;
     for (int offset : {0, 1}) {
       INFO(kernels::unary_op_name(op) << " offset " << offset);
       std::vector<float> xs(x.begin() + offset, x.begin() + offset + n),
@@ -73,11 +111,8 @@ TEST_CASE("elementwise unary: CUDA matches the CPU twin (vector and scalar paths
       y_gpu.resize(size_t(n));
       gx_gpu.erase(gx_gpu.begin(), gx_gpu.begin() + offset);
       gx_gpu.resize(size_t(n));
-      const Tol t = forward_tol(op);
-      test::check_close(y_cpu, y_gpu, t.tol, t.eps, std::string("forward ") + kernels::unary_op_name(op));
-      // Backward: one more rounding (the product with gy) on top of the forward's.
-      const Tol tb = (op == UnaryOp::Pow || op == UnaryOp::Log) ? Tol{1e-30, 8e-7} : Tol{0, 0};
-      test::check_close(gx_cpu, gx_gpu, tb.tol, tb.eps, std::string("backward ") + kernels::unary_op_name(op));
+      test::check_close(y_cpu, y_gpu, c.fwd.tol, c.fwd.eps, std::string("forward ") + kernels::unary_op_name(op));
+      test::check_close(gx_cpu, gx_gpu, c.bwd.tol, c.bwd.eps, std::string("backward ") + kernels::unary_op_name(op));
     }
   }
 }
@@ -85,7 +120,8 @@ TEST_CASE("elementwise unary: CUDA matches the CPU twin (vector and scalar paths
 TEST_CASE("elementwise binary: same shape and broadcast are bit-identical to the CPU") {
   const int64_t n = 3 * 1000 * 17 + 1;
   const auto a = test::random_values(n, -3, 3, 1), b = test::random_values(n, 0.5f, 3, 2);
-  for (auto op : {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div}) {
+  for (const BinaryOp op : kernels::kAllBinaryOps) {
+    INFO(kernels::binary_op_name(op) << " same shape");
     std::vector<float> cpu(n);
     kernels::binary_cpu(op, a.data(), b.data(), cpu.data(), n);
     test::GuardedBuffer da(a), db(b), dout(n);
@@ -105,7 +141,8 @@ TEST_CASE("elementwise binary: same shape and broadcast are bit-identical to the
   }
   const int64_t m = 16 * 32 * 4096;
   const auto x = test::random_values(m, -3, 3, 3), c = test::random_values(32, 0.5f, 3, 4);
-  for (auto op : {BinaryOp::Add, BinaryOp::Mul, BinaryOp::Div}) {
+  for (const BinaryOp op : kernels::kAllBinaryOps) {
+    INFO(kernels::binary_op_name(op) << " broadcast");
     std::vector<float> cpu(m);
     kernels::binary_broadcast_cpu(op, x.data(), c.data(), cpu.data(), d);
     test::GuardedBuffer dx(x), dc(c), dout(m);

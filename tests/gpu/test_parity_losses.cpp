@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/autograd.h"
@@ -285,42 +287,61 @@ TEST_CASE("softmax_loss: K = 2, 4, 8 with every term, background in and out") {
 }
 
 TEST_CASE("loss ops: every loss forward and backward on CUDA equals the CPU op; bad input errors on CUDA") {
-  const int64_t N = 4, H = 48, W = 52;
+  const int64_t N = 4, H = 48, W = 52, K = 4;
   const Tensor g = Tensor::from_vector(mask_values(N * H * W, 0.25f, 50), {N, 1, H, W});
   const Tensor z0 = Tensor::from_vector(logit_values(N * H * W, 51), {N, 1, H, W});
-  const Tensor phi = signed_distance_map(g), w = structure_weight(g);
-  using LossFn = std::function<Tensor(const Tensor& z, const Tensor& g, const Tensor& phi, const Tensor& w)>;
-  const std::vector<std::pair<const char*, LossFn>> losses = {
-      {"dice", [](auto& z, auto& g, auto&, auto&) { return dice_loss(z, g); }},
-      {"focal", [](auto& z, auto& g, auto&, auto&) { return focal_loss(z, g); }},
-      {"bce", [](auto& z, auto& g, auto&, auto&) { return bce_loss(z, g); }},
-      {"boundary", [](auto& z, auto&, auto& phi, auto&) { return boundary_loss(z, phi); }},
-      {"fbd", [](auto& z, auto& g, auto& phi, auto&) { return focal_boundary_dice_loss(z, g, phi); }},
-      {"fbd naive", [](auto& z, auto& g, auto& phi, auto&) { return focal_boundary_dice_loss_naive(z, g, phi); }},
-      {"structure", [](auto& z, auto& g, auto&, auto& w) { return structure_loss(z, g, w); }},
-      {"structure (weight inside)", [](auto& z, auto& g, auto&, auto&) { return structure_loss(z, g); }},
-      {"bce boundary", [](auto& z, auto& g, auto& phi, auto& w) { return bce_boundary_loss(z, g, w, phi); }},
-      {"compactness", [](auto& z, auto&, auto&, auto&) { return compactness_loss(z); }},
-      {"shape aware", [](auto& z, auto& g, auto&, auto&) { return shape_aware_loss(z, g); }},
-      {"deep supervision",
-       [](auto& z, auto& g, auto& phi, auto&) {
-         return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {z, z * 0.5f}, {.target = g, .sdm = phi}, z, g);
-       }},
+  const Tensor phi = signed_distance_map(g);
+  std::vector<float> labels = test::random_values(N * H * W, 0, float(K), 52);
+  for (float& v : labels) v = std::min(std::floor(v), float(K - 1));
+  const Tensor y = Tensor::from_vector(labels, {N, H, W});
+  const Tensor mz0 = Tensor::from_vector(logit_values(N * K * H * W, 53), {N, K, H, W});
+  // Every loss of the registry, with the maps it reads computed once on the CPU; then two
+  // compositions that are not a registry row.
+  using LossFn = std::function<Tensor(const Tensor& z, const LossInputs& in)>;
+  std::vector<std::tuple<std::string, LossFn, LossInputs>> losses;
+  for (const LossInfo& row : loss_registry()) {
+    const bool mc = (row.needs & kNeedsLabels) != 0;
+    LossInputs in;
+    in.logits = mc ? mz0 : z0;
+    if (row.needs != 0) in.target = mc ? y : g;
+    complete_loss_inputs(row, in);
+    losses.emplace_back(row.name, [&row](const Tensor& z, const LossInputs& at) {
+      LossInputs with = at;
+      with.logits = z;
+      return row.compute(with, LossSettings{});
+    }, in);
+  }
+  LossInputs bin;
+  bin.logits = z0;
+  bin.target = g;
+  bin.sdm = phi;
+  losses.emplace_back("structure (weight inside)",
+                      [](const Tensor& z, const LossInputs& in) { return structure_loss(z, in.target); }, bin);
+  losses.emplace_back("deep supervision", [](const Tensor& z, const LossInputs& in) {
+    return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {z, z * 0.5f}, in, z, in.target);
+  }, bin);
+  auto to = [](const LossInputs& in, Device d) {
+    LossInputs out;
+    for (auto [src, dst] : {std::pair{&in.logits, &out.logits}, {&in.target, &out.target}, {&in.sdm, &out.sdm},
+                            {&in.weight, &out.weight}, {&in.class_sdm, &out.class_sdm}})
+      if (src->defined()) *dst = src->to(d);
+    return out;
   };
-  for (const auto& [name, fn] : losses) {
+  for (const auto& [name, fn, in] : losses) {
     INFO("op " << name);
     std::vector<float> value[2], grad[2];
     for (int dev = 0; dev < 2; ++dev) {
       const Device d = dev == 0 ? Device::cpu() : Device::cuda();
-      Tensor z = z0.to(d).detach();
+      const LossInputs at = to(in, d);
+      Tensor z = at.logits.detach();
       z.requires_grad_();
-      const Tensor L = fn(z, g.to(d), phi.to(d), w.to(d));
+      const Tensor L = fn(z, at);
       L.backward();
       value[dev] = {L.item()};
       grad[dev] = z.grad().cpu().to_vector();
     }
-    test::check_close(value[0], value[1], 1e-6, kSumEps, std::string(name) + " value");
-    check_grad(grad[0], grad[1], std::string(name) + " gradient");
+    test::check_close(value[0], value[1], 1e-6, kSumEps, name + " value");
+    check_grad(grad[0], grad[1], name + " gradient");
   }
   std::vector<float> zn = z0.to_vector();
   zn[77] = std::nanf("");

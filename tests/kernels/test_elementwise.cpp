@@ -13,59 +13,106 @@ using fbd::kernels::UnaryOp;
 
 namespace {
 
-double ref_forward(UnaryOp op, double x, double a, double b) {
-  switch (op) {
-    case UnaryOp::Neg: return -x;
-    case UnaryOp::Exp: return std::exp(x);
-    case UnaryOp::Log: return std::log(x);
-    case UnaryOp::Sqrt: return std::sqrt(x);
-    case UnaryOp::Abs: return std::fabs(x);
-    case UnaryOp::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
-    case UnaryOp::Relu: return x > 0 ? x : 0;
-    case UnaryOp::Pow: return std::pow(x, a);
-    case UnaryOp::Clamp: return std::min(std::max(x, a), b);
-    case UnaryOp::AddScalar: return x + a;
-    case UnaryOp::MulScalar: return x * a;
-  }
-  return 0;
+using P = kernels::UnaryParams;
+
+double sigmoid_ref(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// One row per unary op: the inputs (uniform in [lo, 4]; lo > 0 where the op needs positive
+// inputs), the parameters, and y = f(x) and f'(x) in double, written independently of
+// elementwise.cuh. A static_assert below fails when an op has no row.
+struct UnaryRef {
+  UnaryOp op;
+  float lo;
+  P p;
+  double (*f)(double x, P p);
+  double (*df)(double x, P p);
+};
+
+// Three lines a row: op, lo, params; then f; then f'.
+// clang-format off
+constexpr UnaryRef kUnaryRefs[] = {
+    {UnaryOp::Neg,        -4.0f, {},
+     [](double x, P) { return -x; },
+     [](double, P) { return -1.0; }},
+    {UnaryOp::Exp,        -4.0f, {},
+     [](double x, P) { return std::exp(x); },
+     [](double x, P) { return std::exp(x); }},
+    {UnaryOp::Log,         0.1f, {},
+     [](double x, P) { return std::log(x); },
+     [](double x, P) { return 1.0 / x; }},
+    {UnaryOp::Sqrt,        0.1f, {},
+     [](double x, P) { return std::sqrt(x); },
+     [](double x, P) { return 0.5 / std::sqrt(x); }},
+    {UnaryOp::Abs,        -4.0f, {},
+     [](double x, P) { return std::fabs(x); },
+     [](double x, P) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }},
+    {UnaryOp::Sigmoid,    -4.0f, {},
+     [](double x, P) { return sigmoid_ref(x); },
+     [](double x, P) { return sigmoid_ref(x) * (1 - sigmoid_ref(x)); }},
+    {UnaryOp::Relu,       -4.0f, {},
+     [](double x, P) { return x > 0 ? x : 0.0; },
+     [](double x, P) { return x > 0 ? 1.0 : 0.0; }},
+    {UnaryOp::Pow,         0.1f, {1.7f},
+     [](double x, P p) { return std::pow(x, double(p.a)); },
+     [](double x, P p) { return p.a * std::pow(x, p.a - 1.0); }},
+    {UnaryOp::Clamp,      -4.0f, {-1.0f, 2.0f},
+     [](double x, P p) { return std::min(std::max(x, double(p.a)), double(p.b)); },
+     [](double x, P p) { return (x >= p.a && x <= p.b) ? 1.0 : 0.0; }},
+    {UnaryOp::AddScalar,  -4.0f, {1.7f},
+     [](double x, P p) { return x + p.a; },
+     [](double, P) { return 1.0; }},
+    {UnaryOp::MulScalar,  -4.0f, {1.7f},
+     [](double x, P p) { return x * p.a; },
+     [](double, P p) { return double(p.a); }},
+};
+// clang-format on
+
+// One row per binary op: the reference in float, which must match bit for bit (each op is a
+// single IEEE operation).
+struct BinaryRef {
+  BinaryOp op;
+  float (*f)(float a, float b);
+};
+constexpr BinaryRef kBinaryRefs[] = {
+    {BinaryOp::Add, [](float x, float y) { return x + y; }},
+    {BinaryOp::Sub, [](float x, float y) { return x - y; }},
+    {BinaryOp::Mul, [](float x, float y) { return x * y; }},
+    {BinaryOp::Div, [](float x, float y) { return x / y; }},
+};
+
+// The row of `table` for `op` (nullptr when there is none).
+template <typename Row, size_t N, typename Op>
+constexpr const Row* row_for(const Row (&table)[N], Op op) {
+  for (const Row& row : table)
+    if (row.op == op) return &row;
+  return nullptr;
 }
 
-double ref_derivative(UnaryOp op, double x, double a, double b) {
-  switch (op) {
-    case UnaryOp::Neg: return -1;
-    case UnaryOp::Exp: return std::exp(x);
-    case UnaryOp::Log: return 1.0 / x;
-    case UnaryOp::Sqrt: return 0.5 / std::sqrt(x);
-    case UnaryOp::Abs: return x > 0 ? 1 : (x < 0 ? -1 : 0);
-    case UnaryOp::Sigmoid: {
-      const double s = 1.0 / (1.0 + std::exp(-x));
-      return s * (1 - s);
-    }
-    case UnaryOp::Relu: return x > 0 ? 1 : 0;
-    case UnaryOp::Pow: return a * std::pow(x, a - 1);
-    case UnaryOp::Clamp: return (x >= a && x <= b) ? 1 : 0;
-    case UnaryOp::AddScalar: return 1;
-    case UnaryOp::MulScalar: return a;
-  }
-  return 0;
+template <typename Row, size_t N, typename Op, size_t M>
+constexpr bool covers(const Row (&table)[N], const Op (&ops)[M]) {
+  for (Op op : ops)
+    if (row_for(table, op) == nullptr) return false;
+  return true;
 }
+
+static_assert(covers(kUnaryRefs, kernels::kAllUnaryOps), "kUnaryRefs needs a row for every UnaryOp");
+static_assert(covers(kBinaryRefs, kernels::kAllBinaryOps), "kBinaryRefs needs a row for every BinaryOp");
 
 }  // namespace
 
 TEST_CASE("elementwise unary forward and backward match the textbook formulas") {
   const int64_t n = 1000;
-  for (int k = 0; k < kernels::kNumUnaryOps; ++k) {
-    const auto op = UnaryOp(k);
-    const bool positive = op == UnaryOp::Log || op == UnaryOp::Sqrt || op == UnaryOp::Pow;
-    const std::vector<float> x = test::random_values(n, positive ? 0.1f : -4.0f, 4.0f, 100 + k);
+  for (const UnaryOp op : kernels::kAllUnaryOps) {
+    const int k = static_cast<int>(op);
+    const UnaryRef& r = *row_for(kUnaryRefs, op);
+    const std::vector<float> x = test::random_values(n, r.lo, 4.0f, 100 + k);
     const std::vector<float> gy = test::random_values(n, -1.0f, 1.0f, 200 + k);
-    const kernels::UnaryParams p{op == UnaryOp::Clamp ? -1.0f : 1.7f, op == UnaryOp::Clamp ? 2.0f : 0.0f};
     std::vector<float> y(n), gx(n), ref_y(n), ref_gx(n);
-    kernels::unary_forward_cpu(op, x.data(), y.data(), n, p);
-    kernels::unary_backward_cpu(op, x.data(), y.data(), gy.data(), gx.data(), n, p);
+    kernels::unary_forward_cpu(op, x.data(), y.data(), n, r.p);
+    kernels::unary_backward_cpu(op, x.data(), y.data(), gy.data(), gx.data(), n, r.p);
     for (int64_t i = 0; i < n; ++i) {
-      ref_y[i] = float(ref_forward(op, x[i], p.a, p.b));
-      ref_gx[i] = float(gy[i] * ref_derivative(op, x[i], p.a, p.b));
+      ref_y[i] = float(r.f(x[i], r.p));
+      ref_gx[i] = float(gy[i] * r.df(x[i], r.p));
     }
     // float32 evaluation against double: a few ulp.
     test::check_close(ref_y, y, 1e-6, 4e-7, std::string("forward ") + kernels::unary_op_name(op));
@@ -103,7 +150,9 @@ TEST_CASE("binary ops, same shape and broadcast, match an index-by-index loop") 
     d.stride_a[k] = sa[k];
     d.stride_b[k] = sb[k];
   }
-  for (auto op : {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div}) {
+  for (const BinaryOp op : kernels::kAllBinaryOps) {
+    INFO(kernels::binary_op_name(op));
+    const BinaryRef& r = *row_for(kBinaryRefs, op);
     std::vector<float> out(a.size()), ref(a.size());
     kernels::binary_broadcast_cpu(op, a.data(), b.data(), out.data(), d);
     for (int64_t n = 0; n < N; ++n)
@@ -112,7 +161,7 @@ TEST_CASE("binary ops, same shape and broadcast, match an index-by-index loop") 
           for (int64_t w = 0; w < W; ++w) {
             const int64_t i = ((n * C + c) * H + h) * W + w;
             const float x = a[i], y = b[c * W + w];
-            ref[i] = op == BinaryOp::Add ? x + y : op == BinaryOp::Sub ? x - y : op == BinaryOp::Mul ? x * y : x / y;
+            ref[i] = r.f(x, y);
           }
     CHECK(out == ref);  // the same single IEEE operation per element: exact
   }

@@ -3,9 +3,11 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/autograd.h"
 #include "core/npy.h"
@@ -61,6 +63,30 @@ inline void loss_gradcheck(const std::string& name, const std::function<Tensor(c
                       << " |diff| " << err << " > " << tol);
     }
   }
+}
+
+// |ref - got| <= atol + 1e-6 max|ref| + rtol |ref| element-wise (the second term for elements
+// that are sums of cancelling terms).
+inline void check_values(const std::string& what, const std::vector<float>& ref, const std::vector<float>& got,
+                         double atol, double rtol) {
+  double scale = 0.0;
+  for (float v : ref) scale = std::max(scale, double(std::fabs(v)));
+  check_close(ref, got, atol + 1e-6 * scale, rtol, what);
+}
+
+// Runs `loss` on the fixture logits (on `device`), backpropagates, and compares value and
+// gradient with the golden files NAME_value.npy and NAME_grad.npy of PyTorch (float64):
+// values within 2e-6 + 2e-5 |ref|, gradient elements within 1e-7 + 1e-4 |ref|
+// (tests/losses/test_golden_losses.cpp says why).
+inline void golden(const std::string& name, const std::function<Tensor(const Tensor&)>& loss, const Tensor& logits,
+                   Device device = Device::cpu()) {
+  INFO("golden: " << name);
+  Tensor z = logits.to(device).detach();
+  z.requires_grad_();
+  const Tensor L = loss(z);
+  L.backward();
+  check_values(name + " value", loss_fixture(name + "_value").to_vector(), {L.item()}, 2e-6, 2e-5);
+  check_values(name + " gradient", loss_fixture(name + "_grad").to_vector(), z.grad().cpu().to_vector(), 1e-7, 1e-4);
 }
 
 }  // namespace fbd::test

@@ -1,4 +1,4 @@
-// The exact EDT against brute force, and the signed distance map of LOSSES.md.
+// The exact EDT against brute force, and the signed distance map of docs/LOSSES.md.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -133,7 +133,7 @@ TEST_CASE("EDT equals SciPy on images with one axis longer than 1024, unit and a
                     "long columns, anisotropic");
 }
 
-TEST_CASE("signed distance map equals LOSSES.md's phi from SciPy (empty and full masks zero)") {
+TEST_CASE("signed distance map equals docs/LOSSES.md's phi from SciPy (empty and full masks zero)") {
   const Tensor g = load("sdm_mask.npy");
   CHECK(signed_distance_map(g).to_vector() == load("sdm_unit.npy").to_vector());
   // As uint8 and as (N,1,H,W) too.

@@ -27,25 +27,6 @@ Tensor bin_target() { return loss_fixture("bin_target"); }
 Tensor bin_sdm() { return loss_fixture("bin_sdm"); }
 Tensor bin_edge() { return loss_fixture("bin_edge"); }
 
-void check_values(const std::string& what, const std::vector<float>& ref, const std::vector<float>& got, double atol,
-                  double rtol) {
-  double scale = 0.0;
-  for (float v : ref) scale = std::max(scale, double(std::fabs(v)));
-  test::check_close(ref, got, atol + 1e-6 * scale, rtol, what);
-}
-
-// Runs `loss` on the fixture logits (on `device`), backpropagates, compares with the golden files.
-void golden(const std::string& name, const std::function<Tensor(const Tensor&)>& loss, const Tensor& logits,
-            Device device = Device::cpu()) {
-  INFO("golden: " << name);
-  Tensor z = logits.to(device).detach();
-  z.requires_grad_();
-  const Tensor L = loss(z);
-  L.backward();
-  check_values(name + " value", loss_fixture(name + "_value").to_vector(), {L.item()}, 2e-6, 2e-5);
-  check_values(name + " gradient", loss_fixture(name + "_grad").to_vector(), z.grad().cpu().to_vector(), 1e-7, 1e-4);
-}
-
 }  // namespace
 
 TEST_CASE("golden: the fixture's distance map is the one fbd computes") {
@@ -55,35 +36,35 @@ TEST_CASE("golden: the fixture's distance map is the one fbd computes") {
 
 TEST_CASE("golden: Dice, focal, BCE, boundary (empty, single-pixel and full masks, logits +-50)") {
   const Tensor z = bin_logits(), g = bin_target(), phi = bin_sdm(), e = bin_edge();
-  golden(
+  test::golden(
       "dice", [&](const Tensor& x) { return dice_loss(x, g); }, z);
-  golden(
+  test::golden(
       "dice_squared", [&](const Tensor& x) { return dice_loss(x, g, {.squared = true}); }, z);
-  golden(
+  test::golden(
       "dice_batch", [&](const Tensor& x) { return dice_loss(x, g, {.batch = true}); }, z);
-  golden(
+  test::golden(
       "dice_eps", [&](const Tensor& x) { return dice_loss(x, g, {.eps_num = 0.5f, .eps_den = 2.0f}); }, z);
-  golden(
+  test::golden(
       "focal", [&](const Tensor& x) { return focal_loss(x, g); }, z);
-  golden(
+  test::golden(
       "focal_g0_noalpha", [&](const Tensor& x) { return focal_loss(x, g, {.gamma = 0.0f, .alpha = -1.0f}); }, z);
-  golden(
+  test::golden(
       "focal_g15_a06", [&](const Tensor& x) { return focal_loss(x, g, {.gamma = 1.5f, .alpha = 0.6f}); }, z);
-  golden(
+  test::golden(
       "focal_edge", [&](const Tensor& x) { return focal_edge_loss(x, e); }, z);
-  golden(
+  test::golden(
       "bce", [&](const Tensor& x) { return bce_loss(x, g); }, z);
-  golden(
+  test::golden(
       "bce_edge", [&](const Tensor& x) { return bce_edge_loss(x, e); }, z);
-  golden(
+  test::golden(
       "boundary", [&](const Tensor& x) { return boundary_loss(x, phi); }, z);
 }
 
 TEST_CASE("golden: Focal Boundary Dice, fused and naive, default and custom weights") {
   const Tensor z = bin_logits(), g = bin_target(), phi = bin_sdm();
-  golden(
+  test::golden(
       "fbd", [&](const Tensor& x) { return focal_boundary_dice_loss(x, g, phi); }, z);
-  golden(
+  test::golden(
       "fbd", [&](const Tensor& x) { return focal_boundary_dice_loss_naive(x, g, phi); }, z);
   FbdOptions o;
   o.w_dice = 0.2f;
@@ -91,19 +72,21 @@ TEST_CASE("golden: Focal Boundary Dice, fused and naive, default and custom weig
   o.w_boundary = 0.3f;
   o.dice.squared = true;
   o.focal = {.gamma = 1.0f, .alpha = 0.5f};
-  golden(
+  test::golden(
       "fbd_custom", [&](const Tensor& x) { return focal_boundary_dice_loss(x, g, phi, o); }, z);
-  golden(
+  test::golden(
       "fbd_custom", [&](const Tensor& x) { return focal_boundary_dice_loss_naive(x, g, phi, o); }, z);
 }
 
 TEST_CASE("golden: deep supervision total (Eq. 3)") {
   const Tensor z = bin_logits(), g = bin_target(), phi = bin_sdm(), e = bin_edge();
-  golden(
+  LossInputs t;
+  t.target = g;
+  t.sdm = phi;
+  test::golden(
       "deep_supervision",
       [&](const Tensor& x) {
-        return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {x, x * 0.5f, x * 2.0f}, {.target = g, .sdm = phi},
-                                     x - 1.0f, e);
+        return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {x, x * 0.5f, x * 2.0f}, t, x - 1.0f, e);
       },
       z);
 }
@@ -113,24 +96,24 @@ TEST_CASE("golden: structure weight, structure loss (weighted and plain-mean), B
   const Tensor w = structure_weight(g);
   // Window sums of a 0/1 mask are exact: only the division by 961 and the |.| * 5 round.
   test::check_close(loss_fixture("structure_weight").to_vector(), w.to_vector(), 0, 3e-7, "structure weight");
-  golden(
+  test::golden(
       "structure", [&](const Tensor& x) { return structure_loss(x, g); }, z);
-  golden(
+  test::golden(
       "structure", [&](const Tensor& x) { return structure_loss(x, g, w); }, z);
-  golden(
+  test::golden(
       "structure_plain", [&](const Tensor& x) { return structure_loss(x, g, w, {.plain_mean_bce = true}); }, z);
-  golden(
+  test::golden(
       "bce_boundary", [&](const Tensor& x) { return bce_boundary_loss(x, g, w, phi); }, z);
-  golden(
+  test::golden(
       "bce_boundary_l05_plain",
       [&](const Tensor& x) { return bce_boundary_loss(x, g, w, phi, {.lambda_bd = 0.5f, .plain_mean_bce = true}); }, z);
 }
 
 TEST_CASE("golden: compactness and shape-aware loss") {
   const Tensor z = bin_logits(), g = bin_target();
-  golden(
+  test::golden(
       "compactness", [&](const Tensor& x) { return compactness_loss(x); }, z);
-  golden(
+  test::golden(
       "shape_aware", [&](const Tensor& x) { return shape_aware_loss(x, g, {.beta = 0.5f, .eta = 0.0f}); }, z);
 }
 
@@ -145,42 +128,42 @@ TEST_CASE("golden: contour bands, mask-averaged embeddings and smoothness") {
   const Tensor emb = masked_embeddings(T, g);
   REQUIRE(emb.shape() == Shape{4, 2, 3});
   sum(mul(emb, loss_fixture("emb_upstream"))).backward();
-  check_values("embeddings", loss_fixture("emb_value").to_vector(), emb.to_vector(), 1e-6, 1e-5);
-  check_values("embeddings gradient", loss_fixture("emb_grad").to_vector(), T.grad().to_vector(), 1e-7, 1e-5);
+  test::check_values("embeddings", loss_fixture("emb_value").to_vector(), emb.to_vector(), 1e-6, 1e-5);
+  test::check_values("embeddings gradient", loss_fixture("emb_grad").to_vector(), T.grad().to_vector(), 1e-7, 1e-5);
 
   Tensor xc = loss_fixture("smooth_xc").detach(), xb = loss_fixture("smooth_xb").detach();
   xc.requires_grad_();
   xb.requires_grad_();
   const Tensor s = smoothness_loss(xc, xb, 0.8f);
   s.backward();
-  check_values("smoothness", loss_fixture("smooth_value").to_vector(), {s.item()}, 1e-6, 1e-5);
-  check_values("smoothness gradient c", loss_fixture("smooth_grad_c").to_vector(), xc.grad().to_vector(), 1e-6, 1e-4);
-  check_values("smoothness gradient b", loss_fixture("smooth_grad_b").to_vector(), xb.grad().to_vector(), 1e-6, 1e-4);
+  test::check_values("smoothness", loss_fixture("smooth_value").to_vector(), {s.item()}, 1e-6, 1e-5);
+  test::check_values("smoothness gradient c", loss_fixture("smooth_grad_c").to_vector(), xc.grad().to_vector(), 1e-6, 1e-4);
+  test::check_values("smoothness gradient b", loss_fixture("smooth_grad_b").to_vector(), xb.grad().to_vector(), 1e-6, 1e-4);
 }
 
 TEST_CASE("golden: multi-class softmax Dice, focal, boundary and compound") {
   const Tensor z = loss_fixture("mc_logits"), y = loss_fixture("mc_labels"), phi = loss_fixture("mc_sdm");
   test::check_close(phi.to_vector(), class_signed_distance_maps(y, 4).to_vector(), 0, 1e-6, "class sdm");
-  golden(
+  test::golden(
       "mc_dice", [&](const Tensor& x) { return softmax_dice_loss(x, y); }, z);
-  golden(
+  test::golden(
       "mc_dice_nobg_batch_sq",
       [&](const Tensor& x) { return softmax_dice_loss(x, y, {.squared = true, .batch = true}, false); }, z);
-  golden(
+  test::golden(
       "mc_focal", [&](const Tensor& x) { return softmax_focal_loss(x, y); }, z);
-  golden(
+  test::golden(
       "mc_focal_g0", [&](const Tensor& x) { return softmax_focal_loss(x, y, 0.0f); }, z);
-  golden(
+  test::golden(
       "mc_focal_g05_w",
       [&](const Tensor& x) {
         return softmax_focal_loss(x, y, 0.5f, {0.5f, 1.0f, 2.0f, 1.5f});
       },
       z);
-  golden(
+  test::golden(
       "mc_boundary", [&](const Tensor& x) { return softmax_boundary_loss(x, phi); }, z);
-  golden(
+  test::golden(
       "mc_boundary_nobg", [&](const Tensor& x) { return softmax_boundary_loss(x, phi, false); }, z);
-  golden(
+  test::golden(
       "mc_fbd", [&](const Tensor& x) { return softmax_focal_boundary_dice_loss(x, y, phi, softmax_fbd_defaults()); },
       z);
 }

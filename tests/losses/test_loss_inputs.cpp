@@ -252,7 +252,9 @@ TEST_CASE("deep supervision without an edge head is the sum of the side losses")
                phi = test::loss_fixture("bin_sdm"), e = test::loss_fixture("bin_edge");
   const std::vector<Tensor> sides = {z, z * 0.5f};
   const LossInfo& fbd = find_loss("fbd");
-  const LossInputs t{.target = g, .sdm = phi};
+  LossInputs t;
+  t.target = g;
+  t.sdm = phi;
   const float without = deep_supervision_loss(fbd, LossSettings{}, sides, t, Tensor(), Tensor()).item();
   const float sum = add(focal_boundary_dice_loss(sides[0], g, phi), focal_boundary_dice_loss(sides[1], g, phi)).item();
   CHECK(without == doctest::Approx(sum).epsilon(1e-6));

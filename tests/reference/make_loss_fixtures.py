@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden values for the loss tests: every loss of LOSSES.md and its gradient with respect to
+"""Golden values for the loss tests: every loss of docs/LOSSES.md and its gradient with respect to
 the logits, computed in PyTorch (float64) and SciPy from fixed float32 inputs, written as .npy
 files into tests/fixtures/losses/. The C++ tests (tests/losses/test_golden_losses.cpp) compare
 fbd's float32 kernels against them, so CI needs no Python.
@@ -8,7 +8,7 @@ fbd's float32 kernels against them, so CI needs no Python.
 
 Uses Debian's python3-torch (1.13, CPU), numpy and scipy. torchvision and MONAI are not
 installed, so their reference formulas are written out here in plain PyTorch, following
-LOSSES.md and the public code they name:
+docs/LOSSES.md and the public code they name:
   - torchvision.ops.sigmoid_focal_loss            -> sigmoid_focal_loss()
   - monai.losses.DiceLoss(sigmoid=True / softmax)  -> dice_loss(), softmax_dice_loss()
   - F3Net / PraNet structure_loss                  -> structure_loss()

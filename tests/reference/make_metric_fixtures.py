@@ -6,10 +6,10 @@ tests/fixtures/metrics/ (committed; CI runs no Python).
 
 References:
   * EDT: scipy.ndimage.distance_transform_edt (float64), with and without `sampling`.
-  * Signed distance map: LOSSES.md's phi (the boundary-loss repository's one_hot2dist with
+  * Signed distance map: docs/LOSSES.md's phi (the boundary-loss repository's one_hot2dist with
     SciPy's EDT), with fbd's choice phi = 0 for an empty or a full mask.
   * Metrics: MONAI and medpy are not installed here, so their conventions are written below in
-    NumPy/SciPy from LOSSES.md: boundary = mask minus scipy's binary_erosion (default cross,
+    NumPy/SciPy from docs/LOSSES.md: boundary = mask minus scipy's binary_erosion (default cross,
     border_value=0); directed distances = distance_transform_edt(~other_boundary, sampling)
     read on this boundary; HD = max of both maxima; HD95 = max of the two directed
     np.percentile(..., 95) (MONAI's convention) and, as an extra column, np.percentile of the
