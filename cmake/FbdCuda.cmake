@@ -34,14 +34,7 @@ if(FBD_WITH_CUDA)
   set(CMAKE_CUDA_EXTENSIONS OFF)
   find_package(CUDAToolkit REQUIRED)
 
-  # cuDNN 9 ships inside the CUDA toolkit folder on these machines; CUDNN_ROOT overrides.
-  find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ENV CUDNN_ROOT ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include)
-  find_library(CUDNN_LIBRARY cudnn HINTS ENV CUDNN_ROOT ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib64 lib)
-  if(NOT CUDNN_INCLUDE_DIR OR NOT CUDNN_LIBRARY)
-    message(FATAL_ERROR "fbd: cuDNN not found (looked beside CUDA ${CUDAToolkit_VERSION}); set CUDNN_ROOT")
-  endif()
-  add_library(fbd_cudnn INTERFACE)
-  target_include_directories(fbd_cudnn INTERFACE ${CUDNN_INCLUDE_DIR})
-  target_link_libraries(fbd_cudnn INTERFACE ${CUDNN_LIBRARY})
-  message(STATUS "fbd: CUDA ${CUDAToolkit_VERSION}, architectures ${CMAKE_CUDA_ARCHITECTURES}, cuDNN ${CUDNN_LIBRARY}")
+  include(${CMAKE_CURRENT_LIST_DIR}/FbdCudnn.cmake)
+  message(STATUS "fbd: CUDA ${CUDAToolkit_VERSION}, architectures ${CMAKE_CUDA_ARCHITECTURES}, cuDNN ${FBD_CUDNN_VERSION} "
+                 "from ${FBD_CUDNN_FROM}: ${FBD_CUDNN_LIBRARY}")
 endif()

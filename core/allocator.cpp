@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 
 #include "core/error.h"
 
@@ -13,7 +15,7 @@ CachingAllocator::CachingAllocator(std::string name, RawAlloc raw_alloc, RawFree
 
 CachingAllocator::~CachingAllocator() {
   std::lock_guard<std::mutex> lock(mu_);
-  release_cached_locked();
+  release_cached_locked();  // prints, never throws
 }
 
 size_t CachingAllocator::round_size(size_t bytes) {
@@ -54,14 +56,20 @@ void* CachingAllocator::allocate(size_t bytes) {
   return ptr;
 }
 
-void CachingAllocator::deallocate(void* ptr) {
+void CachingAllocator::deallocate(void* ptr) noexcept {
   if (ptr == nullptr) return;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = live_.find(ptr);
   if (it == live_.end()) return;  // not ours: ignore rather than corrupt the pool
-  stats_.current -= it->second;
-  cached_.emplace(it->second, ptr);
+  const size_t size = it->second;
+  stats_.current -= size;
   live_.erase(it);
+  try {
+    cached_.emplace(size, ptr);
+  } catch (...) {  // no memory for a pool node: give the block back instead of caching it
+    raw_free_noexcept(ptr);
+    stats_.reserved -= size;
+  }
 }
 
 void CachingAllocator::empty_cache() {
@@ -71,10 +79,20 @@ void CachingAllocator::empty_cache() {
 
 void CachingAllocator::release_cached_locked() {
   for (auto& [size, ptr] : cached_) {
-    raw_free_(ptr);
+    raw_free_noexcept(ptr);
     stats_.reserved -= size;
   }
   cached_.clear();
+}
+
+void CachingAllocator::raw_free_noexcept(void* ptr) noexcept {
+  try {
+    raw_free_(ptr);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fbd: warning: %s: freeing a block failed: %s\n", name_.c_str(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "fbd: warning: %s: freeing a block failed\n", name_.c_str());
+  }
 }
 
 MemoryStats CachingAllocator::stats() const {

@@ -31,6 +31,9 @@ class CachingAllocator {
   using RawAlloc = std::function<void*(size_t)>;  // returns nullptr when out of memory
   using RawFree = std::function<void(void*)>;
 
+  // raw_free runs in destructors too (Storage's, through deallocate, and this class's), so
+  // it should report failures by printing (FBD_CUDA_WARN); an exception it throws anyway is
+  // caught and printed there.
   CachingAllocator(std::string name, RawAlloc raw_alloc, RawFree raw_free);
   ~CachingAllocator();  // returns the cached blocks; live blocks belong to their owners
   CachingAllocator(const CachingAllocator&) = delete;
@@ -39,7 +42,10 @@ class CachingAllocator {
   // Throws fbd::Error "<name> out of memory ..." when the backing allocator fails even after
   // the cache has been released.
   void* allocate(size_t bytes);
-  void deallocate(void* ptr);
+  // Never throws (destructors call it): when the block cannot be cached (no memory for the
+  // pool's bookkeeping) it goes straight back to the backing allocator, and a failure there is
+  // printed as a warning.
+  void deallocate(void* ptr) noexcept;
   void empty_cache();  // give every cached block back to the backing allocator
   MemoryStats stats() const;
   void reset_peak();
@@ -50,6 +56,7 @@ class CachingAllocator {
 
  private:
   void release_cached_locked();
+  void raw_free_noexcept(void* ptr) noexcept;  // raw_free_, a failure printed
 
   std::string name_;
   RawAlloc raw_alloc_;

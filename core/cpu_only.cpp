@@ -25,6 +25,7 @@ cudnnContext* cudnn(int) { no_cuda(); }
 CachingAllocator& allocator(int) { no_cuda(); }
 void synchronize(int) { no_cuda(); }
 void check_launch(const char*) { no_cuda(); }
+void check_launch(const char*, kernels::LaunchStatus) { no_cuda(); }
 void set_sync_debug(bool) {}
 bool sync_debug() { return false; }
 void copy(void*, Device, const void*, Device, size_t) { no_cuda(); }

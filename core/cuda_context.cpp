@@ -100,31 +100,68 @@ CachingAllocator& allocator(int device) { return *context(device).allocator; }
 
 void synchronize(int device) { FBD_CUDA_CHECK(cudaStreamSynchronize(context(device).stream)); }
 
-void check_launch(const char* op) {
-  const cudaError_t err = cudaGetLastError();
-  if (err != cudaSuccess) {
-    FBD_FAIL("CUDA kernel launch for op '", op, "' failed: ", cudaGetErrorName(err), " (", cudaGetErrorString(err),
-             ")");
-  }
+void check_launch(const char* op) { check_launch(op, kernels::LaunchStatus{}); }
+
+void check_launch(const char* op, kernels::LaunchStatus status) {
+  // In sync-debug mode, wait first and read the error after. An asynchronous fault of this
+  // op's kernels is sticky: read before the wait, it would be missed (not there yet) or, if it
+  // came in time, be taken for a launch failure. Nothing else runs before the error is read,
+  // no cudaSetDevice or cudaGetDevice either: a checked call would throw the sticky error as
+  // its own failure and lose the op's name. The wait covers the current device (which the
+  // op's cuda::stream() call selected), so work the op put on any stream is included.
+  cudaError_t err = status.ok() ? cudaSuccess : cudaError_t(status.error);
+  const char* call = status.ok() ? nullptr : status.call;
   if (g_sync_debug) {
-    int dev = 0;
-    FBD_CUDA_CHECK(cudaGetDevice(&dev));
-    const cudaError_t async_err = cudaStreamSynchronize(context(dev).stream);
-    if (async_err != cudaSuccess) {
-      FBD_FAIL("CUDA error in op '", op, "' (found by FBD_SYNC=1): ", cudaGetErrorName(async_err), " (",
-               cudaGetErrorString(async_err), ")");
-    }
+    const cudaError_t sync_err = cudaDeviceSynchronize();
+    if (err == cudaSuccess) err = sync_err;
   }
+  const cudaError_t last = cudaGetLastError();  // also clears a non-sticky error
+  if (err == cudaSuccess) err = last;
+  if (err != cudaSuccess) FBD_FAIL(detail::launch_failure_message(op, err, g_sync_debug, call));
 }
 
 void set_sync_debug(bool on) { g_sync_debug = on; }
 bool sync_debug() { return g_sync_debug; }
 
+namespace {
+
+// An event recorded on `from`'s stream, waited for by `to`'s stream: work queued on `to` after
+// this call starts only once the work queued on `from` before it has finished. The event is
+// destroyed at once; the runtime keeps it alive until the wait is resolved. Leaves `from`'s
+// device current.
+void order_after(Context& from, Context& to) {
+  FBD_CUDA_CHECK(cudaSetDevice(from.index));  // an event is recorded on its own device's stream
+  cudaEvent_t ev = nullptr;
+  FBD_CUDA_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+  const cudaError_t rec = cudaEventRecord(ev, from.stream);
+  const cudaError_t wait = rec == cudaSuccess ? cudaStreamWaitEvent(to.stream, ev, 0) : cudaSuccess;
+  FBD_CUDA_WARN(cudaEventDestroy(ev));
+  FBD_CUDA_CHECK(rec);
+  FBD_CUDA_CHECK(wait);
+}
+
+}  // namespace
+
 void copy(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes) {
   if (bytes == 0) return;
   const int dev = dst_device.is_cuda() ? dst_device.index : src_device.index;
-  Context& c = context(dev);
   cudaMemcpyKind kind = cudaMemcpyDefault;  // unified addressing works out the direction
+  if (dst_device.is_cuda() && src_device.is_cuda() && dst_device.index != src_device.index) {
+    // Between two GPUs the copy runs on the destination's stream, but its source is written by
+    // work on the source device's stream: without an order between the two streams the copy
+    // could read the source before the kernel that writes it has run. And once the copy is
+    // queued, the caller may free the source, whose block the source device's caching allocator
+    // hands to the next op on its stream at once: that op must not overwrite it before the copy
+    // has read it. So the copy waits for the source stream, and the source stream for the copy.
+    Context& s = context(src_device.index);
+    Context& d = context(dst_device.index);
+    order_after(s, d);
+    FBD_CUDA_CHECK(cudaSetDevice(d.index));
+    FBD_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, d.stream));
+    order_after(d, s);  // leaves d current, as the other copies leave their stream's device
+    return;
+  }
+  Context& c = context(dev);
   FBD_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, c.stream));
   // Host destinations (and pageable host sources, which the caller may free or overwrite
   // next) must have arrived before we return.

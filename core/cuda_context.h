@@ -22,15 +22,20 @@ CachingAllocator& allocator(int device = 0);
 void synchronize(int device = 0);
 
 // Call after launching kernels for `op`: turns a launch error into an fbd::Error naming the
-// op. In sync-debug mode (FBD_SYNC=1 in the environment, or set_sync_debug(true)) it also
-// waits for the stream, so an asynchronous fault (an illegal address, say) is reported at
-// the op that caused it rather than at some later call.
+// op. In sync-debug mode (FBD_SYNC=1 in the environment, or set_sync_debug(true)) it first
+// waits for the current device, then reads the error, so an asynchronous fault (an illegal
+// address, say) is reported at the op that caused it rather than at some later call. Without
+// it, a sticky fault found here may come from an earlier op, and the message says so. The
+// second form also reports the status a launch function returned (its memset or CUB call).
 void check_launch(const char* op);
+void check_launch(const char* op, kernels::LaunchStatus status);
 void set_sync_debug(bool on);
 bool sync_debug();
 
 // Stream-ordered copy between any two devices; returns after the data has arrived when the
-// destination is the host, so the caller can read it.
+// destination is the host, so the caller can read it. Between two GPUs the copy is ordered
+// after the work already queued on both devices' streams, and later work on either stream
+// after the copy.
 void copy(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
 void memset_zero(void* ptr, size_t bytes, int device = 0);
 

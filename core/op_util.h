@@ -1,5 +1,6 @@
 // Internal helpers shared by the op implementations (not part of the public API).
 #pragma once
+#include <type_traits>
 #include <vector>
 
 #include "core/cuda_context.h"
@@ -19,7 +20,8 @@ std::vector<int64_t> contiguous_strides(const Shape& shape);
 kernels::StridedDims coalesce(const std::vector<int64_t>& sizes, const std::vector<int64_t>& stride_a,
                               const std::vector<int64_t>& stride_b);
 
-// Runs `cpu()` for a CPU tensor, or `gpu(stream)` then the launch check for a CUDA one.
+// Runs `cpu()` for a CPU tensor, or `gpu(stream)` then the launch check for a CUDA one. A
+// `gpu` that returns the kernels::LaunchStatus of a launch function has it checked too.
 // In a CPU-only build the CUDA branch is never compiled into a call, so the kernels'
 // *_cuda symbols need not exist.
 template <typename CpuFn, typename GpuFn>
@@ -29,8 +31,13 @@ void dispatch(const Tensor& t, const char* op, CpuFn&& cpu, GpuFn&& gpu) {
     return;
   }
 #if FBD_WITH_CUDA
-  gpu(cuda::stream(t.device().index));
-  cuda::check_launch(op);
+  const kernels::Stream s = cuda::stream(t.device().index);
+  if constexpr (std::is_same_v<std::invoke_result_t<GpuFn&, kernels::Stream>, kernels::LaunchStatus>) {
+    cuda::check_launch(op, gpu(s));
+  } else {
+    gpu(s);
+    cuda::check_launch(op);
+  }
 #else
   (void)gpu;
   FBD_FAIL(op, ": fbd was built without CUDA");

@@ -38,7 +38,7 @@ Tensor reduce_pass(const Tensor& in, int64_t outer, int64_t R, int64_t inner, fl
       in, "sum", [&] { kernels::reduce_sum_cpu(in.data<float>(), out.data<float>(), outer, R, inner, scale); },
       [&](kernels::Stream s) {
         detail::Workspace ws(kernels::reduce_sum_workspace_bytes(outer, R, inner), in.device());
-        kernels::reduce_sum_cuda(in.data<float>(), out.data<float>(), outer, R, inner, scale, ws.get(), s);
+        return kernels::reduce_sum_cuda(in.data<float>(), out.data<float>(), outer, R, inner, scale, ws.get(), s);
       });
   return out;
 }

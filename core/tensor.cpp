@@ -31,14 +31,22 @@ std::string shape_str(const Shape& shape) {
 // ---- Storage ---------------------------------------------------------------------------------
 
 Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
-  ptr_ = device.is_cpu() ? cpu_allocate(nbytes) : cuda::allocator(device.index).allocate(nbytes);
+  if (device.is_cpu()) {
+    ptr_ = cpu_allocate(nbytes);
+  } else {
+    allocator_ = &cuda::allocator(device.index);
+    ptr_ = allocator_->allocate(nbytes);
+  }
 }
 
+Storage::Storage(size_t nbytes, Device device, CachingAllocator& allocator)
+    : ptr_(allocator.allocate(nbytes)), nbytes_(nbytes), device_(device), allocator_(&allocator) {}
+
 Storage::~Storage() {
-  if (device_.is_cpu()) {
-    cpu_deallocate(ptr_, nbytes_);
+  if (allocator_ != nullptr) {
+    allocator_->deallocate(ptr_);  // noexcept, and no CUDA call
   } else {
-    cuda::allocator(device_.index).deallocate(ptr_);
+    cpu_deallocate(ptr_, nbytes_);
   }
 }
 

@@ -18,11 +18,20 @@
 
 namespace fbd {
 
+class CachingAllocator;
+
 // One allocation on one device. Freed (or returned to the caching allocator) when the last
 // tensor using it goes away.
 class Storage {
  public:
+  // Host memory, or a block of the device's caching allocator (cuda::allocator).
   Storage(size_t nbytes, Device device);
+  // A block of `allocator`, held as memory of `device` (tests pass a fake allocator).
+  Storage(size_t nbytes, Device device, CachingAllocator& allocator);
+  // Never throws and makes no CUDA call: a device block goes back to the allocator it came
+  // from, found without the device context (whose lookup calls cudaSetDevice, which after a
+  // kernel fault fails, and would end the process from a destructor before the fault is
+  // reported).
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -35,6 +44,7 @@ class Storage {
   void* ptr_ = nullptr;
   size_t nbytes_ = 0;
   Device device_;
+  CachingAllocator* allocator_ = nullptr;  // null: host memory (cpu_allocate)
 };
 
 struct Node;

@@ -5,7 +5,8 @@
 //   forward  binary_forward_kernel: each block reads z, g, phi of one chunk of one image
 //            (12 B/pixel), sums the 7 per-pixel quantities of the active terms (block_sum),
 //            writes 8 partials; the last block adds the partials per image, in order, and
-//            writes the per-image sums and the loss value (image_sums.cuh).
+//            writes the per-image sums and the loss value (image_sums.cuh). The workspace
+//            holds the partials and the blocks-done counter, zeroed on the stream first.
 //   backward binary_backward_kernel: each block reads its image's sums once, then z, g, phi
 //            again (12 B/pixel) and writes dz (4 B/pixel).
 // 28 bytes per pixel in all, against 84 for the naive composition of three losses (each
@@ -18,21 +19,17 @@
 // 8 pixels per thread, 2048 per block (image_plan). Bound: memory bandwidth. Per pixel the fused forward costs
 // ~4 transcendentals (exp, log for softplus, exp+log for m^gamma unless gamma = 2), far below
 // the H100's SFU rate at 28 B/pixel.
-#include "kernels/image_sums.cuh"
 #include "kernels/binary_loss.cuh"
+#include "kernels/image_sums.cuh"
 
 namespace fbd::kernels {
 namespace {
 
-// Blocks-done counter of the last-block reduction. All of fbd's work on a device goes through
-// one stream, so launches of this file never overlap and one counter serves them all.
-__device__ unsigned int g_binary_blocks_done = 0;
-
 template <uint32_t T, bool VEC>
 __global__ void __launch_bounds__(kBlock)
     binary_forward_kernel(const float* __restrict__ z, const float* __restrict__ g, const float* __restrict__ phi,
-                       int64_t N, int64_t HW, int64_t B, int64_t chunk, BinaryLossParams prm, float* partial, float* sums,
-                       float* value) {
+                          int64_t N, int64_t HW, int64_t B, int64_t chunk, BinaryLossParams prm, float* partial,
+                          unsigned int* blocks_done, float* sums, float* value) {
   constexpr bool kPhi = (T & kBinaryBoundary) != 0;
   constexpr bool kG = binary_reads_target(T);
   const int64_t n = blockIdx.x / B, b = blockIdx.x % B;
@@ -67,18 +64,17 @@ __global__ void __launch_bounds__(kBlock)
 #pragma unroll
     for (int k = 0; k < kBinaryStats; ++k) partial[int64_t(blockIdx.x) * kBinaryStats + k] = acc[k];
   }
-  if (!last_block(&g_binary_blocks_done, gridDim.x)) return;
+  if (!last_block(blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, kBinaryStats);
   const float images = block_sum_over_images(N, [&](int64_t i) { return binary_image_term(sums, i, N, prm); });
   if (threadIdx.x == 0) *value = images + binary_batch_term(sums, N, HW, prm);
-  reset_counter(&g_binary_blocks_done);
 }
 
 template <uint32_t T, bool VEC>
 __global__ void __launch_bounds__(kBlock)
     binary_backward_kernel(const float* __restrict__ z, const float* __restrict__ g, const float* __restrict__ phi,
-                        int64_t N, int64_t HW, int64_t B, int64_t chunk, BinaryLossParams prm,
-                        const float* __restrict__ sums, const float* __restrict__ grad_out, float* __restrict__ dz) {
+                           int64_t N, int64_t HW, int64_t B, int64_t chunk, BinaryLossParams prm,
+                           const float* __restrict__ sums, const float* __restrict__ grad_out, float* __restrict__ dz) {
   constexpr bool kPhi = (T & kBinaryBoundary) != 0;
   constexpr bool kG = binary_reads_target(T);
   const int64_t n = blockIdx.x / B, b = blockIdx.x % B;
@@ -104,7 +100,8 @@ __global__ void __launch_bounds__(kBlock)
     }
   } else {
     for (int64_t i = threadIdx.x; i < len; i += kBlock)
-      dz[base + i] = go * binary_pixel_grad<T>(z[base + i], kG ? g[base + i] : 0.0f, kPhi ? phi[base + i] : 0.0f, prm, c);
+      dz[base + i] =
+          go * binary_pixel_grad<T>(z[base + i], kG ? g[base + i] : 0.0f, kPhi ? phi[base + i] : 0.0f, prm, c);
   }
 }
 
@@ -116,30 +113,33 @@ bool vector_ok(const float* z, const float* g, const float* phi, int64_t HW) {
 
 size_t binary_loss_workspace_bytes(int64_t N, int64_t HW) {
   const ImagePlan plan = image_plan(N, HW);
-  return size_t(N * plan.blocks_per_image * kBinaryStats) * sizeof(float);
+  return image_sums_workspace_bytes(N * plan.blocks_per_image, kBinaryStats);
 }
 
-void binary_loss_forward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                           const BinaryLossParams& p, float* sums, float* value, void* workspace, Stream s) {
-  if (N * HW == 0) return;
+LaunchStatus binary_loss_forward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
+                                      const BinaryLossParams& p, float* sums, float* value, void* workspace, Stream s) {
+  if (N * HW == 0) return {};
   if (g == nullptr) g = z;      // never read: the boundary term alone has no target
   if (phi == nullptr) phi = z;  // never read with weight: only the all-terms instance reads phi without the term
   const ImagePlan plan = image_plan(N, HW);
   const unsigned grid = unsigned(N * plan.blocks_per_image);
-  float* partial = static_cast<float*>(workspace);
+  const ImageSumsWorkspace ws = image_sums_workspace(workspace);
+  if (const LaunchStatus st = clear_counter(ws.counter, s); !st.ok()) return st;
   const bool vec = vector_ok(z, g, phi, HW);
   dispatch_binary_terms(p.terms, [&]<uint32_t T>() {
     if (vec)
-      binary_forward_kernel<T, true>
-          <<<grid, kBlock, 0, s>>>(z, g, phi, N, HW, plan.blocks_per_image, plan.chunk, p, partial, sums, value);
+      binary_forward_kernel<T, true><<<grid, kBlock, 0, s>>>(z, g, phi, N, HW, plan.blocks_per_image, plan.chunk, p,
+                                                             ws.partial, ws.counter, sums, value);
     else
-      binary_forward_kernel<T, false>
-          <<<grid, kBlock, 0, s>>>(z, g, phi, N, HW, plan.blocks_per_image, plan.chunk, p, partial, sums, value);
+      binary_forward_kernel<T, false><<<grid, kBlock, 0, s>>>(z, g, phi, N, HW, plan.blocks_per_image, plan.chunk, p,
+                                                              ws.partial, ws.counter, sums, value);
   });
+  return {};
 }
 
 void binary_loss_backward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                            const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz, Stream s) {
+                               const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz,
+                               Stream s) {
   if (N * HW == 0) return;
   if (g == nullptr) g = z;
   if (phi == nullptr) phi = z;

@@ -14,8 +14,8 @@
 //   Boundary  L_BD = (1/total) sum_i phi_i p_i,  dL_BD/dp_i = phi_i / total.
 //   and dp/dz = p q for the terms that go through p.
 #pragma once
-#include "kernels/loss_math.cuh"
 #include "kernels/binary_loss_kernels.h"
+#include "kernels/loss_math.cuh"
 
 namespace fbd::kernels {
 
@@ -154,7 +154,7 @@ template <typename F>
 void dispatch_binary_terms(uint32_t terms, F&& f) {
 #define FBD_BINARY_CASE(t) \
   case t: f.template operator()<t>(); return;
-  switch (terms) { FBD_BINARY_TERM_SETS(FBD_BINARY_CASE) default: break; }
+  switch (terms) { FBD_BINARY_TERM_SETS(FBD_BINARY_CASE) default : break; }
 #undef FBD_BINARY_CASE
   f.template operator()<kBinaryAllTerms>();
 }

@@ -5,8 +5,8 @@
 #include <array>
 #include <vector>
 
-#include "kernels/image_sums_cpu.h"
 #include "kernels/binary_loss.cuh"
+#include "kernels/image_sums_cpu.h"
 
 namespace fbd::kernels {
 
@@ -41,7 +41,7 @@ constexpr std::array<int, stat_count<T>()> stat_index() {
 }  // namespace
 
 void binary_loss_forward_cpu(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                          const BinaryLossParams& p, float* sums, float* value) {
+                             const BinaryLossParams& p, float* sums, float* value) {
   if (g == nullptr) g = z;      // the boundary term alone has no target (never read then)
   if (phi == nullptr) phi = z;  // only the all-terms instance reads phi without the boundary term (weight 0)
   std::vector<double> totals(static_cast<size_t>(N * kBinaryStats), 0.0);
@@ -76,7 +76,7 @@ void binary_loss_forward_cpu(const float* z, const float* g, const float* phi, i
 }
 
 void binary_loss_backward_cpu(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                           const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz) {
+                              const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz) {
   const float go = *grad_out;
   if (g == nullptr) g = z;
   if (phi == nullptr) phi = z;

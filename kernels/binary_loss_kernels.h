@@ -59,8 +59,10 @@ enum BinaryStat : int {
 // bad-input count, which every launch keeps (kAnyTerm). The kernels and the CPU twin read
 // this table, so a new sum is one enum value and one entry here.
 inline constexpr uint32_t kAnyTerm = ~0u;
+// clang-format off
 inline constexpr uint32_t kBinaryStatTerm[kBinaryStats] = {
     kBinaryDice, kBinaryDice, kBinaryDice, kBinaryFocal, kBinaryBce, kBinaryBoundary, kAnyTerm, 0u};
+// clang-format on
 // Whether a launch with term set TERMS reduces sum `stat`.
 constexpr bool binary_stat_active(uint32_t terms, int stat) { return (kBinaryStatTerm[stat] & terms) != 0; }
 static_assert(kBinaryStatTerm[kStatBad] == kAnyTerm && kStatBad < kBinaryStats, "the bad-input count is always kept");
@@ -79,18 +81,22 @@ struct BinaryLossParams {
 // Forward: sums[(N + 1) * kBinaryStats] and value[0] = L. phi may be null when the boundary term
 // is off, g when only the boundary term is on. CPU: no workspace.
 void binary_loss_forward_cpu(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                          const BinaryLossParams& p, float* sums, float* value);
+                             const BinaryLossParams& p, float* sums, float* value);
 
 // Backward: dz[i] = grad_out[0] * dL/dz[i], reading the sums of the forward pass. grad_out is
 // a one-element buffer on the same device (the upstream gradient of the scalar loss), so the
 // CUDA launch never waits for the host.
 void binary_loss_backward_cpu(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                           const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz);
+                              const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz);
 
+// CUDA: the workspace holds the per-block partial sums and the blocks-done counter of the
+// last-block reduction (kernels/image_sums.cuh), which the forward zeroes on stream s before
+// its launch; the status reports that memset.
 size_t binary_loss_workspace_bytes(int64_t N, int64_t HW);
-void binary_loss_forward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                           const BinaryLossParams& p, float* sums, float* value, void* workspace, Stream s);
+LaunchStatus binary_loss_forward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
+                                      const BinaryLossParams& p, float* sums, float* value, void* workspace, Stream s);
 void binary_loss_backward_cuda(const float* z, const float* g, const float* phi, int64_t N, int64_t HW,
-                            const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz, Stream s);
+                               const BinaryLossParams& p, const float* sums, const float* grad_out, float* dz,
+                               Stream s);
 
 }  // namespace fbd::kernels

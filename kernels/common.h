@@ -17,6 +17,18 @@ namespace fbd::kernels {
 
 using Stream = CUstream_st*;
 
+// What a CUDA launch function returns when it makes CUDA runtime calls of its own besides
+// launching kernels (a cudaMemsetAsync, a CUB algorithm): the first failure's cudaError_t, kept
+// an int so this header needs no CUDA headers (0 is cudaSuccess), and the call that returned it.
+// Such failures need not show up in cudaGetLastError (CUB validates its arguments itself), so
+// the op passes the status to cuda::check_launch(op, status) (detail::dispatch does), which also
+// checks the kernel launches as check_launch(op) does. [[nodiscard]]: ignoring it is a warning.
+struct [[nodiscard]] LaunchStatus {
+  int error = 0;
+  const char* call = nullptr;
+  constexpr bool ok() const { return error == 0; }
+};
+
 // Below this many elements the CPU twins run on one thread: spawning an OpenMP team costs
 // more than the work.
 inline constexpr int64_t kCpuParallelThreshold = 1 << 15;

@@ -23,7 +23,10 @@
 // are exact integers (W, H < 2^24 keeps them below 2^53), so the result is the correctly
 // rounded sqrt of the exact squared distance: the same float SciPy's float64 result rounds to.
 // The products go through edt_mul / edt_add, which on the device are the _rn intrinsics
-// nvcc never contracts into FMA, so with anisotropic spacing CPU and GPU round identically.
+// nvcc never contracts into FMA; on the host they are plain * and +, and edt_cpu.cpp is
+// compiled with -ffp-contract=off (kernels/CMakeLists.txt), because GCC would otherwise fuse
+// them wherever the target has FMA. So with anisotropic spacing CPU and GPU round identically,
+// whatever -march the twin was built for (tests/kernels/test_twin_isa.cpp).
 #pragma once
 #include <cmath>
 #include <cstdint>

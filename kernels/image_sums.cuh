@@ -10,16 +10,47 @@
 //
 // Deterministic sums, no float atomics: each block writes its K partial sums to
 // partial[block][K]; the block that finishes last (found with one integer atomicAdd on a
-// counter) adds the partials of every image in block order, in double, and resets the
-// counter for the next launch. The order of the additions depends on the shape and the SM
-// count only, so a result repeats bit for bit on the same GPU; and the finishing work happens
-// in the same launch instead of a second kernel (one launch gap saved per loss).
+// blocks-done counter) adds the partials of every image in block order, in double. The order
+// of the additions depends on the shape and the SM count only, so a result repeats bit for bit
+// on the same GPU; and the finishing work happens in the same launch instead of a second
+// kernel (one launch gap saved per loss).
+//
+// The counter lives in the launch's workspace, in front of the partials, and the launch
+// function zeroes it on the stream (a 4-byte cudaMemsetAsync, clear_counter) before each
+// launch. A counter in a __device__ global would be shared by every launch of the kernel:
+// two launches in flight on two streams would count each other's blocks, and a launch that
+// stopped before its last block (an aborted kernel) would leave it non-zero, so every later
+// reduction would finish early or never.
 #pragma once
 #include <algorithm>
 
 #include "kernels/launch.cuh"
 
 namespace fbd::kernels {
+
+// ---- the workspace of a last-block reduction ---------------------------------------------
+// [blocks-done counter, padded to 256 bytes][partial sums: blocks x K floats]. The padding
+// keeps the partials as aligned as the workspace itself.
+inline constexpr size_t kCounterBytes = 256;
+
+inline size_t image_sums_workspace_bytes(int64_t blocks, int K) {
+  return kCounterBytes + size_t(blocks) * size_t(K) * sizeof(float);
+}
+
+struct ImageSumsWorkspace {
+  unsigned int* counter;
+  float* partial;
+};
+
+inline ImageSumsWorkspace image_sums_workspace(void* workspace) {
+  char* w = static_cast<char*>(workspace);
+  return {reinterpret_cast<unsigned int*>(w), reinterpret_cast<float*>(w + kCounterBytes)};
+}
+
+// Zeroes the counter on stream s, ordered before the launch that counts on it.
+inline LaunchStatus clear_counter(unsigned int* counter, Stream s) {
+  return status_of(cudaMemsetAsync(counter, 0, sizeof(unsigned int), s), "cudaMemsetAsync of the blocks-done counter");
+}
 
 struct ImagePlan {
   int64_t blocks_per_image;
@@ -64,8 +95,8 @@ __device__ void block_sum(float (&v)[K]) {
 // Thread 0 has written this block's partial sums; returns true in every thread of the block
 // that is the last of `total` blocks to get here. The writer's fence makes its partials
 // visible device-wide before it is counted; the last block fences again before reading them
-// (and reads them with __ldcg, from L2, never from a stale L1 line). The last block must call
-// reset_counter() when done.
+// (and reads them with __ldcg, from L2, never from a stale L1 line). The counter must be 0
+// when the launch starts (clear_counter); it is left at `total`.
 __device__ inline bool last_block(unsigned int* counter, unsigned int total) {
   __shared__ bool is_last;
   if (threadIdx.x == 0) {
@@ -76,10 +107,6 @@ __device__ inline bool last_block(unsigned int* counter, unsigned int total) {
   __syncthreads();
   if (is_last) __threadfence();
   return is_last;
-}
-
-__device__ inline void reset_counter(unsigned int* counter) {
-  if (threadIdx.x == 0) *counter = 0u;
 }
 
 // Per-image totals from the partials: sums[n][k] = sum over b of partial[n * B + b][k], in

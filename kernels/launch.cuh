@@ -36,4 +36,9 @@ inline int grid_for(int64_t work, int block = kBlock) {
 
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
+// The LaunchStatus of a runtime call's result (kernels/common.h).
+inline LaunchStatus status_of(cudaError_t err, const char* call) {
+  return err == cudaSuccess ? LaunchStatus{} : LaunchStatus{int(err), call};
+}
+
 }  // namespace fbd::kernels

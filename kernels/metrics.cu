@@ -125,12 +125,12 @@ __global__ void metrics_hausdorff_kernel(const float* __restrict__ sorted, const
 
 size_t align256(size_t b) { return (b + 255) / 256 * 256; }
 
-size_t sort_temp_bytes(int64_t batch, int64_t plane) {
-  size_t bytes = 0;
-  cub::DeviceSegmentedSort::SortKeys(nullptr, bytes, static_cast<const float*>(nullptr), static_cast<float*>(nullptr),
-                                     2 * batch * plane, 2 * batch, static_cast<const int64_t*>(nullptr),
-                                     static_cast<const int64_t*>(nullptr));
-  return bytes;
+// The segmented sort's temporary storage (CUB's size query; no device work).
+cudaError_t sort_temp_bytes(int64_t batch, int64_t plane, size_t& bytes) {
+  bytes = 0;
+  return cub::DeviceSegmentedSort::SortKeys(nullptr, bytes, static_cast<const float*>(nullptr),
+                                            static_cast<float*>(nullptr), 2 * batch * plane, 2 * batch,
+                                            static_cast<const int64_t*>(nullptr), static_cast<const int64_t*>(nullptr));
 }
 
 }  // namespace
@@ -148,12 +148,12 @@ void metrics_masks_cuda(const uint8_t* mask, uint8_t* not_edge, uint8_t* band, u
   metrics_band_kernel<<<grid_for(total), kBlock, 0, s>>>(mask, rows, band, batch, height, width, d);
 }
 
-void metrics_counts_cuda(const uint8_t* pred, const uint8_t* target, const uint8_t* pred_not_edge,
-                         const uint8_t* target_not_edge, const uint8_t* pred_band, const uint8_t* target_band,
-                         int64_t* counts, int64_t batch, int64_t plane, Stream s) {
-  if (batch == 0) return;
-  cudaMemsetAsync(counts, 0, size_t(batch) * kNumCounts * sizeof(int64_t), s);
-  if (plane == 0) return;
+LaunchStatus metrics_counts_cuda(const uint8_t* pred, const uint8_t* target, const uint8_t* pred_not_edge,
+                                 const uint8_t* target_not_edge, const uint8_t* pred_band, const uint8_t* target_band,
+                                 int64_t* counts, int64_t batch, int64_t plane, Stream s) {
+  if (batch == 0) return {};
+  const cudaError_t err = cudaMemsetAsync(counts, 0, size_t(batch) * kNumCounts * sizeof(int64_t), s);
+  if (err != cudaSuccess || plane == 0) return status_of(err, "cudaMemsetAsync of the counts");
   // About two waves of blocks over the whole batch, at least one block per image.
   const int64_t per_image =
       std::clamp<int64_t>(int64_t(sm_count()) * 16 / batch, 1, (plane + kCountBlock - 1) / kCountBlock);
@@ -161,31 +161,40 @@ void metrics_counts_cuda(const uint8_t* pred, const uint8_t* target, const uint8
   metrics_counts_kernel<<<grid, kCountBlock, 0, s>>>(pred, target, pred_not_edge, target_not_edge, pred_band,
                                                      target_band, reinterpret_cast<unsigned long long*>(counts), batch,
                                                      plane);
+  return {};
 }
 
 size_t metrics_hausdorff_workspace_bytes(int64_t batch, int64_t plane) {
   if (batch == 0 || plane == 0) return 0;
   const size_t keys = align256(size_t(2 * batch * plane) * sizeof(float));
-  return 2 * keys + align256(size_t(2 * batch + 1) * sizeof(int64_t)) + sort_temp_bytes(batch, plane);
+  size_t temp = 0;
+  sort_temp_bytes(batch, plane, temp);  // a failed query gives 0 bytes, and the launch reports it
+  return 2 * keys + align256(size_t(2 * batch + 1) * sizeof(int64_t)) + temp;
 }
 
-void metrics_hausdorff_cuda(const uint8_t* pred_not_edge, const uint8_t* target_not_edge,
-                            const float* dist_to_target_edge, const float* dist_to_pred_edge, const int64_t* counts,
-                            double* hd, int64_t batch, int64_t plane, double q, void* workspace, Stream s) {
-  if (batch == 0 || plane == 0) return;
+LaunchStatus metrics_hausdorff_cuda(const uint8_t* pred_not_edge, const uint8_t* target_not_edge,
+                                    const float* dist_to_target_edge, const float* dist_to_pred_edge,
+                                    const int64_t* counts, double* hd, int64_t batch, int64_t plane, double q,
+                                    void* workspace, Stream s) {
+  if (batch == 0 || plane == 0) return {};
   char* w = static_cast<char*>(workspace);
   const size_t keys_bytes = align256(size_t(2 * batch * plane) * sizeof(float));
   float* keys = reinterpret_cast<float*>(w);
   float* sorted = reinterpret_cast<float*>(w + keys_bytes);
   int64_t* offsets = reinterpret_cast<int64_t*>(w + 2 * keys_bytes);
   void* temp = w + 2 * keys_bytes + align256(size_t(2 * batch + 1) * sizeof(int64_t));
-  size_t temp_bytes = sort_temp_bytes(batch, plane);
+  size_t temp_bytes = 0;
+  cudaError_t err = sort_temp_bytes(batch, plane, temp_bytes);
+  if (err != cudaSuccess) return status_of(err, "cub::DeviceSegmentedSort::SortKeys (size query)");
   const int64_t total = batch * plane;
   metrics_keys_kernel<<<grid_for(total), kBlock, 0, s>>>(pred_not_edge, target_not_edge, dist_to_target_edge,
                                                          dist_to_pred_edge, keys, offsets, batch, plane);
-  cub::DeviceSegmentedSort::SortKeys(temp, temp_bytes, static_cast<const float*>(keys), sorted, 2 * total, 2 * batch,
-                                     static_cast<const int64_t*>(offsets), static_cast<const int64_t*>(offsets + 1), s);
+  err = cub::DeviceSegmentedSort::SortKeys(temp, temp_bytes, static_cast<const float*>(keys), sorted, 2 * total,
+                                           2 * batch, static_cast<const int64_t*>(offsets),
+                                           static_cast<const int64_t*>(offsets + 1), s);
+  if (err != cudaSuccess) return status_of(err, "cub::DeviceSegmentedSort::SortKeys");
   metrics_hausdorff_kernel<<<grid_for(batch, 64), 64, 0, s>>>(sorted, counts, hd, batch, plane, q);
+  return {};
 }
 
 }  // namespace fbd::kernels

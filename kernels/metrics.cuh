@@ -1,6 +1,7 @@
 // Per-pixel and per-image math of the metrics (kernels/metrics_kernels.h), shared by the CUDA kernels
 // (metrics.cu) and the CPU twin (metrics_cpu.cpp).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -41,10 +42,13 @@ FBD_HD bool metrics_in_band(const uint8_t* m, const uint8_t* rows, int64_t y, in
 }
 
 // numpy.percentile's linear interpolation between sorted values lo <= hi at fraction t, in the
-// same two forms numpy uses (t < 0.5 from below, else from above).
+// same two forms numpy uses (t < 0.5 from below, else from above). Each form is one explicit
+// fused multiply-add, rounded once, so the CPU twin and the GPU agree bit for bit whatever each
+// compiler would contract on its own (numpy rounds the product and the sum separately: the
+// result may differ from numpy's in the last bit of the double).
 FBD_HD double metrics_lerp(double lo, double hi, double t) {
   const double diff = hi - lo;
-  return t < 0.5 ? lo + diff * t : hi - diff * (1.0 - t);
+  return t < 0.5 ? ::fma(diff, t, lo) : ::fma(-diff, 1.0 - t, hi);
 }
 
 // The k-th smallest (0-based) of the union of sorted arrays a[0..na) and b[0..nb), k < na + nb.

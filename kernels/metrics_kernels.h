@@ -66,23 +66,26 @@ void metrics_masks_cpu(const uint8_t* mask, uint8_t* not_edge, uint8_t* band, ui
 void metrics_masks_cuda(const uint8_t* mask, uint8_t* not_edge, uint8_t* band, uint8_t* rows, int64_t batch,
                         int64_t height, int64_t width, int64_t d, Stream s);
 
-// counts[n * kNumCounts + c]. The CUDA version zeroes `counts` itself.
+// counts[n * kNumCounts + c]. The CUDA version zeroes `counts` itself (a cudaMemsetAsync, whose
+// result the status reports).
 void metrics_counts_cpu(const uint8_t* pred, const uint8_t* target, const uint8_t* pred_not_edge,
                         const uint8_t* target_not_edge, const uint8_t* pred_band, const uint8_t* target_band,
                         int64_t* counts, int64_t batch, int64_t plane);
-void metrics_counts_cuda(const uint8_t* pred, const uint8_t* target, const uint8_t* pred_not_edge,
-                         const uint8_t* target_not_edge, const uint8_t* pred_band, const uint8_t* target_band,
-                         int64_t* counts, int64_t batch, int64_t plane, Stream s);
+LaunchStatus metrics_counts_cuda(const uint8_t* pred, const uint8_t* target, const uint8_t* pred_not_edge,
+                                 const uint8_t* target_not_edge, const uint8_t* pred_band, const uint8_t* target_band,
+                                 int64_t* counts, int64_t batch, int64_t plane, Stream s);
 
 // dist_to_target_edge / dist_to_pred_edge: the EDTs of the "not boundary" masks. Writes
 // hd[n * kNumHausdorff + v] for images whose two masks both have a boundary (per `counts`);
-// the others are left as they are. q: the percentile (95).
+// the others are left as they are. q: the percentile (95). The CUDA status reports CUB's
+// segmented sort (and its size query).
 void metrics_hausdorff_cpu(const uint8_t* pred_not_edge, const uint8_t* target_not_edge,
                            const float* dist_to_target_edge, const float* dist_to_pred_edge, const int64_t* counts,
                            double* hd, int64_t batch, int64_t plane, double q);
 size_t metrics_hausdorff_workspace_bytes(int64_t batch, int64_t plane);
-void metrics_hausdorff_cuda(const uint8_t* pred_not_edge, const uint8_t* target_not_edge,
-                            const float* dist_to_target_edge, const float* dist_to_pred_edge, const int64_t* counts,
-                            double* hd, int64_t batch, int64_t plane, double q, void* workspace, Stream s);
+LaunchStatus metrics_hausdorff_cuda(const uint8_t* pred_not_edge, const uint8_t* target_not_edge,
+                                    const float* dist_to_target_edge, const float* dist_to_pred_edge,
+                                    const int64_t* counts, double* hd, int64_t batch, int64_t plane, double q,
+                                    void* workspace, Stream s);
 
 }  // namespace fbd::kernels

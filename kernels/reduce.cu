@@ -104,21 +104,20 @@ size_t reduce_sum_workspace_bytes(int64_t outer, int64_t R, int64_t inner) {
   return p.splits > 1 ? size_t(outer * p.splits * inner) * sizeof(float) : 0;
 }
 
-void reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale, void* workspace,
-                     Stream s) {
-  if (outer * inner == 0) return;
-  if (R == 0) {
-    cudaMemsetAsync(out, 0, size_t(outer * inner) * sizeof(float), s);
-    return;
-  }
+LaunchStatus reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale,
+                             void* workspace, Stream s) {
+  if (outer * inner == 0) return {};
+  if (R == 0)  // an empty sum: zeros
+    return status_of(cudaMemsetAsync(out, 0, size_t(outer * inner) * sizeof(float), s), "cudaMemsetAsync");
   const Plan p = plan_for(outer, R, inner);
   if (p.splits == 1) {
     launch(in, out, outer, R, inner, p, scale, s);
-    return;
+    return {};
   }
   float* partial = static_cast<float*>(workspace);
   launch(in, partial, outer, R, inner, p, 1.0f, s);
   launch(partial, out, outer, p.splits, inner, Plan{1, p.splits}, scale, s);
+  return {};
 }
 
 }  // namespace fbd::kernels

@@ -18,9 +18,10 @@ namespace fbd::kernels {
 
 void reduce_sum_cpu(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale);
 
-// Scratch space reduce_sum_cuda needs for its partial sums (0 when one pass suffices).
+// Scratch space reduce_sum_cuda needs for its partial sums (0 when one pass suffices). The
+// status reports the cudaMemsetAsync that writes the zeros of an empty sum (R == 0).
 size_t reduce_sum_workspace_bytes(int64_t outer, int64_t R, int64_t inner);
-void reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale, void* workspace,
-                     Stream s);
+LaunchStatus reduce_sum_cuda(const float* in, float* out, int64_t outer, int64_t R, int64_t inner, float scale,
+                             void* workspace, Stream s);
 
 }  // namespace fbd::kernels

@@ -4,7 +4,8 @@
 // Compactness. Forward: the image-chunk decomposition of image_sums.cuh; a thread takes a
 // pixel, computes the sigmoid of it and of its lower and right neighbours, and adds p to A
 // and the edge length s to P (reads 4 B/pixel from DRAM, the neighbours come from L1/L2);
-// the last block finishes the per-image sums. Backward: one thread per pixel gathers the
+// the last block finishes the per-image sums (its blocks-done counter sits in the workspace
+// and is zeroed on the stream before the launch). Backward: one thread per pixel gathers the
 // three edge terms it belongs to (compact_dP_gather: 7 sigmoids, neighbours from cache) and
 // writes dz: 4 B read + 4 B written per pixel. The recomputed sigmoids are cheaper than a
 // stored p map (which would add 8 B/pixel of traffic).
@@ -21,11 +22,9 @@
 namespace fbd::kernels {
 namespace {
 
-__device__ unsigned int g_shape_blocks_done = 0;
-
 __global__ void __launch_bounds__(kBlock)
     compact_forward_kernel(const float* __restrict__ z, int64_t N, int64_t H, int64_t W, int64_t B, int64_t chunk,
-                           float o, float* partial, float* sums, float* value) {
+                           float o, float* partial, unsigned int* blocks_done, float* sums, float* value) {
   const int64_t HW = H * W;
   const int64_t n = blockIdx.x / B, b = blockIdx.x % B;
   const int64_t begin = b * chunk, end = min(HW, begin + chunk);
@@ -44,11 +43,10 @@ __global__ void __launch_bounds__(kBlock)
 #pragma unroll
     for (int k = 0; k < kCompactStats; ++k) partial[int64_t(blockIdx.x) * kCompactStats + k] = acc[k];
   }
-  if (!last_block(&g_shape_blocks_done, gridDim.x)) return;
+  if (!last_block(blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, kCompactStats);
   const float v = block_sum_over_images(N, [&](int64_t i) { return compactness_image_term(sums, i, N); });
   if (threadIdx.x == 0) *value = v;
-  reset_counter(&g_shape_blocks_done);
 }
 
 __global__ void __launch_bounds__(kBlock)
@@ -148,15 +146,18 @@ __global__ void __launch_bounds__(kBlock)
 
 size_t compactness_workspace_bytes(int64_t N, int64_t HW) {
   const ImagePlan plan = image_plan(N, HW);
-  return size_t(N * plan.blocks_per_image * kCompactStats) * sizeof(float);
+  return image_sums_workspace_bytes(N * plan.blocks_per_image, kCompactStats);
 }
 
-void compactness_forward_cuda(const float* z, int64_t N, int64_t H, int64_t W, float o, float* sums, float* value,
-                              void* workspace, Stream s) {
-  if (N * H * W == 0) return;
+LaunchStatus compactness_forward_cuda(const float* z, int64_t N, int64_t H, int64_t W, float o, float* sums,
+                                      float* value, void* workspace, Stream s) {
+  if (N * H * W == 0) return {};
   const ImagePlan plan = image_plan(N, H * W);
+  const ImageSumsWorkspace ws = image_sums_workspace(workspace);
+  if (const LaunchStatus st = clear_counter(ws.counter, s); !st.ok()) return st;
   compact_forward_kernel<<<unsigned(N * plan.blocks_per_image), kBlock, 0, s>>>(
-      z, N, H, W, plan.blocks_per_image, plan.chunk, o, static_cast<float*>(workspace), sums, value);
+      z, N, H, W, plan.blocks_per_image, plan.chunk, o, ws.partial, ws.counter, sums, value);
+  return {};
 }
 
 void compactness_backward_cuda(const float* z, int64_t N, int64_t H, int64_t W, float o, const float* sums,

@@ -34,9 +34,12 @@ enum CompactStat : int { kCpPerimeter = 0, kCpArea = 1, kCpBad = 2, kCompactStat
 void compactness_forward_cpu(const float* z, int64_t N, int64_t H, int64_t W, float o, float* sums, float* value);
 void compactness_backward_cpu(const float* z, int64_t N, int64_t H, int64_t W, float o, const float* sums,
                               const float* grad_out, float* dz);
+// CUDA forward: the workspace holds the per-block partial sums and the blocks-done counter of
+// the last-block reduction (kernels/image_sums.cuh), zeroed on stream s before the launch; the
+// status reports that memset.
 size_t compactness_workspace_bytes(int64_t N, int64_t HW);
-void compactness_forward_cuda(const float* z, int64_t N, int64_t H, int64_t W, float o, float* sums, float* value,
-                              void* workspace, Stream s);
+LaunchStatus compactness_forward_cuda(const float* z, int64_t N, int64_t H, int64_t W, float o, float* sums,
+                                      float* value, void* workspace, Stream s);
 void compactness_backward_cuda(const float* z, int64_t N, int64_t H, int64_t W, float o, const float* sums,
                                const float* grad_out, float* dz, Stream s);
 

@@ -6,7 +6,8 @@
 // warp are coalesced for every class). The class loops are unrolled to kMaxClasses with a
 // `k < K` guard, so the per-class values and the 4K + 2 running sums stay in registers.
 // Forward: read z (4K B/pixel), y (4) and phi (4K when the boundary term is on); block sums
-// of the 4K + 2 quantities, last block finishes per image. Backward: read them again and
+// of the 4K + 2 quantities, last block finishes per image (its blocks-done counter sits in the
+// workspace and is zeroed on the stream before the launch). Backward: read them again and
 // write dz (4K B/pixel). Two passes, for the same reason as the binary compound: every Dice
 // gradient needs its image's class sums.
 #include "kernels/image_sums.cuh"
@@ -16,7 +17,6 @@ namespace fbd::kernels {
 namespace {
 
 constexpr int kMcAcc = 4 * kMaxClasses + 2;  // register sums: 4 per class, then focal, bad
-__device__ unsigned int g_softmax_blocks_done = 0;
 
 // Softmax of one pixel: logits (classes >= K padded with -inf), p_k = e_k / sum e with
 // e_k = exp(z_k - max z) (one exp per class, as the CPU twin), and lse = max z + log sum e.
@@ -52,7 +52,7 @@ __device__ PixelSoftmax pixel_softmax(const float* zp, int64_t HW, int K) {
 __global__ void __launch_bounds__(kBlock)
     softmax_forward_kernel(const float* __restrict__ z, const float* __restrict__ y, const float* __restrict__ phi,
                            int64_t N, int64_t HW, int64_t B, int64_t chunk, SoftmaxLossParams prm, float* partial,
-                           float* sums, float* value) {
+                           unsigned int* blocks_done, float* sums, float* value) {
   const int K = prm.classes, S = softmax_stat_count(K);
   const bool bd = phi != nullptr, focal = prm.w_focal != 0.0f;
   const int64_t n = blockIdx.x / B, b = blockIdx.x % B;
@@ -107,11 +107,10 @@ __global__ void __launch_bounds__(kBlock)
     out[4 * K] = acc[4 * kMaxClasses];
     out[4 * K + 1] = acc[4 * kMaxClasses + 1];
   }
-  if (!last_block(&g_softmax_blocks_done, gridDim.x)) return;
+  if (!last_block(blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, S);
   const float images = block_sum_over_images(N, [&](int64_t i) { return softmax_image_term(sums, i, N, prm); });
   if (threadIdx.x == 0) *value = images + softmax_batch_term(sums, N, HW, prm);
-  reset_counter(&g_softmax_blocks_done);
 }
 
 __global__ void __launch_bounds__(kBlock)
@@ -163,16 +162,20 @@ __global__ void __launch_bounds__(kBlock)
 
 size_t softmax_loss_workspace_bytes(int64_t N, int64_t HW, int K) {
   const ImagePlan plan = image_plan(N, HW);
-  return size_t(N * plan.blocks_per_image * softmax_stat_count(K)) * sizeof(float);
+  return image_sums_workspace_bytes(N * plan.blocks_per_image, softmax_stat_count(K));
 }
 
-void softmax_loss_forward_cuda(const float* z, const float* y, const float* phi, int64_t N, int64_t HW,
-                               const SoftmaxLossParams& p, float* sums, float* value, void* workspace, Stream s) {
-  if (N * HW == 0) return;
+LaunchStatus softmax_loss_forward_cuda(const float* z, const float* y, const float* phi, int64_t N, int64_t HW,
+                                       const SoftmaxLossParams& p, float* sums, float* value, void* workspace,
+                                       Stream s) {
+  if (N * HW == 0) return {};
   if (p.w_bd == 0.0f) phi = nullptr;
   const ImagePlan plan = image_plan(N, HW);
+  const ImageSumsWorkspace ws = image_sums_workspace(workspace);
+  if (const LaunchStatus st = clear_counter(ws.counter, s); !st.ok()) return st;
   softmax_forward_kernel<<<unsigned(N * plan.blocks_per_image), kBlock, 0, s>>>(
-      z, y, phi, N, HW, plan.blocks_per_image, plan.chunk, p, static_cast<float*>(workspace), sums, value);
+      z, y, phi, N, HW, plan.blocks_per_image, plan.chunk, p, ws.partial, ws.counter, sums, value);
+  return {};
 }
 
 void softmax_loss_backward_cuda(const float* z, const float* y, const float* phi, int64_t N, int64_t HW,

@@ -50,9 +50,13 @@ void softmax_loss_forward_cpu(const float* z, const float* y, const float* phi, 
                               const SoftmaxLossParams& p, float* sums, float* value);
 void softmax_loss_backward_cpu(const float* z, const float* y, const float* phi, int64_t N, int64_t HW,
                                const SoftmaxLossParams& p, const float* sums, const float* grad_out, float* dz);
+// CUDA forward: the workspace holds the per-block partial sums and the blocks-done counter of
+// the last-block reduction (kernels/image_sums.cuh), zeroed on stream s before the launch; the
+// status reports that memset.
 size_t softmax_loss_workspace_bytes(int64_t N, int64_t HW, int K);
-void softmax_loss_forward_cuda(const float* z, const float* y, const float* phi, int64_t N, int64_t HW,
-                               const SoftmaxLossParams& p, float* sums, float* value, void* workspace, Stream s);
+LaunchStatus softmax_loss_forward_cuda(const float* z, const float* y, const float* phi, int64_t N, int64_t HW,
+                                       const SoftmaxLossParams& p, float* sums, float* value, void* workspace,
+                                       Stream s);
 void softmax_loss_backward_cuda(const float* z, const float* y, const float* phi, int64_t N, int64_t HW,
                                 const SoftmaxLossParams& p, const float* sums, const float* grad_out, float* dz,
                                 Stream s);

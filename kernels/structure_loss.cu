@@ -9,10 +9,12 @@
 // Bytes: read g (4) + write and read the row sums (8) + write w (4) + read g again (4) = 20 B
 // per pixel, plus the cached re-reads. Window sums of a binary mask are integers, exact in
 // float in any order: this kernel and the CPU's running sums agree exactly (the final
-// 1 + 5 |m - g| may differ by the rounding of an FMA nvcc contracts).
+// 1 + 5 |m - g| may differ by the rounding of an FMA that nvcc, or g++ with -march=native,
+// contracts and the other does not).
 //
 // Loss. The same two-pass schedule as binary_loss.cu: the forward reads z, g, w (and phi for the
-// boundary variant), 12-16 B/pixel, and reduces 7 sums per image (last block finishes); the
+// boundary variant), 12-16 B/pixel, and reduces 7 sums per image (last block finishes; the
+// blocks-done counter sits in the workspace and is zeroed on the stream first); the
 // backward reads them again and writes dz: 28-36 B/pixel in all. Two passes are needed
 // because the wIoU and wBCE gradients of a pixel divide by sums over its whole image.
 #include "kernels/image_sums.cuh"
@@ -22,8 +24,6 @@ namespace fbd::kernels {
 namespace {
 
 constexpr int kMaxRadius = kStructureMaxRadius;
-__device__ unsigned int g_structure_blocks_done = 0;
-
 __global__ void __launch_bounds__(kBlock)
     window_rows_kernel(const float* __restrict__ g, float* __restrict__ rows, int64_t rows_total, int64_t W, int radius,
                        int64_t segments) {
@@ -60,7 +60,8 @@ template <bool BD>
 __global__ void __launch_bounds__(kBlock)
     structure_forward_kernel(const float* __restrict__ z, const float* __restrict__ g, const float* __restrict__ w,
                              const float* __restrict__ phi, int64_t N, int64_t HW, int64_t B, int64_t chunk,
-                             StructureParams prm, float* partial, float* sums, float* value) {
+                             StructureParams prm, float* partial, unsigned int* blocks_done, float* sums,
+                             float* value) {
   const int64_t n = blockIdx.x / B, b = blockIdx.x % B;
   const int64_t begin = b * chunk, end = min(HW, begin + chunk);
   const int64_t base = n * HW;
@@ -76,11 +77,10 @@ __global__ void __launch_bounds__(kBlock)
 #pragma unroll
     for (int k = 0; k < kStructStats; ++k) partial[int64_t(blockIdx.x) * kStructStats + k] = acc[k];
   }
-  if (!last_block(&g_structure_blocks_done, gridDim.x)) return;
+  if (!last_block(blocks_done, gridDim.x)) return;
   finish_image_sums(partial, sums, N, B, kStructStats);
   const float images = block_sum_over_images(N, [&](int64_t i) { return structure_image_term(sums, i, N, HW, prm); });
   if (threadIdx.x == 0) *value = images + structure_batch_term(sums, N, HW, prm);
-  reset_counter(&g_structure_blocks_done);
 }
 
 template <bool BD>
@@ -113,23 +113,25 @@ void structure_weight_cuda(const float* g, float* w, int64_t N, int64_t H, int64
 
 size_t structure_loss_workspace_bytes(int64_t N, int64_t HW) {
   const ImagePlan plan = image_plan(N, HW);
-  return size_t(N * plan.blocks_per_image * kStructStats) * sizeof(float);
+  return image_sums_workspace_bytes(N * plan.blocks_per_image, kStructStats);
 }
 
-void structure_loss_forward_cuda(const float* z, const float* g, const float* w, const float* phi, int64_t N,
-                                 int64_t HW, const StructureParams& p, float* sums, float* value, void* workspace,
-                                 Stream s) {
-  if (N * HW == 0) return;
+LaunchStatus structure_loss_forward_cuda(const float* z, const float* g, const float* w, const float* phi, int64_t N,
+                                         int64_t HW, const StructureParams& p, float* sums, float* value,
+                                         void* workspace, Stream s) {
+  if (N * HW == 0) return {};
   const bool bd = p.lambda_bd != 0.0f && phi != nullptr;
   const ImagePlan plan = image_plan(N, HW);
   const unsigned grid = unsigned(N * plan.blocks_per_image);
-  float* partial = static_cast<float*>(workspace);
+  const ImageSumsWorkspace ws = image_sums_workspace(workspace);
+  if (const LaunchStatus st = clear_counter(ws.counter, s); !st.ok()) return st;
   if (bd)
-    structure_forward_kernel<true>
-        <<<grid, kBlock, 0, s>>>(z, g, w, phi, N, HW, plan.blocks_per_image, plan.chunk, p, partial, sums, value);
+    structure_forward_kernel<true><<<grid, kBlock, 0, s>>>(z, g, w, phi, N, HW, plan.blocks_per_image, plan.chunk, p,
+                                                           ws.partial, ws.counter, sums, value);
   else
-    structure_forward_kernel<false>
-        <<<grid, kBlock, 0, s>>>(z, g, w, z, N, HW, plan.blocks_per_image, plan.chunk, p, partial, sums, value);
+    structure_forward_kernel<false><<<grid, kBlock, 0, s>>>(z, g, w, z, N, HW, plan.blocks_per_image, plan.chunk, p,
+                                                            ws.partial, ws.counter, sums, value);
+  return {};
 }
 
 void structure_loss_backward_cuda(const float* z, const float* g, const float* w, const float* phi, int64_t N,

@@ -59,10 +59,13 @@ void structure_loss_forward_cpu(const float* z, const float* g, const float* w, 
 void structure_loss_backward_cpu(const float* z, const float* g, const float* w, const float* phi, int64_t N,
                                  int64_t HW, const StructureParams& p, const float* sums, const float* grad_out,
                                  float* dz);
+// CUDA forward: the workspace holds the per-block partial sums and the blocks-done counter of
+// the last-block reduction (kernels/image_sums.cuh), zeroed on stream s before the launch; the
+// status reports that memset.
 size_t structure_loss_workspace_bytes(int64_t N, int64_t HW);
-void structure_loss_forward_cuda(const float* z, const float* g, const float* w, const float* phi, int64_t N,
-                                 int64_t HW, const StructureParams& p, float* sums, float* value, void* workspace,
-                                 Stream s);
+LaunchStatus structure_loss_forward_cuda(const float* z, const float* g, const float* w, const float* phi, int64_t N,
+                                         int64_t HW, const StructureParams& p, float* sums, float* value,
+                                         void* workspace, Stream s);
 void structure_loss_backward_cuda(const float* z, const float* g, const float* w, const float* phi, int64_t N,
                                   int64_t HW, const StructureParams& p, const float* sums, const float* grad_out,
                                   float* dz, Stream s);

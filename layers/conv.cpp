@@ -104,7 +104,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvParam
               if (gw) fill_(dw, 0.0f);
               return;
             }
-            if (gx) detail::cudnn_conv_backward_data(dev, wd.data<float>(), gy.data<float>(), dx.data<float>(), N, K, g);
+            if (gx)
+              detail::cudnn_conv_backward_data(dev, wd.data<float>(), gy.data<float>(), dx.data<float>(), N, K, g);
             if (gw)
               detail::cudnn_conv_backward_filter(dev, xd.data<float>(), gy.data<float>(), dw.data<float>(), N, K, g);
           });

@@ -30,7 +30,7 @@ void check_focal(const FocalOptions& f, const char* op) {
 
 // One binary loss op: forward kernel (sums + value), bad-input report, backward node.
 Tensor binary_loss_op(const char* op, const Tensor& logits, const Tensor& target, const Tensor& sdm,
-                   const BinaryLossParams& prm) {
+                      const BinaryLossParams& prm) {
   const MaskGeometry geo = detail::check_logits(logits, op);
   const bool with_target = (prm.terms & (kernels::kBinaryDice | kernels::kBinaryFocal | kernels::kBinaryBce)) != 0;
   const bool with_sdm = (prm.terms & kernels::kBinaryBoundary) != 0;
@@ -47,12 +47,13 @@ Tensor binary_loss_op(const char* op, const Tensor& logits, const Tensor& target
   detail::dispatch(
       z, op,
       [&] {
-        kernels::binary_loss_forward_cpu(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(), value.data<float>());
+        kernels::binary_loss_forward_cpu(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(),
+                                         value.data<float>());
       },
       [&](kernels::Stream s) {
         detail::Workspace ws(kernels::binary_loss_workspace_bytes(N, HW), dev);
-        kernels::binary_loss_forward_cuda(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(), value.data<float>(),
-                                       ws.get(), s);
+        return kernels::binary_loss_forward_cuda(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(),
+                                                 value.data<float>(), ws.get(), s);
       });
   scope.add_bytes(size_t(N * HW) * (4 + (with_target ? 4 : 0) + (with_sdm ? 4 : 0)));
   const int64_t bad_index = N * kernels::kBinaryStats + kernels::kStatBad;
@@ -73,12 +74,12 @@ Tensor binary_loss_op(const char* op, const Tensor& logits, const Tensor& target
       detail::dispatch(
           z, op,
           [&] {
-            kernels::binary_loss_backward_cpu(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(), go.data<float>(),
-                                           dz.data<float>());
+            kernels::binary_loss_backward_cpu(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(),
+                                              go.data<float>(), dz.data<float>());
           },
           [&](kernels::Stream s) {
-            kernels::binary_loss_backward_cuda(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(), go.data<float>(),
-                                            dz.data<float>(), s);
+            kernels::binary_loss_backward_cuda(z.data<float>(), gp, phip, N, HW, prm, sums.data<float>(),
+                                               go.data<float>(), dz.data<float>(), s);
           });
       return std::vector<Tensor>{dz};
     });
@@ -122,7 +123,7 @@ Tensor focal_loss(const Tensor& logits, const Tensor& target, const FocalOptions
 Tensor focal_edge_loss(const Tensor& edge_logits, const Tensor& edge_target, const FocalOptions& opt) {
   check_focal(opt, "focal_edge_loss");
   return binary_loss_op("focal_edge_loss", edge_logits, edge_target, Tensor(),
-                     focal_params(opt, single_term(kernels::kBinaryFocal)));
+                        focal_params(opt, single_term(kernels::kBinaryFocal)));
 }
 
 Tensor bce_loss(const Tensor& logits, const Tensor& target) {

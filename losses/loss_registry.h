@@ -18,12 +18,12 @@ namespace fbd {
 
 // What a loss reads besides the logits (a bit set).
 enum LossNeeds : unsigned {
-  kNeedsMask = 1u,        // a binary target mask of the logits' shape
-  kNeedsLabels = 2u,      // a label map of class indices (multi-class logits [N,K,H,W])
-  kNeedsSdm = 4u,         // the mask's signed distance map (signed_distance_map)
-  kNeedsWeight = 8u,      // the mask's structure weight map (structure_weight)
-  kNeedsClassSdm = 16u,   // one signed distance map per class (class_signed_distance_maps)
-  kNeedsFeatures = 32u,   // network features and a projection head (shape-aware smoothness; training only)
+  kNeedsMask = 1u,       // a binary target mask of the logits' shape
+  kNeedsLabels = 2u,     // a label map of class indices (multi-class logits [N,K,H,W])
+  kNeedsSdm = 4u,        // the mask's signed distance map (signed_distance_map)
+  kNeedsWeight = 8u,     // the mask's structure weight map (structure_weight)
+  kNeedsClassSdm = 16u,  // one signed distance map per class (class_signed_distance_maps)
+  kNeedsFeatures = 32u,  // network features and a projection head (shape-aware smoothness; training only)
 };
 
 // Every setting any loss takes, with fbd's defaults (docs/LOSSES.md says where each comes
@@ -75,13 +75,13 @@ struct LossInputs {
 enum class EdgeLoss { None, Focal, Bce };  // the edge-head loss paired with a training loss
 
 struct LossInfo {
-  const char* name;     // the command-line name
-  const char* summary;  // one line
-  const char* family;   // its kernel family: kernels/FAMILY*, losses/FAMILY.cpp, docs/kernels/FAMILY.md
-  unsigned needs;       // LossNeeds bits
+  const char* name;                   // the command-line name
+  const char* summary;                // one line
+  const char* family;                 // its kernel family: kernels/FAMILY*, losses/FAMILY.cpp, docs/kernels/FAMILY.md
+  unsigned needs;                     // LossNeeds bits
   std::vector<const char*> settings;  // the flags (of loss_settings()) it reads
-  bool trains;          // can train a network (fbd train --loss)
-  EdgeLoss edge;        // the edge-head loss it trains with (paper Eq. 1 or Eq. 4)
+  bool trains;                        // can train a network (fbd train --loss)
+  EdgeLoss edge;                      // the edge-head loss it trains with (paper Eq. 1 or Eq. 4)
   // Bytes per pixel the kernels move for one forward and backward pass (docs/kernels/), as
   // `per_pixel + classes * per_class`; the benchmarks report GB/s from it.
   double bytes_per_pixel, bytes_per_class;

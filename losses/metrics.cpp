@@ -146,7 +146,7 @@ MetricsReport compute_metrics(const Tensor& pred, const Tensor& target, const Me
   const uint8_t *pb = pmk.band.data<uint8_t>(), *gb = gmk.band.data<uint8_t>();
   detail::dispatch(
       pm, "metrics_counts", [&] { kernels::metrics_counts_cpu(p, t, pne, gne, pb, gb, counts, g.n, plane); },
-      [&](kernels::Stream s) { kernels::metrics_counts_cuda(p, t, pne, gne, pb, gb, counts, g.n, plane, s); });
+      [&](kernels::Stream s) { return kernels::metrics_counts_cuda(p, t, pne, gne, pb, gb, counts, g.n, plane, s); });
 
   // Distances to each mask's boundary: the EDT of "not boundary" (zeros on the boundary).
   const Shape nhw{g.n, g.h, g.w};
@@ -158,7 +158,7 @@ MetricsReport compute_metrics(const Tensor& pred, const Tensor& target, const Me
       pm, "metrics_hausdorff", [&] { kernels::metrics_hausdorff_cpu(pne, gne, dpt, dtp, counts, hd, g.n, plane, q); },
       [&](kernels::Stream s) {
         detail::Workspace ws(kernels::metrics_hausdorff_workspace_bytes(g.n, plane), pm.device());
-        kernels::metrics_hausdorff_cuda(pne, gne, dpt, dtp, counts, hd, g.n, plane, q, ws.get(), s);
+        return kernels::metrics_hausdorff_cuda(pne, gne, dpt, dtp, counts, hd, g.n, plane, q, ws.get(), s);
       });
 
   std::vector<int64_t> host_counts(static_cast<size_t>(g.n) * kernels::kNumCounts);

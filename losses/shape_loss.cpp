@@ -27,8 +27,8 @@ Tensor compactness_loss(const Tensor& logits, float o) {
       [&] { kernels::compactness_forward_cpu(z.data<float>(), N, H, W, o, sums.data<float>(), value.data<float>()); },
       [&](kernels::Stream s) {
         detail::Workspace ws(kernels::compactness_workspace_bytes(N, H * W), dev);
-        kernels::compactness_forward_cuda(z.data<float>(), N, H, W, o, sums.data<float>(), value.data<float>(),
-                                          ws.get(), s);
+        return kernels::compactness_forward_cuda(z.data<float>(), N, H, W, o, sums.data<float>(), value.data<float>(),
+                                                 ws.get(), s);
       });
   scope.add_bytes(z.nbytes());
   detail::report_bad_inputs(op, sums, N * kernels::kCompactStats + kernels::kCpBad,

@@ -105,8 +105,8 @@ Tensor softmax_op(const char* op, const Tensor& logits, const Tensor& labels, co
       },
       [&](kernels::Stream s) {
         detail::Workspace ws(kernels::softmax_loss_workspace_bytes(N, HW, int(K)), dev);
-        kernels::softmax_loss_forward_cuda(z.data<float>(), y.data<float>(), phip, N, HW, prm, sums.data<float>(),
-                                           value.data<float>(), ws.get(), s);
+        return kernels::softmax_loss_forward_cuda(z.data<float>(), y.data<float>(), phip, N, HW, prm,
+                                                  sums.data<float>(), value.data<float>(), ws.get(), s);
       });
   scope.add_bytes(size_t(N * HW) * size_t(4 * K + 4 + (bd ? 4 * K : 0)));
   detail::report_bad_inputs(op, sums, N * S + 4 * K + 1,

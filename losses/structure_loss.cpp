@@ -54,8 +54,8 @@ Tensor structure_op(const char* op, const Tensor& logits, const Tensor& target, 
       },
       [&](kernels::Stream s) {
         detail::Workspace ws(kernels::structure_loss_workspace_bytes(N, HW), dev);
-        kernels::structure_loss_forward_cuda(z.data<float>(), g.data<float>(), w.data<float>(), phip, N, HW, prm,
-                                             sums.data<float>(), value.data<float>(), ws.get(), s);
+        return kernels::structure_loss_forward_cuda(z.data<float>(), g.data<float>(), w.data<float>(), phip, N, HW, prm,
+                                                    sums.data<float>(), value.data<float>(), ws.get(), s);
       });
   scope.add_bytes(size_t(N * HW) * (12 + (bd ? 4 : 0)));
   detail::report_bad_inputs(op, sums, N * kernels::kStructStats + kernels::kStBad,

@@ -37,16 +37,26 @@ std::string error_of(F&& f) {
 
 inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// Whether a NaN in `expected` is a value the check must reproduce. By default every NaN, on
+// either side, is a failure: a kernel that writes NaN where its twin does too is as wrong as
+// one that writes it alone. Nan::Expected is for results that are NaN by definition (a metric
+// of an empty mask): there NaN must meet NaN, and a NaN on one side only still fails.
+enum class Nan { Fail, Expected };
+
 // |a - b| <= tol + eps * |a| elementwise; reports the first failure with its index.
 inline void check_close(const std::vector<float>& expected, const std::vector<float>& got, double tol, double eps,
-                        const std::string& what) {
+                        const std::string& what, Nan nan = Nan::Fail) {
   REQUIRE_MESSAGE(expected.size() == got.size(), what << ": sizes " << expected.size() << " vs " << got.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     const double a = expected[i], b = got[i];
-    const bool ok = (std::isnan(a) && std::isnan(b)) || std::fabs(a - b) <= tol + eps * std::fabs(a);
+    const bool both_nan = std::isnan(a) && std::isnan(b);
+    const bool ok = both_nan ? nan == Nan::Expected : std::fabs(a - b) <= tol + eps * std::fabs(a);
     if (!ok) {
-      FAIL_CHECK(what << ": element " << i << " expected " << a << " got " << b << " (|diff| " << std::fabs(a - b)
-                      << " > " << tol + eps * std::fabs(a) << ")");
+      if (both_nan)
+        FAIL_CHECK(what << ": element " << i << " is NaN on both sides, and NaN is not expected here");
+      else
+        FAIL_CHECK(what << ": element " << i << " expected " << a << " got " << b << " (|diff| " << std::fabs(a - b)
+                        << " > " << tol + eps * std::fabs(a) << ")");
       return;
     }
   }

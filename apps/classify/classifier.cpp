@@ -5,9 +5,9 @@
 #include <map>
 #include <set>
 
-#include "apps/train/run_data.h"
 #include "apps/train/evaluate.h"
 #include "apps/train/progress.h"
+#include "apps/train/run_data.h"
 #include "core/autograd.h"
 #include "data/kfold.h"
 #include "data/quadrants.h"

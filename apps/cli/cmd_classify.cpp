@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "apps/train/run_data.h"
 #include "apps/classify/classifier.h"
 #include "apps/cli/command_registry.h"
 #include "apps/report/html_report.h"
+#include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
 #include "core/file_io.h"
 

@@ -13,15 +13,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "apps/train/run_data.h"
 #include "apps/cli/command_registry.h"
-#include "apps/train/progress.h"
-#include "apps/report/html_report.h"
 #include "apps/cli/study_options.h"
+#include "apps/cli/train_flags.h"
 #include "apps/nets/net_registry.h"
 #include "apps/report/bar_chart.h"
+#include "apps/report/html_report.h"
 #include "apps/train/fold_summary.h"
-#include "apps/cli/train_flags.h"
+#include "apps/train/progress.h"
+#include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
 #include "core/file_io.h"
 #include "data/kfold.h"

@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "apps/train/run_data.h"
 #include "apps/classify/classifier.h"
 #include "apps/cli/command_registry.h"
 #include "apps/report/run_report.h"
+#include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
 #include "data/phantom.h"
 

@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "apps/train/run_data.h"
 #include "apps/cli/command_registry.h"
-#include "apps/train/evaluate.h"
 #include "apps/report/html_report.h"
+#include "apps/train/evaluate.h"
+#include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
 #include "core/file_io.h"
 

@@ -45,8 +45,8 @@ Tensor as_pred_shape(const Tensor& t, const Tensor& pred, const char* what) {
 
 std::string needs_text(unsigned needs) {
   static const std::pair<unsigned, const char*> parts[] = {
-      {kNeedsMask, "mask"},       {kNeedsLabels, "labels"},         {kNeedsSdm, "sdm"},
-      {kNeedsWeight, "weight"},   {kNeedsClassSdm, "class sdm"},    {kNeedsFeatures, "features"}};
+      {kNeedsMask, "mask"},     {kNeedsLabels, "labels"},      {kNeedsSdm, "sdm"},
+      {kNeedsWeight, "weight"}, {kNeedsClassSdm, "class sdm"}, {kNeedsFeatures, "features"}};
   std::string s;
   for (const auto& [bit, text] : parts)
     if (needs & bit) s += (s.empty() ? "" : ", ") + std::string(text);
@@ -122,8 +122,8 @@ void run_loss(const LossCmd& c, const CLI::App& cmd) {
     in.target = multi_class ? raw.to(dev) : as_pred_shape(raw, z, "target").to(dev);
   }
   if (!c.sdm.empty())
-    (multi_class ? in.class_sdm : in.sdm) = multi_class ? read_npy(c.sdm).to(dev)
-                                                        : as_pred_shape(read_npy(c.sdm), z, "sdm").to(dev);
+    (multi_class ? in.class_sdm : in.sdm) =
+        multi_class ? read_npy(c.sdm).to(dev) : as_pred_shape(read_npy(c.sdm), z, "sdm").to(dev);
   if (!c.weight.empty()) in.weight = as_pred_shape(read_npy(c.weight), z, "weight").to(dev);
   complete_loss_inputs(row, in, sp[0], sp[1]);
 
@@ -159,7 +159,8 @@ void register_loss(CLI::App& app) {
   cmd->add_option("--weight", c->weight, "structure weight map .npy (default: computed from the target)");
   cmd->add_option("--device", c->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--grad-out", c->grad_out, "write dL/dlogits here (.npy, float32, shape of pred)");
-  cmd->add_flag("--json", c->json, "print one JSON object (loss, value, device, shape, grad_out); with --list, the table");
+  cmd->add_flag("--json", c->json,
+                "print one JSON object (loss, value, device, shape, grad_out); with --list, the table");
   cmd->add_option("--spacing", c->spacing, "pixel spacing dy,dx of the distance maps")->capture_default_str();
   // The loss settings, from the registry's table (a loss rejects the ones it does not read).
   for (const LossSetting& s : loss_settings()) {

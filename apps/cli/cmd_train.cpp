@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "apps/train/run_data.h"
 #include "apps/cli/command_registry.h"
-#include "apps/report/run_report.h"
 #include "apps/cli/train_flags.h"
+#include "apps/report/run_report.h"
+#include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
 
 namespace fbd::app {

@@ -1,7 +1,7 @@
 // Building blocks of the app's networks.
 #pragma once
-#include "core/rng.h"
 #include "core/ops.h"
+#include "core/rng.h"
 #include "layers/layers.h"
 
 namespace fbd::app {

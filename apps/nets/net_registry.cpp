@@ -26,8 +26,7 @@ const std::vector<std::string>& net_names() {
 std::string net_name_list() {
   const auto& names = net_names();
   std::string s;
-  for (size_t i = 0; i < names.size(); ++i)
-    s += (i == 0 ? "" : (i + 1 == names.size() ? " or " : ", ")) + names[i];
+  for (size_t i = 0; i < names.size(); ++i) s += (i == 0 ? "" : (i + 1 == names.size() ? " or " : ", ")) + names[i];
   return s;
 }
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
 #include "core/ops.h"
+#include "core/rng.h"
 #include "layers/layers.h"
 
 namespace fbd::app {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "apps/train/evaluate.h"
 #include "apps/report/html_report.h"
+#include "apps/train/evaluate.h"
 #include "apps/train/run_config.h"
 #include "apps/train/trainer.h"
 #include "data/dataset.h"

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "apps/train/run_data.h"
 #include "apps/nets/blocks.h"
+#include "apps/train/run_data.h"
 #include "core/autograd.h"
 #include "data/augment.h"
 #include "data/quadrants.h"

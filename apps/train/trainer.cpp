@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "apps/train/run_data.h"
 #include "apps/nets/net_registry.h"
 #include "apps/train/evaluate.h"
 #include "apps/train/progress.h"
+#include "apps/train/run_data.h"
 #include "apps/train/training_loss.h"
 #include "core/autograd.h"
 #include "core/file_io.h"

@@ -59,7 +59,8 @@ void BM_cuda_sum(benchmark::State& state, int64_t outer, int64_t inner) {
   Tensor x = dev(n, 1.0f), out = dev(outer * inner, 0.0f);
   Tensor ws = dev(int64_t(kernels::reduce_sum_workspace_bytes(outer, R, inner) / 4) + 1, 0.0f);
   run_timed(state, 4.0 * double(n), [&](kernels::Stream s) {
-    kernels::reduce_sum_cuda(x.data<float>(), out.data<float>(), outer, R, inner, 1.0f, ws.data<float>(), s);
+    cuda::check_launch("reduce_sum", kernels::reduce_sum_cuda(x.data<float>(), out.data<float>(), outer, R, inner, 1.0f,
+                                                              ws.data<float>(), s));
   });
 }
 
@@ -69,8 +70,10 @@ void BM_cuda_sum_per_channel(benchmark::State& state) {
   Tensor ws1 = dev(int64_t(kernels::reduce_sum_workspace_bytes(16 * C, HW, 1) / 4) + 1, 0.0f);
   Tensor ws2 = dev(int64_t(kernels::reduce_sum_workspace_bytes(1, 16, C) / 4) + 1, 0.0f);
   run_timed(state, 4.0 * double(n), [&](kernels::Stream s) {
-    kernels::reduce_sum_cuda(x.data<float>(), mid.data<float>(), 16 * C, HW, 1, 1.0f, ws1.data<float>(), s);
-    kernels::reduce_sum_cuda(mid.data<float>(), out.data<float>(), 1, 16, C, 1.0f, ws2.data<float>(), s);
+    cuda::check_launch("reduce_sum", kernels::reduce_sum_cuda(x.data<float>(), mid.data<float>(), 16 * C, HW, 1, 1.0f,
+                                                              ws1.data<float>(), s));
+    cuda::check_launch("reduce_sum", kernels::reduce_sum_cuda(mid.data<float>(), out.data<float>(), 1, 16, C, 1.0f,
+                                                              ws2.data<float>(), s));
   });
 }
 

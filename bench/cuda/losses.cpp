@@ -14,8 +14,8 @@
 #include "bench/cuda/gpu_timer.h"
 #include "bench/loss_cases.h"
 #include "core/cuda_context.h"
-#include "kernels/elementwise_kernels.h"
 #include "kernels/binary_loss_kernels.h"
+#include "kernels/elementwise_kernels.h"
 
 namespace fbd::bench {
 namespace {
@@ -77,7 +77,8 @@ void BM_cuda_fbd_kernels(benchmark::State& state, bool fused) {
   timed(state, 28.0 * double(N * HW), [&] {
     if (fused) {
       kernels::BinaryLossParams p;  // Eq. 2 with the paper's weights
-      kernels::binary_loss_forward_cuda(z, g, phi, N, HW, p, f(b.sums[0]), f(b.value[0]), b.ws.raw_data(), s);
+      cuda::check_launch("binary_loss_forward", kernels::binary_loss_forward_cuda(z, g, phi, N, HW, p, f(b.sums[0]),
+                                                                                  f(b.value[0]), b.ws.raw_data(), s));
       kernels::binary_loss_backward_cuda(z, g, phi, N, HW, p, f(b.sums[0]), f(b.one), f(b.dz[0]), s);
       return;
     }
@@ -86,15 +87,16 @@ void BM_cuda_fbd_kernels(benchmark::State& state, bool fused) {
       kernels::BinaryLossParams p;
       p.terms = terms[i];
       p.w_dice = p.w_focal = p.w_bd = 1.0f;
-      kernels::binary_loss_forward_cuda(z, i < 2 ? g : nullptr, i == 2 ? phi : nullptr, N, HW, p, f(b.sums[i]),
-                                     f(b.value[i]), b.ws.raw_data(), s);
+      cuda::check_launch("binary_loss_forward",
+                         kernels::binary_loss_forward_cuda(z, i < 2 ? g : nullptr, i == 2 ? phi : nullptr, N, HW, p,
+                                                           f(b.sums[i]), f(b.value[i]), b.ws.raw_data(), s));
     }
     for (int i = 0; i < 3; ++i) {
       kernels::BinaryLossParams p;
       p.terms = terms[i];
       p.w_dice = p.w_focal = p.w_bd = 1.0f;
       kernels::binary_loss_backward_cuda(z, i < 2 ? g : nullptr, i == 2 ? phi : nullptr, N, HW, p, f(b.sums[i]),
-                                      f(b.go[i]), f(b.dz[i]), s);
+                                         f(b.go[i]), f(b.dz[i]), s);
     }
     kernels::binary_cuda(kernels::BinaryOp::Add, f(b.dz[0]), f(b.dz[1]), f(b.dz[0]), N * HW, s);
     kernels::binary_cuda(kernels::BinaryOp::Add, f(b.dz[0]), f(b.dz[2]), f(b.dz[0]), N * HW, s);

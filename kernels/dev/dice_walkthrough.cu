@@ -72,6 +72,8 @@ namespace {
 // After a launch: a bad launch configuration is reported at once, a fault in the kernel only at
 // the next synchronisation (which CUDA_CHECK(cudaDeviceSynchronize()) then catches).
 #define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
+// fbd's launch functions return what their own runtime calls reported (kernels::LaunchStatus).
+#define CUDA_CHECK_STATUS(call) CUDA_CHECK(cudaError_t((call).error))
 
 __global__ void probe_kernel(int* out) { *out = 42; }
 
@@ -622,7 +624,8 @@ fbd::kernels::BinaryLossParams fbd_params(uint32_t terms, float w_dice, float w_
 void run_v5(DeviceBatch& d) {
   namespace K = fbd::kernels;
   const K::BinaryLossParams p = fbd_params(K::kBinaryDice, 1.0f, 0.0f, 0.0f);
-  K::binary_loss_forward_cuda(d.z, d.g, nullptr, d.N, d.HW, p, d.sums8, d.value, d.workspace, nullptr);
+  CUDA_CHECK_STATUS(
+      K::binary_loss_forward_cuda(d.z, d.g, nullptr, d.N, d.HW, p, d.sums8, d.value, d.workspace, nullptr));
   CUDA_CHECK_LAUNCH();
   K::binary_loss_backward_cuda(d.z, d.g, nullptr, d.N, d.HW, p, d.sums8, d.grad_out, d.dz, nullptr);
   CUDA_CHECK_LAUNCH();
@@ -642,8 +645,8 @@ void run_fbd_naive(DeviceBatch& d) {
   const float* gs[3] = {d.g, d.g, nullptr};
   const float* phis[3] = {nullptr, nullptr, d.phi};
   for (int t = 0; t < 3; ++t) {
-    K::binary_loss_forward_cuda(d.z, gs[t], phis[t], d.N, d.HW, terms[t], d.sums8_terms[t], d.values_terms + t,
-                                d.workspace, nullptr);
+    CUDA_CHECK_STATUS(K::binary_loss_forward_cuda(d.z, gs[t], phis[t], d.N, d.HW, terms[t], d.sums8_terms[t],
+                                                  d.values_terms + t, d.workspace, nullptr));
     CUDA_CHECK_LAUNCH();
   }
   add3_scalars_kernel<<<1, 1>>>(d.value, d.values_terms, d.values_terms + 1, d.values_terms + 2);
@@ -666,7 +669,7 @@ void run_fbd_naive(DeviceBatch& d) {
 void run_fbd_fused(DeviceBatch& d) {
   namespace K = fbd::kernels;
   const K::BinaryLossParams p = fbd_params(K::kBinaryFbd, 0.5f, 0.3f, 0.2f);
-  K::binary_loss_forward_cuda(d.z, d.g, d.phi, d.N, d.HW, p, d.sums8, d.value, d.workspace, nullptr);
+  CUDA_CHECK_STATUS(K::binary_loss_forward_cuda(d.z, d.g, d.phi, d.N, d.HW, p, d.sums8, d.value, d.workspace, nullptr));
   CUDA_CHECK_LAUNCH();
   K::binary_loss_backward_cuda(d.z, d.g, d.phi, d.N, d.HW, p, d.sums8, d.grad_out, d.dz, nullptr);
   CUDA_CHECK_LAUNCH();

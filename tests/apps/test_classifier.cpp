@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "apps/train/run_data.h"
 #include "apps/classify/classifier.h"
+#include "apps/train/run_data.h"
 #include "core/rng.h"
 #include "data/phantom.h"
 #include "tests/test_util.h"

@@ -3,8 +3,8 @@
 
 #include <regex>
 
-#include "apps/train/progress.h"
 #include "apps/report/html_report.h"
+#include "apps/train/progress.h"
 #include "core/file_io.h"
 #include "tests/test_util.h"
 #include "tests/test_util_files.h"

@@ -6,10 +6,10 @@
 #include <cstring>
 #include <filesystem>
 
-#include "apps/train/run_data.h"
 #include "apps/nets/net_registry.h"
 #include "apps/train/evaluate.h"
 #include "apps/train/run_config.h"
+#include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
 #include "core/file_io.h"
 #include "data/phantom.h"

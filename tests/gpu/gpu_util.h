@@ -1,8 +1,10 @@
-// Helpers for the GPU parity tests: device buffers with guard values after the end (to catch
-// out-of-bounds writes, as ggml's backend tests do) and uploads/downloads.
+// Helpers for the GPU parity tests: device buffers with guard values before and after the
+// data (to catch out-of-bounds writes on either side, as ggml's backend tests do) and
+// uploads/downloads.
 #pragma once
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -15,40 +17,67 @@
 
 namespace fbd::test {
 
-inline constexpr int64_t kGuard = 64;                // floats after each buffer
+inline constexpr int64_t kGuardBytes = 256;          // before and after each buffer (keeps 256-byte alignment)
+inline constexpr int64_t kGuard = kGuardBytes / 4;   // the same, in floats
 inline constexpr uint32_t kGuardBits = 0x7fc0beefu;  // a NaN payload no kernel writes
 
-// A float buffer of n elements on cuda:0 followed by kGuard guard values.
-class GuardedBuffer {
+// The guard pattern: byte i of the buffer is byte i % 4 of kGuardBits (little-endian), so the
+// data region also starts out as that NaN and a kernel that leaves an output unwritten shows
+// up as a NaN the comparison rejects.
+inline uint8_t guard_byte(int64_t i) { return uint8_t(kGuardBits >> (8 * (i % 4))); }
+
+// n elements of T on cuda:0 between two guard regions of kGuardBytes. download() returns the
+// data and fails the test when a guard byte changed; check_guards() checks without returning.
+template <typename T>
+class Guarded {
  public:
-  explicit GuardedBuffer(int64_t n) : n_(n), t_(Tensor::empty({n + kGuard}, DType::F32, Device::cuda())) {
-    std::vector<uint32_t> init(size_t(n + kGuard), kGuardBits);
-    copy_bytes(t_.raw_data(), Device::cuda(), init.data(), Device::cpu(), init.size() * 4);
+  explicit Guarded(int64_t n)
+      : n_(n),
+        bytes_(2 * kGuardBytes + n * int64_t(sizeof(T))),
+        t_(Tensor::empty({bytes_}, DType::U8, Device::cuda())) {
+    std::vector<uint8_t> init(static_cast<size_t>(bytes_));
+    for (int64_t i = 0; i < bytes_; ++i) init[size_t(i)] = guard_byte(i);
+    copy_bytes(t_.raw_data(), Device::cuda(), init.data(), Device::cpu(), init.size());
   }
-  GuardedBuffer(const std::vector<float>& values) : GuardedBuffer(int64_t(values.size())) { upload(values); }
-  float* data() { return t_.data<float>(); }
-  void* raw() { return t_.raw_data(); }
+  Guarded(const std::vector<T>& values) : Guarded(int64_t(values.size())) { upload(values); }
+  T* data() { return reinterpret_cast<T*>(static_cast<uint8_t*>(t_.raw_data()) + kGuardBytes); }
+  void* raw() { return data(); }
   int64_t size() const { return n_; }
-  void upload(const std::vector<float>& v) {
+  void upload(const std::vector<T>& v) {
     REQUIRE(int64_t(v.size()) <= n_);
-    copy_bytes(t_.raw_data(), Device::cuda(), v.data(), Device::cpu(), v.size() * 4);
+    copy_bytes(data(), Device::cuda(), v.data(), Device::cpu(), v.size() * sizeof(T));
   }
-  std::vector<float> download() {
-    std::vector<float> all(size_t(n_ + kGuard));
-    copy_bytes(all.data(), Device::cpu(), t_.raw_data(), Device::cuda(), all.size() * 4);
-    for (int64_t i = n_; i < n_ + kGuard; ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, &all[size_t(i)], 4);
-      REQUIRE_MESSAGE(bits == kGuardBits, "guard value " << (i - n_) << " after the buffer was overwritten");
+  std::vector<T> download() {
+    const std::vector<uint8_t> all = bytes();
+    std::vector<T> out(static_cast<size_t>(n_));
+    std::memcpy(out.data(), all.data() + kGuardBytes, size_t(n_) * sizeof(T));
+    return out;
+  }
+  void check_guards() { bytes(); }
+
+ private:
+  std::vector<uint8_t> bytes() {
+    std::vector<uint8_t> all(static_cast<size_t>(bytes_));
+    copy_bytes(all.data(), Device::cpu(), t_.raw_data(), Device::cuda(), all.size());
+    const int64_t data_end = kGuardBytes + n_ * int64_t(sizeof(T));
+    int64_t bad = -1;
+    for (int64_t i = 0; i < bytes_ && bad < 0; ++i) {
+      if (i == kGuardBytes) i = data_end;
+      if (i < bytes_ && all[size_t(i)] != guard_byte(i)) bad = i;
     }
-    all.resize(size_t(n_));
+    const bool before = bad < kGuardBytes;
+    REQUIRE_MESSAGE(bad < 0, "a guard byte " << (before ? kGuardBytes - bad : bad - data_end + 1)
+                                             << std::string(before ? " bytes before" : " bytes after")
+                                             << " a buffer of " << n_ << " elements of " << sizeof(T)
+                                             << " bytes was overwritten");
     return all;
   }
 
- private:
-  int64_t n_;
+  int64_t n_, bytes_;
   Tensor t_;
 };
+
+using GuardedBuffer = Guarded<float>;
 
 // Runs f forward and backward (with fixed random weights on its output) on the CPU and on
 // cuda:0 from the same inputs, and compares the output and every input's gradient:

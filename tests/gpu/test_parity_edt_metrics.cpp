@@ -70,24 +70,25 @@ TEST_CASE("EDT kernels: CUDA equals the CPU twin bit for bit (distance and signe
     const int64_t total = c.n * c.h * c.w;
     const Tensor du8 = Tensor::from_data(m.data(), {total}, Device::cuda());
     const Tensor df32 = Tensor::from_vector(mf, {total}, Device::cuda());
-    const Tensor ws =
-        Tensor::empty({int64_t(kernels::edt_workspace_bytes(c.n, c.h, c.w) / 4) + 1}, DType::F32, Device::cuda());
+    // The workspace between guards too: the column pass writes one code per pixel and the row
+    // pass a stack per row, both sized by edt_workspace_bytes.
+    test::GuardedBuffer ws(int64_t(kernels::edt_workspace_bytes(c.n, c.h, c.w) / 4) + 1);
     for (const auto& [sy, sx] : {std::pair{1.0f, 1.0f}, std::pair{2.5f, 0.7f}, std::pair{0.3f, 1.9f}}) {
       for (const auto mode : {kernels::EdtOutput::Distance, kernels::EdtOutput::Signed}) {
         INFO(c.n << "x" << c.h << "x" << c.w << " spacing (" << sy << ", " << sx << ") mode " << int(mode));
         std::vector<float> cpu(static_cast<size_t>(total));
         kernels::edt_cpu(mf.data(), cpu.data(), c.n, c.h, c.w, sy, sx, mode);
         test::GuardedBuffer out(total);
-        kernels::edt_cuda(df32.data<float>(), out.data(), c.n, c.h, c.w, sy, sx, mode, ws.raw_data(), cuda::stream());
+        kernels::edt_cuda(df32.data<float>(), out.data(), c.n, c.h, c.w, sy, sx, mode, ws.raw(), cuda::stream());
         cuda::check_launch("edt_cuda(float)");
         check_bits(cpu, out.download(), "float input");
         if (mode == kernels::EdtOutput::Distance) {
           test::GuardedBuffer out8(total);
-          kernels::edt_cuda(du8.data<uint8_t>(), out8.data(), c.n, c.h, c.w, sy, sx, mode, ws.raw_data(),
-                            cuda::stream());
+          kernels::edt_cuda(du8.data<uint8_t>(), out8.data(), c.n, c.h, c.w, sy, sx, mode, ws.raw(), cuda::stream());
           cuda::check_launch("edt_cuda(uint8)");
           check_bits(cpu, out8.download(), "uint8 input");
         }
+        ws.check_guards();
       }
     }
   }
@@ -151,40 +152,37 @@ TEST_CASE("metric kernels: binarize, boundaries and bands, counts: CUDA equals t
   const auto probs = test::random_values(total, 0, 1, 21);
   const auto t = test_masks(n, h, w, 22);
   const int64_t d = 21;
-  const Tensor dprobs = Tensor::from_vector(probs, {total}, Device::cuda());
-  auto dev_u8 = [&] { return Tensor::zeros({total}, DType::U8, Device::cuda()); };
+  test::GuardedBuffer dprobs(probs);
+  // Every output between guard regions (tests/gpu/gpu_util.h).
+  using U8 = test::Guarded<uint8_t>;
   // Binarize.
   std::vector<uint8_t> p(static_cast<size_t>(total));
   kernels::metrics_binarize_cpu(probs.data(), p.data(), total, 0.5f);
-  Tensor dp = dev_u8();
-  kernels::metrics_binarize_cuda(dprobs.data<float>(), dp.data<uint8_t>(), total, 0.5f, cuda::stream());
+  U8 dp(total);
+  kernels::metrics_binarize_cuda(dprobs.data(), dp.data(), total, 0.5f, cuda::stream());
   cuda::check_launch("metrics_binarize");
-  CHECK(dp.to_vector<uint8_t>() == p);
+  CHECK(dp.download() == p);
   // Boundaries and bands of both masks.
-  const Tensor dt = Tensor::from_data(t.data(), {total}, Device::cuda());
+  U8 dt(t);
   std::vector<uint8_t> ne_p(p.size()), band_p(p.size()), ne_t(p.size()), band_t(p.size()), rows(p.size());
   kernels::metrics_masks_cpu(p.data(), ne_p.data(), band_p.data(), rows.data(), n, h, w, d);
   kernels::metrics_masks_cpu(t.data(), ne_t.data(), band_t.data(), rows.data(), n, h, w, d);
-  Tensor dne_p = dev_u8(), dband_p = dev_u8(), dne_t = dev_u8(), dband_t = dev_u8(), drows = dev_u8();
-  kernels::metrics_masks_cuda(dp.data<uint8_t>(), dne_p.data<uint8_t>(), dband_p.data<uint8_t>(), drows.data<uint8_t>(),
-                              n, h, w, d, cuda::stream());
-  kernels::metrics_masks_cuda(dt.data<uint8_t>(), dne_t.data<uint8_t>(), dband_t.data<uint8_t>(), drows.data<uint8_t>(),
-                              n, h, w, d, cuda::stream());
+  U8 dne_p(total), dband_p(total), dne_t(total), dband_t(total), drows(total);
+  kernels::metrics_masks_cuda(dp.data(), dne_p.data(), dband_p.data(), drows.data(), n, h, w, d, cuda::stream());
+  kernels::metrics_masks_cuda(dt.data(), dne_t.data(), dband_t.data(), drows.data(), n, h, w, d, cuda::stream());
   cuda::check_launch("metrics_masks");
-  CHECK(dne_p.to_vector<uint8_t>() == ne_p);
-  CHECK(dband_p.to_vector<uint8_t>() == band_p);
-  CHECK(dne_t.to_vector<uint8_t>() == ne_t);
-  CHECK(dband_t.to_vector<uint8_t>() == band_t);
+  CHECK(dne_p.download() == ne_p);
+  CHECK(dband_p.download() == band_p);
+  CHECK(dne_t.download() == ne_t);
+  CHECK(dband_t.download() == band_t);
+  drows.check_guards();
   // Counts.
   std::vector<int64_t> counts(static_cast<size_t>(n * kernels::kNumCounts));
   kernels::metrics_counts_cpu(p.data(), t.data(), ne_p.data(), ne_t.data(), band_p.data(), band_t.data(), counts.data(),
                               n, h * w);
-  const Tensor dcounts = Tensor::full({n * kernels::kNumCounts * 2}, 7.0f, Device::cuda());  // int64 = 2 floats
-  auto* c = static_cast<int64_t*>(dcounts.raw_data());
-  kernels::metrics_counts_cuda(dp.data<uint8_t>(), dt.data<uint8_t>(), dne_p.data<uint8_t>(), dne_t.data<uint8_t>(),
-                               dband_p.data<uint8_t>(), dband_t.data<uint8_t>(), c, n, h * w, cuda::stream());
-  cuda::check_launch("metrics_counts");
-  std::vector<int64_t> got(counts.size());
-  copy_bytes(got.data(), Device::cpu(), c, Device::cuda(), got.size() * sizeof(int64_t));
-  CHECK(got == counts);
+  test::Guarded<int64_t> dcounts(n * kernels::kNumCounts);
+  cuda::check_launch("metrics_counts",
+                     kernels::metrics_counts_cuda(dp.data(), dt.data(), dne_p.data(), dne_t.data(), dband_p.data(),
+                                                  dband_t.data(), dcounts.data(), n, h * w, cuda::stream()));
+  CHECK(dcounts.download() == counts);
 }

@@ -1,5 +1,5 @@
 // Every layer on CUDA against its CPU twin, forward and backward (input and parameter
-// gradients), plus the raw layer kernels with guard values after their outputs, the cuDNN
+// gradients), plus the raw layer kernels with guard values around their outputs, the cuDNN
 // algorithm cache and deterministic mode. An element passes when |cpu - gpu| <= tol + eps |cpu|;
 // each tolerance is stated beside its test with the reason.
 #include <doctest/doctest.h>
@@ -135,44 +135,108 @@ TEST_CASE("layer parity: activations, pooling, upsampling, dropout, linear, conc
       {R({2, 3, 5, 5}, -1, 1, 41), R({2, 4, 5, 5}, -1, 1, 42)}, 0, 0);
 }
 
-TEST_CASE("layer kernels write nothing past their outputs (guard values)") {
+TEST_CASE("layer kernels: the CPU twin's values, and nothing written outside outputs, indices, masks, workspaces") {
+  // Every output, index map, mask and workspace sits between guard regions (tests/gpu/gpu_util.h);
+  // the values are held to the parity tolerances above (pooling, activations and dropout exact,
+  // bilinear a few ulp). Odd sizes, so the last block of each launch is ragged.
+  const kernels::Stream S = cuda::stream();
   kernels::PoolGeom g;
   g.planes = 6, g.H = 19, g.W = 17, g.kh = g.kw = 3, g.sh = g.sw = 2, g.ph = g.pw = 1;
   g.Ho = (g.H + 2 - 3) / 2 + 1, g.Wo = (g.W + 2 - 3) / 2 + 1;
   const int64_t in = g.planes * g.H * g.W, out = g.planes * g.Ho * g.Wo;
   const auto x = test::random_values(in, -1, 1, 50), gy = test::random_values(out, -1, 1, 51);
-  test::GuardedBuffer dx(x), dy(out), dgy(gy), dgx(in), ws(g.planes * g.H * g.Wo);
-  Tensor idx = Tensor::empty({out}, DType::I32, Device::cuda());
-  kernels::max_pool_forward_cuda(dx.data(), dy.data(), idx.data<int32_t>(), g, cuda::stream());
-  kernels::max_pool_backward_cuda(dgy.data(), idx.data<int32_t>(), dgx.data(), g, cuda::stream());
-  cuda::synchronize();
-  dy.download();
-  dgx.download();
-  kernels::avg_pool_forward_cuda(dx.data(), dy.data(), g, true, ws.data(), cuda::stream());
-  kernels::avg_pool_backward_cuda(dgy.data(), dgx.data(), g, false, ws.data(), cuda::stream());
-  cuda::synchronize();
-  dy.download();
-  dgx.download();
-  ws.download();
-  kernels::UpsampleGeom u;
-  u.planes = 6, u.H = 19, u.W = 17, u.Ho = 37, u.Wo = 41;
-  u.scale_h = kernels::upsample_scale(19, 37, false, 0), u.scale_w = kernels::upsample_scale(17, 41, false, 0);
-  test::GuardedBuffer uy(6 * 37 * 41), ugx(in);
-  kernels::upsample_bilinear_forward_cuda(dx.data(), uy.data(), u, cuda::stream());
-  kernels::upsample_bilinear_backward_cuda(uy.data(), ugx.data(), u, cuda::stream());
-  kernels::leaky_relu_forward_cuda(dx.data(), dgx.data(), in, 0.1f, cuda::stream());
-  cuda::synchronize();
-  uy.download();
-  ugx.download();
-  dgx.download();
-  // Dropout with n not a multiple of 4: the last block must stop at n.
-  const int64_t n = 1001;
-  test::GuardedBuffer din(test::random_values(n, -1, 1, 52)), dout(n);
-  Tensor mask = Tensor::empty({n + 64}, DType::U8, Device::cuda());
-  kernels::dropout_forward_cuda(din.data(), dout.data(), static_cast<uint8_t*>(mask.raw_data()), n, 0.5f, 3, 0,
-                                cuda::stream());
-  cuda::synchronize();
-  dout.download();
+  test::GuardedBuffer dx(x), dgy(gy);
+  {
+    INFO("max pool");
+    std::vector<float> y(static_cast<size_t>(out)), gx(static_cast<size_t>(in));
+    std::vector<int32_t> idx(static_cast<size_t>(out));
+    kernels::max_pool_forward_cpu(x.data(), y.data(), idx.data(), g);
+    kernels::max_pool_backward_cpu(gy.data(), idx.data(), gx.data(), g);
+    test::GuardedBuffer dy(out), dgx(in);
+    test::Guarded<int32_t> didx(out);
+    kernels::max_pool_forward_cuda(dx.data(), dy.data(), didx.data(), g, S);
+    cuda::check_launch("max_pool_forward");
+    kernels::max_pool_backward_cuda(dgy.data(), didx.data(), dgx.data(), g, S);
+    cuda::check_launch("max_pool_backward");
+    cuda::synchronize();
+    test::check_close(y, dy.download(), 0, 0, "forward");
+    CHECK(didx.download() == idx);
+    test::check_close(gx, dgx.download(), 0, 0, "backward");
+  }
+  for (const bool include_pad : {true, false}) {
+    INFO("avg pool, count_include_pad " << include_pad);
+    const size_t ws_bytes = kernels::avg_pool_workspace_bytes(g);
+    std::vector<float> y(static_cast<size_t>(out)), gx(static_cast<size_t>(in)), ws(ws_bytes / 4 + 1);
+    kernels::avg_pool_forward_cpu(x.data(), y.data(), g, include_pad, ws.data());
+    kernels::avg_pool_backward_cpu(gy.data(), gx.data(), g, include_pad, ws.data());
+    test::GuardedBuffer dy(out), dgx(in), dws(int64_t(ws_bytes / 4) + 1);
+    kernels::avg_pool_forward_cuda(dx.data(), dy.data(), g, include_pad, dws.data(), S);
+    cuda::check_launch("avg_pool_forward");
+    kernels::avg_pool_backward_cuda(dgy.data(), dgx.data(), g, include_pad, dws.data(), S);
+    cuda::check_launch("avg_pool_backward");
+    cuda::synchronize();
+    test::check_close(y, dy.download(), 0, 0, "forward");
+    test::check_close(gx, dgx.download(), 0, 0, "backward");
+    dws.check_guards();
+  }
+  {
+    INFO("bilinear upsampling 19x17 -> 37x41");
+    kernels::UpsampleGeom u;
+    u.planes = 6, u.H = 19, u.W = 17, u.Ho = 37, u.Wo = 41;
+    u.scale_h = kernels::upsample_scale(19, 37, false, 0), u.scale_w = kernels::upsample_scale(17, 41, false, 0);
+    const int64_t up = u.planes * u.Ho * u.Wo;
+    const auto ugy = test::random_values(up, -1, 1, 53);
+    std::vector<float> y(static_cast<size_t>(up)), gx(static_cast<size_t>(in));
+    kernels::upsample_bilinear_forward_cpu(x.data(), y.data(), u);
+    kernels::upsample_bilinear_backward_cpu(ugy.data(), gx.data(), u);
+    test::GuardedBuffer dy(up), dugy(ugy), dgx(in);
+    kernels::upsample_bilinear_forward_cuda(dx.data(), dy.data(), u, S);
+    cuda::check_launch("upsample_bilinear_forward");
+    kernels::upsample_bilinear_backward_cuda(dugy.data(), dgx.data(), u, S);
+    cuda::check_launch("upsample_bilinear_backward");
+    cuda::synchronize();
+    test::check_close(y, dy.download(), 1e-6, 1e-6, "upsample forward");
+    test::check_close(gx, dgx.download(), 1e-5, 1e-6, "upsample backward");
+  }
+  {
+    INFO("leaky relu");
+    std::vector<float> y(static_cast<size_t>(in)), gx(static_cast<size_t>(in));
+    const auto lgy = test::random_values(in, -1, 1, 54);
+    kernels::leaky_relu_forward_cpu(x.data(), y.data(), in, 0.1f);
+    kernels::leaky_relu_backward_cpu(x.data(), lgy.data(), gx.data(), in, 0.1f);
+    test::GuardedBuffer dy(in), dlgy(lgy), dgx(in);
+    kernels::leaky_relu_forward_cuda(dx.data(), dy.data(), in, 0.1f, S);
+    cuda::check_launch("leaky_relu_forward");
+    kernels::leaky_relu_backward_cuda(dx.data(), dlgy.data(), dgx.data(), in, 0.1f, S);
+    cuda::check_launch("leaky_relu_backward");
+    cuda::synchronize();
+    test::check_close(y, dy.download(), 0, 0, "forward");
+    test::check_close(gx, dgx.download(), 0, 0, "backward");
+  }
+  {
+    // n not a multiple of 4: the last Philox block covers elements past n, which must not be written.
+    INFO("dropout");
+    const int64_t n = 1001;
+    const auto dxv = test::random_values(n, -1, 1, 52), dgyv = test::random_values(n, -1, 1, 55);
+    std::vector<float> y(static_cast<size_t>(n)), gx(static_cast<size_t>(n));
+    std::vector<uint8_t> mask(static_cast<size_t>(n));
+    kernels::dropout_forward_cpu(dxv.data(), y.data(), mask.data(), n, 0.5f, 3, 0);
+    kernels::dropout_backward_cpu(dgyv.data(), mask.data(), gx.data(), n, 2.0f);
+    test::GuardedBuffer din(dxv), dout(n), ddgy(dgyv), dgx(n);
+    test::Guarded<uint8_t> dmask(n);
+    kernels::dropout_forward_cuda(din.data(), dout.data(), dmask.data(), n, 0.5f, 3, 0, S);
+    cuda::check_launch("dropout_forward");
+    kernels::dropout_backward_cuda(ddgy.data(), dmask.data(), dgx.data(), n, 2.0f, S);
+    cuda::check_launch("dropout_backward");
+    cuda::synchronize();
+    test::check_close(y, dout.download(), 0, 0, "forward");
+    CHECK(dmask.download() == mask);
+    test::check_close(gx, dgx.download(), 0, 0, "backward");
+    int kept = 0;
+    for (uint8_t m : mask) kept += m;
+    CHECK(kept > 400);  // p = 0.5: the mask is neither empty nor full
+    CHECK(kept < 600);
+  }
 }
 
 TEST_CASE("cuDNN: one algorithm search per shape; deterministic mode repeats bit for bit") {

@@ -11,9 +11,13 @@
 //    is a per-pixel expression (a few ulp apart) times coefficients made from the sums above,
 //    and some elements are differences of nearly equal terms.
 //  - the contour bands: exact (min, max, subtraction of 0/1 values). The structure weight map:
-//    its window sums are exact integers on both sides, but nvcc may contract 1 + 5 |m - g| into
-//    an FMA where g++ (ISO C++ mode) does not: 2 ulp (eps 2.4e-7).
-// Raw kernel outputs live in GuardedBuffers, so an out-of-bounds write is caught too.
+//    its window sums are exact integers on both sides, but the two compilers may round
+//    1 + 5 |m - g| differently: nvcc contracts a multiply-add into an FMA, and so does g++ in
+//    C++ (its default is -ffp-contract=fast, even with -std=c++20) where the CPU has FMA,
+//    unless the twin's file is built with -ffp-contract=off. One side may then round twice
+//    where the other rounds once: 2 ulp (eps 2.4e-7).
+// Raw kernel outputs and workspaces live in GuardedBuffers (guard values before and after), so
+// an out-of-bounds write is caught too.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -78,9 +82,9 @@ TEST_CASE("binary_loss: every term set, float4 and scalar paths, per-image and b
     const int64_t N = sh.N, HW = sh.H * sh.W, n = N * HW;
     const auto z = logit_values(n, 1), g = mask_values(n, 0.2f, 2), phi = test::random_values(n, -20, 20, 3);
     test::GuardedBuffer dz(z), dg(g), dphi(phi);
-    for (const uint32_t terms :
-         {uint32_t(kernels::kBinaryDice), uint32_t(kernels::kBinaryFocal), uint32_t(kernels::kBinaryBce),
-          uint32_t(kernels::kBinaryBoundary), uint32_t(kernels::kBinaryFbd), uint32_t(kernels::kBinaryFbd | kernels::kBinaryBce)}) {
+    for (const uint32_t terms : {uint32_t(kernels::kBinaryDice), uint32_t(kernels::kBinaryFocal),
+                                 uint32_t(kernels::kBinaryBce), uint32_t(kernels::kBinaryBoundary),
+                                 uint32_t(kernels::kBinaryFbd), uint32_t(kernels::kBinaryFbd | kernels::kBinaryBce)}) {
       for (const bool batch : {false, true}) {
         INFO("N " << N << " HW " << HW << " terms " << terms << " batch " << batch);
         kernels::BinaryLossParams p;
@@ -92,19 +96,22 @@ TEST_CASE("binary_loss: every term set, float4 and scalar paths, per-image and b
         const bool with_g = terms != kernels::kBinaryBoundary;
         const float* gc = with_g ? g.data() : nullptr;
         const float* gd = with_g ? dg.data() : nullptr;
-        std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * kernels::kBinaryStats)), dz_cpu(static_cast<size_t>(n));
+        std::vector<float> sums_cpu(static_cast<size_t>((N + 1) * kernels::kBinaryStats)),
+            dz_cpu(static_cast<size_t>(n));
         float value_cpu = 0, go = 1.75f;
         kernels::binary_loss_forward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &value_cpu);
         kernels::binary_loss_backward_cpu(z.data(), gc, phi.data(), N, HW, p, sums_cpu.data(), &go, dz_cpu.data());
 
         test::GuardedBuffer sums((N + 1) * kernels::kBinaryStats), value(1), grad(n), dgo(std::vector<float>{go});
         auto ws = workspace(kernels::binary_loss_workspace_bytes(N, HW));
-        kernels::binary_loss_forward_cuda(dz.data(), gd, dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(), S());
+        cuda::check_launch("binary_loss_forward",
+                           kernels::binary_loss_forward_cuda(dz.data(), gd, dphi.data(), N, HW, p, sums.data(),
+                                                             value.data(), ws.data(), S()));
         sync("binary_loss_forward");
         // Backward from the CPU's sums, so its tolerance covers the backward kernel alone.
         test::GuardedBuffer csums(sums_cpu);
         kernels::binary_loss_backward_cuda(dz.data(), gd, dphi.data(), N, HW, p, csums.data(), dgo.data(), grad.data(),
-                                        S());
+                                           S());
         sync("binary_loss_backward");
         test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "sums");
         test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "value");
@@ -123,19 +130,23 @@ TEST_CASE("binary_loss: the fused forward is deterministic and its last-block co
   kernels::BinaryLossParams p;
   std::vector<float> first;
   for (int rep = 0; rep < 4; ++rep) {
-    kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
-                                   S());
+    cuda::check_launch("binary_loss_forward",
+                       kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(),
+                                                         value.data(), ws.data(), S()));
     sync("binary_loss_forward");
     // A smaller launch in between: a counter left non-zero would make it finish early or never.
-    kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), 1, 1000, p, sums.data(), value.data(), ws.data(),
-                                   S());
-    kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(), value.data(), ws.data(),
-                                   S());
+    cuda::check_launch("binary_loss_forward",
+                       kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), 1, 1000, p, sums.data(),
+                                                         value.data(), ws.data(), S()));
+    cuda::check_launch("binary_loss_forward",
+                       kernels::binary_loss_forward_cuda(dz.data(), dg.data(), dphi.data(), N, HW, p, sums.data(),
+                                                         value.data(), ws.data(), S()));
     sync("binary_loss_forward");
     auto v = sums.download();
     v.push_back(value.download()[0]);
     if (rep == 0) first = v;
     CHECK(v == first);
+    ws.check_guards();
   }
 }
 
@@ -151,6 +162,7 @@ TEST_CASE("structure: weight map bit-identical, loss and boundary variant within
     kernels::structure_weight_cuda(dg.data(), dw.data(), N, H, W, 15, 5.0f, wws.data(), S());
     sync("structure_weight");
     test::check_close(w_cpu, dw.download(), 0, 2.4e-7, "structure weight");
+    wws.check_guards();
     for (const float lambda : {0.0f, 1.0f}) {
       for (const bool plain : {false, true}) {
         kernels::StructureParams p;
@@ -166,14 +178,16 @@ TEST_CASE("structure: weight map bit-identical, loss and boundary variant within
         test::GuardedBuffer sums((N + 1) * kernels::kStructStats), value(1), grad(n), csums(sums_cpu),
             dgo(std::vector<float>{go});
         auto ws = workspace(kernels::structure_loss_workspace_bytes(N, HW));
-        kernels::structure_loss_forward_cuda(dz.data(), dg.data(), cw.data(), dphi.data(), N, HW, p, sums.data(),
-                                             value.data(), ws.data(), S());
+        cuda::check_launch("structure_loss_forward",
+                           kernels::structure_loss_forward_cuda(dz.data(), dg.data(), cw.data(), dphi.data(), N, HW, p,
+                                                                sums.data(), value.data(), ws.data(), S()));
         kernels::structure_loss_backward_cuda(dz.data(), dg.data(), cw.data(), dphi.data(), N, HW, p, csums.data(),
                                               dgo.data(), grad.data(), S());
         sync("structure_loss");
         test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "structure sums");
         test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "structure value");
         check_grad(dz_cpu, grad.download(), "structure gradient");
+        ws.check_guards();
       }
     }
   }
@@ -191,12 +205,14 @@ TEST_CASE("shape: compactness, bands, masked means and smoothness") {
     test::GuardedBuffer dz(z), sums((N + 1) * kernels::kCompactStats), value(1), grad(n), csums(sums_cpu),
         dgo(std::vector<float>{go});
     auto ws = workspace(kernels::compactness_workspace_bytes(N, H * W));
-    kernels::compactness_forward_cuda(dz.data(), N, H, W, 1e-8f, sums.data(), value.data(), ws.data(), S());
+    cuda::check_launch("compactness_forward", kernels::compactness_forward_cuda(dz.data(), N, H, W, 1e-8f, sums.data(),
+                                                                                value.data(), ws.data(), S()));
     kernels::compactness_backward_cuda(dz.data(), N, H, W, 1e-8f, csums.data(), dgo.data(), grad.data(), S());
     sync("compactness");
     test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "compactness sums");
     test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "compactness value");
     check_grad(dz_cpu, grad.download(), "compactness gradient");
+    ws.check_guards();
 
     const auto g = mask_values(n, 0.5f, 11);
     std::vector<float> c_cpu(static_cast<size_t>(n)), b_cpu(static_cast<size_t>(n));
@@ -274,14 +290,16 @@ TEST_CASE("softmax_loss: K = 2, 4, 8 with every term, background in and out") {
       test::GuardedBuffer sums((N + 1) * nstats), value(1), grad(N * K * HW), csums(sums_cpu),
           dgo(std::vector<float>{go});
       auto ws = workspace(kernels::softmax_loss_workspace_bytes(N, HW, K));
-      kernels::softmax_loss_forward_cuda(dz.data(), dy.data(), dphi.data(), N, HW, p, sums.data(), value.data(),
-                                         ws.data(), S());
+      cuda::check_launch("softmax_loss_forward",
+                         kernels::softmax_loss_forward_cuda(dz.data(), dy.data(), dphi.data(), N, HW, p, sums.data(),
+                                                            value.data(), ws.data(), S()));
       kernels::softmax_loss_backward_cuda(dz.data(), dy.data(), dphi.data(), N, HW, p, csums.data(), dgo.data(),
                                           grad.data(), S());
       sync("softmax_loss");
       test::check_close(sums_cpu, sums.download(), 1e-3, kSumEps, "softmax sums");
       test::check_close({value_cpu}, value.download(), 1e-6, kSumEps, "softmax value");
       check_grad(dz_cpu, grad.download(), "softmax gradient");
+      ws.check_guards();
     }
   }
 }
@@ -305,25 +323,35 @@ TEST_CASE("loss ops: every loss forward and backward on CUDA equals the CPU op; 
     in.logits = mc ? mz0 : z0;
     if (row.needs != 0) in.target = mc ? y : g;
     complete_loss_inputs(row, in);
-    losses.emplace_back(row.name, [&row](const Tensor& z, const LossInputs& at) {
-      LossInputs with = at;
-      with.logits = z;
-      return row.compute(with, LossSettings{});
-    }, in);
+    losses.emplace_back(
+        row.name,
+        [&row](const Tensor& z, const LossInputs& at) {
+          LossInputs with = at;
+          with.logits = z;
+          return row.compute(with, LossSettings{});
+        },
+        in);
   }
   LossInputs bin;
   bin.logits = z0;
   bin.target = g;
   bin.sdm = phi;
-  losses.emplace_back("structure (weight inside)",
-                      [](const Tensor& z, const LossInputs& in) { return structure_loss(z, in.target); }, bin);
-  losses.emplace_back("deep supervision", [](const Tensor& z, const LossInputs& in) {
-    return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {z, z * 0.5f}, in, z, in.target);
-  }, bin);
+  losses.emplace_back(
+      "structure (weight inside)", [](const Tensor& z, const LossInputs& in) { return structure_loss(z, in.target); },
+      bin);
+  losses.emplace_back(
+      "deep supervision",
+      [](const Tensor& z, const LossInputs& in) {
+        return deep_supervision_loss(find_loss("fbd"), LossSettings{}, {z, z * 0.5f}, in, z, in.target);
+      },
+      bin);
   auto to = [](const LossInputs& in, Device d) {
     LossInputs out;
-    for (auto [src, dst] : {std::pair{&in.logits, &out.logits}, {&in.target, &out.target}, {&in.sdm, &out.sdm},
-                            {&in.weight, &out.weight}, {&in.class_sdm, &out.class_sdm}})
+    for (auto [src, dst] : {std::pair{&in.logits, &out.logits},
+                            {&in.target, &out.target},
+                            {&in.sdm, &out.sdm},
+                            {&in.weight, &out.weight},
+                            {&in.class_sdm, &out.class_sdm}})
       if (src->defined()) *dst = src->to(d);
     return out;
   };

@@ -1,6 +1,8 @@
 // The fused optimizer steps on CUDA against the CPU twin: several steps over tensors of many
 // sizes, some without gradients. Tolerance 1e-6 + 1e-6 |p| per step: the same float32
-// operations, except that nvcc fuses multiply-adds into FMAs (one rounding instead of two).
+// operations, except that a multiply-add may be fused into an FMA (one rounding instead of
+// two) on one side and not the other: nvcc fuses them, and g++ does too where the CPU has FMA
+// unless the twin is built with -ffp-contract=off.
 #include <doctest/doctest.h>
 
 #include "core/ops.h"

@@ -137,8 +137,10 @@ TEST_CASE("golden: contour bands, mask-averaged embeddings and smoothness") {
   const Tensor s = smoothness_loss(xc, xb, 0.8f);
   s.backward();
   test::check_values("smoothness", loss_fixture("smooth_value").to_vector(), {s.item()}, 1e-6, 1e-5);
-  test::check_values("smoothness gradient c", loss_fixture("smooth_grad_c").to_vector(), xc.grad().to_vector(), 1e-6, 1e-4);
-  test::check_values("smoothness gradient b", loss_fixture("smooth_grad_b").to_vector(), xb.grad().to_vector(), 1e-6, 1e-4);
+  test::check_values("smoothness gradient c", loss_fixture("smooth_grad_c").to_vector(), xc.grad().to_vector(), 1e-6,
+                     1e-4);
+  test::check_values("smoothness gradient b", loss_fixture("smooth_grad_b").to_vector(), xb.grad().to_vector(), 1e-6,
+                     1e-4);
 }
 
 TEST_CASE("golden: multi-class softmax Dice, focal, boundary and compound") {

@@ -95,7 +95,10 @@ TEST_CASE("gradcheck: Focal Boundary Dice fused and naive, deep supervision") {
     complete_loss_inputs(row, t);
     test::loss_gradcheck(
         "deep supervision " + name,
-        [&](const Tensor& x) { return deep_supervision_loss(row, LossSettings{}, {x, x * 0.5f}, t, x * 1.5f, e); }, z);
+        [&](const Tensor& x) {
+          return deep_supervision_loss(row, LossSettings{}, {x, x * 0.5f}, t, x * 1.5f, e);
+        },
+        z);
   }
 }
 

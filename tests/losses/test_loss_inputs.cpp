@@ -234,9 +234,10 @@ TEST_CASE("losses: kernel-level forward/backward of the binary_loss family match
     const int64_t N = 2, HW = 8 * W;
     std::vector<float> sums(static_cast<size_t>((N + 1) * kernels::kBinaryStats)), dz(static_cast<size_t>(N * HW));
     float value = 0, go = -2.5f;
-    kernels::binary_loss_forward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &value);
+    kernels::binary_loss_forward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(),
+                                     &value);
     kernels::binary_loss_backward_cpu(z.data<float>(), g.data<float>(), phi.data<float>(), N, HW, p, sums.data(), &go,
-                                   dz.data());
+                                      dz.data());
     Tensor zr = z.clone().detach();
     zr.requires_grad_();
     const Tensor L = focal_boundary_dice_loss(zr, g, phi);
@@ -260,8 +261,6 @@ TEST_CASE("deep supervision without an edge head is the sum of the side losses")
   CHECK(without == doctest::Approx(sum).epsilon(1e-6));
   const float with_edge = deep_supervision_loss(fbd, LossSettings{}, sides, t, z, e).item();
   CHECK(with_edge == doctest::Approx(sum + focal_edge_loss(z, e).item()).epsilon(1e-6));
-  CHECK(test::contains(test::error_of([&] {
-                         deep_supervision_loss(fbd, LossSettings{}, sides, t, z, Tensor());
-                       }),
+  CHECK(test::contains(test::error_of([&] { deep_supervision_loss(fbd, LossSettings{}, sides, t, z, Tensor()); }),
                        "edge logits given without an edge target"));
 }

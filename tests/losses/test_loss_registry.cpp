@@ -70,8 +70,8 @@ TEST_CASE("loss registry: names, settings and families are consistent") {
   }
   CHECK(used_settings == settings);  // no setting that no loss reads
   CHECK(loss_names().size() == loss_registry().size());
-  CHECK(training_loss_names() == std::vector<std::string>{"dice", "focal", "fbd", "bce-iou", "bce-boundary",
-                                                          "shape-aware"});
+  CHECK(training_loss_names() ==
+        std::vector<std::string>{"dice", "focal", "fbd", "bce-iou", "bce-boundary", "shape-aware"});
 }
 
 TEST_CASE("loss registry: the defaults are the ops' defaults") {
@@ -100,20 +100,28 @@ TEST_CASE("loss registry: an unknown name is one line listing every loss") {
 TEST_CASE("loss registry: every row is the loss it names (PyTorch golden values)") {
   // row -> golden file of tests/fixtures/losses with the registry's default settings.
   const std::pair<const char*, const char*> golden[] = {
-      {"dice", "dice"},           {"focal", "focal"},
-      {"focal-edge", "focal_edge"}, {"bce", "bce"},
-      {"bce-edge", "bce_edge"},   {"boundary", "boundary"},
-      {"fbd", "fbd"},             {"fbd-naive", "fbd"},
-      {"bce-iou", "structure"},   {"bce-boundary", "bce_boundary"},
-      {"compactness", "compactness"}, {"dice-mc", "mc_dice"},
-      {"focal-mc", "mc_focal"},   {"boundary-mc", "mc_boundary"},
+      {"dice", "dice"},
+      {"focal", "focal"},
+      {"focal-edge", "focal_edge"},
+      {"bce", "bce"},
+      {"bce-edge", "bce_edge"},
+      {"boundary", "boundary"},
+      {"fbd", "fbd"},
+      {"fbd-naive", "fbd"},
+      {"bce-iou", "structure"},
+      {"bce-boundary", "bce_boundary"},
+      {"compactness", "compactness"},
+      {"dice-mc", "mc_dice"},
+      {"focal-mc", "mc_focal"},
+      {"boundary-mc", "mc_boundary"},
       {"fbd-mc", "mc_fbd"},
   };
   std::set<std::string> covered;
   for (const auto& [name, file] : golden) {
     const LossInfo& row = find_loss(name);
     const LossInputs in = fixture_inputs(row);
-    test::golden(file, [&](const Tensor& x) { return compute_at(row, in, x); }, in.logits);
+    test::golden(
+        file, [&](const Tensor& x) { return compute_at(row, in, x); }, in.logits);
     covered.insert(name);
   }
   // shape-aware's golden file is for beta = 0.5 (and no smoothness term).
@@ -121,7 +129,8 @@ TEST_CASE("loss registry: every row is the loss it names (PyTorch golden values)
   LossSettings s;
   s.beta = 0.5f;
   const LossInputs in = fixture_inputs(sa);
-  test::golden("shape_aware", [&](const Tensor& x) { return compute_at(sa, in, x, s); }, in.logits);
+  test::golden(
+      "shape_aware", [&](const Tensor& x) { return compute_at(sa, in, x, s); }, in.logits);
   covered.insert("shape-aware");
   CHECK(covered.size() == loss_registry().size());  // a new row needs its golden file here
 }
@@ -132,7 +141,8 @@ TEST_CASE("loss registry: every row's gradient passes a finite-difference check"
     // The fixtures hold logits of +-50; the step of the check must not cross them, so the
     // check runs on a copy clamped to [-6, 6], where every loss is smooth at the step size.
     const Tensor x0 = clamp(in.logits, -6.0f, 6.0f);
-    test::loss_gradcheck(row.name, [&](const Tensor& x) { return compute_at(row, in, x); }, x0);
+    test::loss_gradcheck(
+        row.name, [&](const Tensor& x) { return compute_at(row, in, x); }, x0);
   }
 }
 
