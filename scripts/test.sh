@@ -22,5 +22,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 cd "$dir"
 ctest --output-on-failure -j "$jobs"
+# ctest lists a skipped test without its output: print each skipped binary's reason.
+grep -h "^SKIPPED:" Testing/Temporary/LastTest.log 2>/dev/null | sort -u || true
 # Say which device the GPU tests would have used (or why they were skipped).
 "$dir/fbd" info | tail -1

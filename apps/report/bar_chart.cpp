@@ -26,10 +26,7 @@ std::string render_bars_svg(const BarChart& c, int width, int height) {
   std::ostringstream os;
   os.setf(std::ios::fixed);
   os.precision(1);
-  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
-     << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  os << "<text x=\"" << width / 2 << "\" y=\"15\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">"
-     << html_escape(c.title) << "</text>\n";
+  os << svg_open(width, height, c.title);
   // Legend across the top.
   double lx = left;
   for (size_t s = 0; s < c.series.size(); ++s) {

@@ -90,6 +90,15 @@ std::string format_mean_std(const MeanStd& m, int digits) {
   return format_number(m.mean, digits) + " \xC2\xB1 " + format_number(m.std, digits);
 }
 
+std::string svg_open(int width, int height, const std::string& title) {
+  std::ostringstream os;
+  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
+     << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  os << "<text x=\"" << width / 2 << "\" y=\"15\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">"
+     << html_escape(title) << "</text>\n";
+  return os.str();
+}
+
 std::string render_svg(const Chart& chart, int width, int height) {
   const double left = 52, right = 12, top = 26, bottom = 40;
   const double pw = width - left - right, ph = height - top - bottom;
@@ -116,10 +125,7 @@ std::string render_svg(const Chart& chart, int width, int height) {
   std::ostringstream os;
   os.setf(std::ios::fixed);
   os.precision(1);
-  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height << "\" viewBox=\"0 0 "
-     << width << " " << height << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  os << "<text x=\"" << width / 2 << "\" y=\"15\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">"
-     << html_escape(chart.title) << "</text>\n";
+  os << svg_open(width, height, chart.title);
   const double ystep = yt.size() > 1 ? yt[1] - yt[0] : 1, xstep = xt.size() > 1 ? xt[1] - xt[0] : 1;
   for (double t : yt) {
     os << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << Y(t) << "\" y2=\"" << Y(t)

@@ -60,6 +60,8 @@ std::string html_escape(const std::string& text);
 std::string base64(const std::vector<uint8_t>& bytes);
 // Fixed-point with `digits` decimals; "n/a" for NaN, "inf" for infinities.
 std::string format_number(double v, int digits = 3);
+// The opening <svg> tag of a chart (sans-serif, 11 px) and its bold title, centred on top.
+std::string svg_open(int width, int height, const std::string& title);
 // "0.812 ± 0.034" (mean ± std of folds), "n/a" when no fold had a value.
 std::string format_mean_std(const MeanStd& m, int digits = 3);
 

@@ -18,7 +18,9 @@
 //
 // THE FILE, top to bottom:
 //   0. the CPU reference: kernels/dev/dice_reference.h (double, the obvious loops), tested
-//      against fbd's CPU twin by tests/kernels/test_walkthrough_reference.cpp;
+//      against fbd's CPU twin by tests/kernels/test_walkthrough_reference.cpp; the plumbing both
+//      walkthroughs share (error checks, the GPU test, the L2-flushing timer) is in
+//      kernels/dev/walkthrough_common.cuh;
 //   1. v1 naive: one thread per pixel, three float atomicAdds per pixel into global sums;
 //   2. v2: each block first sums its pixels in shared memory (a tree), one atomicAdd per block;
 //   3. v3: warp shuffles instead of most of the tree; per-block partials in a workspace and a
@@ -54,56 +56,14 @@
 
 #include "kernels/binary_loss_kernels.h"
 #include "kernels/dev/dice_reference.h"
+#include "kernels/dev/walkthrough_common.cuh"
 #include "kernels/edt_kernels.h"
 
 namespace {
 
-// ---- plumbing: errors, the GPU check, the batch -------------------------------------------
+using namespace fbd::walkthrough;
 
-#define CUDA_CHECK(call)                                                                                           \
-  do {                                                                                                             \
-    const cudaError_t err_ = (call);                                                                               \
-    if (err_ != cudaSuccess) {                                                                                     \
-      std::fprintf(stderr, "CUDA error at %s:%d: %s (%s)\n", __FILE__, __LINE__, cudaGetErrorString(err_), #call); \
-      std::exit(1);                                                                                                \
-    }                                                                                                              \
-  } while (0)
-
-// After a launch: a bad launch configuration is reported at once, a fault in the kernel only at
-// the next synchronisation (which CUDA_CHECK(cudaDeviceSynchronize()) then catches).
-#define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
-// fbd's launch functions return what their own runtime calls reported (kernels::LaunchStatus).
-#define CUDA_CHECK_STATUS(call) CUDA_CHECK(cudaError_t((call).error))
-
-__global__ void probe_kernel(int* out) { *out = 42; }
-
-// Whether a GPU is there and runs this binary's code (a tiny kernel catches a GPU whose
-// architecture the build has no code for); `why` says what is missing.
-bool gpu_usable(std::string& why) {
-  int count = 0;
-  cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess) {
-    why = std::string(cudaGetErrorString(err)) + " (" + cudaGetErrorName(err) + ")";
-    return false;
-  }
-  if (count == 0) {
-    why = "no CUDA device found";
-    return false;
-  }
-  int* probe = nullptr;
-  err = cudaMalloc(&probe, sizeof(int));
-  if (err == cudaSuccess) {
-    probe_kernel<<<1, 1>>>(probe);
-    err = cudaGetLastError();
-    if (err == cudaSuccess) err = cudaDeviceSynchronize();
-    cudaFree(probe);
-  }
-  if (err != cudaSuccess) {
-    why = std::string("test kernel failed on cuda:0: ") + cudaGetErrorString(err);
-    return false;
-  }
-  return true;
-}
+// ---- the batch ------------------------------------------------------------------------------
 
 // A deterministic batch: targets, logits that roughly agree with them (as a half-trained
 // network's would), and the signed distance map phi of each target (for the boundary term).
@@ -112,18 +72,6 @@ struct Batch {
   std::vector<float> z, g, phi;
   int64_t HW() const { return H * W; }
   int64_t size() const { return N * H * W; }
-};
-
-// splitmix64: a tiny, well-mixed generator, so the batch is the same on every machine.
-struct Rng {
-  uint64_t s;
-  double uniform() {
-    uint64_t x = (s += 0x9e3779b97f4a7c15ull);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return double(x >> 11) * (1.0 / 9007199254740992.0);
-  }
 };
 
 // edge_cases: image n is empty, full, a single pixel, an ellipse, random blobs (n mod 5), and a
@@ -771,65 +719,6 @@ CheckResult check_version(const Version& v, DeviceBatch& d, const Reference& ref
   return r;
 }
 
-// ---- timing -----------------------------------------------------------------------------------
-
-// CUDA events around the work, and before every repetition a memset of twice the L2 size, so
-// each run starts with its inputs in DRAM, as it would inside a training step (the same method
-// as bench/cuda/gpu_timer.h, which this file does not link so that it builds alone).
-class Timer {
- public:
-  Timer() {
-    int dev = 0, l2 = 0;
-    CUDA_CHECK(cudaGetDevice(&dev));
-    CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
-    flush_bytes_ = size_t(std::max(l2, 1 << 20)) * 2;
-    CUDA_CHECK(cudaMalloc(&flush_, flush_bytes_));
-    CUDA_CHECK(cudaEventCreate(&start_));
-    CUDA_CHECK(cudaEventCreate(&stop_));
-  }
-  ~Timer() {
-    cudaEventDestroy(start_);
-    cudaEventDestroy(stop_);
-    cudaFree(flush_);
-  }
-  // Median milliseconds of `reps` runs of `work` (after one warm-up run).
-  double median_ms(const std::function<void()>& work, int reps) {
-    work();
-    CUDA_CHECK(cudaDeviceSynchronize());
-    std::vector<double> ms;
-    for (int r = 0; r < reps; ++r) {
-      CUDA_CHECK(cudaMemsetAsync(flush_, r & 0xff, flush_bytes_));
-      CUDA_CHECK(cudaEventRecord(start_));
-      work();
-      CUDA_CHECK(cudaEventRecord(stop_));
-      CUDA_CHECK(cudaEventSynchronize(stop_));
-      float t = 0.0f;
-      CUDA_CHECK(cudaEventElapsedTime(&t, start_, stop_));
-      ms.push_back(double(t));
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
-  }
-
- private:
-  cudaEvent_t start_{}, stop_{};
-  void* flush_ = nullptr;
-  size_t flush_bytes_ = 0;
-};
-
-// The memory bound: bytes per second a device-to-device copy achieves (read + write counted).
-double copy_bandwidth(Timer& timer) {
-  const size_t bytes = size_t(256) << 20;
-  void *a = nullptr, *b = nullptr;
-  CUDA_CHECK(cudaMalloc(&a, bytes));
-  CUDA_CHECK(cudaMalloc(&b, bytes));
-  CUDA_CHECK(cudaMemset(a, 1, bytes));
-  const double ms = timer.median_ms([&] { CUDA_CHECK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice)); }, 10);
-  CUDA_CHECK(cudaFree(a));
-  CUDA_CHECK(cudaFree(b));
-  return 2.0 * double(bytes) / (ms * 1e-3);
-}
-
 // ---- main -----------------------------------------------------------------------------------
 
 int usage(const char* argv0) {
@@ -843,48 +732,21 @@ int usage(const char* argv0) {
   return 1;
 }
 
-const char* name_of(const char* argv0) {
-  const char* slash = std::strrchr(argv0, '/');
-  return slash ? slash + 1 : argv0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool check_only = false;
-  int only = 0, reps = 20;
-  std::vector<int64_t> dims;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--check") {
-      check_only = true;
-    } else if (a == "--version" && i + 1 < argc) {
-      only = std::atoi(argv[++i]);
-      if (only < 1 || only > 7) return usage(argv[0]);
-    } else if (a == "--reps" && i + 1 < argc) {
-      reps = std::max(1, std::atoi(argv[++i]));
-    } else if (!a.empty() && a[0] != '-') {
-      dims.push_back(std::atoll(a.c_str()));
-    } else {
-      return usage(argv[0]);
-    }
-  }
+  Args args;
+  if (!parse_args(argc, argv, 7, args)) return usage(argv[0]);
+  const bool check_only = args.check_only;
+  const int only = args.only, reps = args.reps;
+  const std::vector<int64_t>& dims = args.dims;
   if (!dims.empty() && (dims.size() != 3 || dims[0] < 1 || dims[0] > 65535 || dims[1] < 1 || dims[2] < 1)) {
     std::fprintf(stderr, "%s: N H W must be three positive sizes, N <= 65535 (one image per grid row)\n",
                  name_of(argv[0]));
     return 1;
   }
 
-  std::string why;
-  if (!gpu_usable(why)) {
-    const char* req = std::getenv("FBD_REQUIRE_GPU");
-    if (req != nullptr && std::string(req) == "1") {
-      std::fprintf(stderr, "%s: error: FBD_REQUIRE_GPU=1 but no usable CUDA GPU: %s\n", name_of(argv[0]), why.c_str());
-      return 1;
-    }
-    std::printf("SKIPPED: %s needs a usable CUDA GPU: %s\n", name_of(argv[0]), why.c_str());
-    return 77;
-  }
+  if (const int status = require_gpu(argv[0]); status != 0) return status;
   cudaDeviceProp prop{};
   CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   const int sms = prop.multiProcessorCount;

@@ -56,66 +56,19 @@
 #include <vector>
 
 #include "kernels/dev/edt_reference.h"
+#include "kernels/dev/walkthrough_common.cuh"
 #include "kernels/edt_kernels.h"
 
 namespace {
 
-// ---- plumbing: errors, the GPU check, the batch -------------------------------------------
+using namespace fbd::walkthrough;
 
-#define CUDA_CHECK(call)                                                                                           \
-  do {                                                                                                             \
-    const cudaError_t err_ = (call);                                                                               \
-    if (err_ != cudaSuccess) {                                                                                     \
-      std::fprintf(stderr, "CUDA error at %s:%d: %s (%s)\n", __FILE__, __LINE__, cudaGetErrorString(err_), #call); \
-      std::exit(1);                                                                                                \
-    }                                                                                                              \
-  } while (0)
-#define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
-
-__global__ void probe_kernel(int* out) { *out = 42; }
-
-// Whether a GPU is there and runs this binary's code; `why` says what is missing.
-bool gpu_usable(std::string& why) {
-  int count = 0;
-  cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess) {
-    why = std::string(cudaGetErrorString(err)) + " (" + cudaGetErrorName(err) + ")";
-    return false;
-  }
-  if (count == 0) {
-    why = "no CUDA device found";
-    return false;
-  }
-  int* probe = nullptr;
-  err = cudaMalloc(&probe, sizeof(int));
-  if (err == cudaSuccess) {
-    probe_kernel<<<1, 1>>>(probe);
-    err = cudaGetLastError();
-    if (err == cudaSuccess) err = cudaDeviceSynchronize();
-    cudaFree(probe);
-  }
-  if (err != cudaSuccess) {
-    why = std::string("test kernel failed on cuda:0: ") + cudaGetErrorString(err);
-    return false;
-  }
-  return true;
-}
+// ---- the batch ------------------------------------------------------------------------------
 
 struct Batch {
   int64_t N = 0, H = 0, W = 0;
   std::vector<uint8_t> mask;  // nonzero = foreground; distances are to the nearest zero pixel
   int64_t size() const { return N * H * W; }
-};
-
-struct Rng {  // splitmix64: the same batch on every machine
-  uint64_t s;
-  double uniform() {
-    uint64_t x = (s += 0x9e3779b97f4a7c15ull);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return double(x >> 11) * (1.0 / 9007199254740992.0);
-  }
 };
 
 // edge_cases: image n is (n mod 6) all zero (output 0), all foreground (output +inf), a single
@@ -509,61 +462,6 @@ std::vector<float> run_and_download(const Version& v, DeviceBatch& d) {
   return out;
 }
 
-// ---- timing (as in dice_walkthrough.cu; bench/cuda/gpu_timer.h does the same) ------------------
-
-class Timer {
- public:
-  Timer() {
-    int dev = 0, l2 = 0;
-    CUDA_CHECK(cudaGetDevice(&dev));
-    CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
-    flush_bytes_ = size_t(std::max(l2, 1 << 20)) * 2;
-    CUDA_CHECK(cudaMalloc(&flush_, flush_bytes_));
-    CUDA_CHECK(cudaEventCreate(&start_));
-    CUDA_CHECK(cudaEventCreate(&stop_));
-  }
-  ~Timer() {
-    cudaEventDestroy(start_);
-    cudaEventDestroy(stop_);
-    cudaFree(flush_);
-  }
-  // Median milliseconds of `reps` runs of `work` (after one warm-up run), L2 flushed before each.
-  double median_ms(const std::function<void()>& work, int reps) {
-    work();
-    CUDA_CHECK(cudaDeviceSynchronize());
-    std::vector<double> ms;
-    for (int r = 0; r < reps; ++r) {
-      CUDA_CHECK(cudaMemsetAsync(flush_, r & 0xff, flush_bytes_));
-      CUDA_CHECK(cudaEventRecord(start_));
-      work();
-      CUDA_CHECK(cudaEventRecord(stop_));
-      CUDA_CHECK(cudaEventSynchronize(stop_));
-      float t = 0.0f;
-      CUDA_CHECK(cudaEventElapsedTime(&t, start_, stop_));
-      ms.push_back(double(t));
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
-  }
-
- private:
-  cudaEvent_t start_{}, stop_{};
-  void* flush_ = nullptr;
-  size_t flush_bytes_ = 0;
-};
-
-double copy_bandwidth(Timer& timer) {
-  const size_t bytes = size_t(256) << 20;
-  void *a = nullptr, *b = nullptr;
-  CUDA_CHECK(cudaMalloc(&a, bytes));
-  CUDA_CHECK(cudaMalloc(&b, bytes));
-  CUDA_CHECK(cudaMemset(a, 1, bytes));
-  const double ms = timer.median_ms([&] { CUDA_CHECK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice)); }, 10);
-  CUDA_CHECK(cudaFree(a));
-  CUDA_CHECK(cudaFree(b));
-  return 2.0 * double(bytes) / (ms * 1e-3);
-}
-
 // ---- main -----------------------------------------------------------------------------------
 
 int usage(const char* argv0) {
@@ -577,48 +475,21 @@ int usage(const char* argv0) {
   return 1;
 }
 
-const char* name_of(const char* argv0) {
-  const char* slash = std::strrchr(argv0, '/');
-  return slash ? slash + 1 : argv0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool check_only = false;
-  int only = 0, reps = 20;
-  std::vector<int64_t> dims;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--check") {
-      check_only = true;
-    } else if (a == "--version" && i + 1 < argc) {
-      only = std::atoi(argv[++i]);
-      if (only < 1 || only > 4) return usage(argv[0]);
-    } else if (a == "--reps" && i + 1 < argc) {
-      reps = std::max(1, std::atoi(argv[++i]));
-    } else if (!a.empty() && a[0] != '-') {
-      dims.push_back(std::atoll(a.c_str()));
-    } else {
-      return usage(argv[0]);
-    }
-  }
+  Args args;
+  if (!parse_args(argc, argv, 4, args)) return usage(argv[0]);
+  const bool check_only = args.check_only;
+  const int only = args.only, reps = args.reps;
+  const std::vector<int64_t>& dims = args.dims;
   if (!dims.empty() && (dims.size() != 3 || dims[0] < 1 || dims[1] < 1 || dims[2] < 1 || dims[1] > 65535 ||
                         dims[2] > 65535 || dims[0] * dims[1] > 0x7fffffff)) {
     std::fprintf(stderr, "%s: N H W must be three positive sizes, H and W at most 65535\n", name_of(argv[0]));
     return 1;
   }
 
-  std::string why;
-  if (!gpu_usable(why)) {
-    const char* req = std::getenv("FBD_REQUIRE_GPU");
-    if (req != nullptr && std::string(req) == "1") {
-      std::fprintf(stderr, "%s: error: FBD_REQUIRE_GPU=1 but no usable CUDA GPU: %s\n", name_of(argv[0]), why.c_str());
-      return 1;
-    }
-    std::printf("SKIPPED: %s needs a usable CUDA GPU: %s\n", name_of(argv[0]), why.c_str());
-    return 77;
-  }
+  if (const int status = require_gpu(argv[0]); status != 0) return status;
   cudaDeviceProp prop{};
   CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   std::printf("GPU: %s, %d SMs\n", prop.name, prop.multiProcessorCount);
