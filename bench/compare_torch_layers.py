@@ -9,7 +9,10 @@ conv2d_backward (input + weight gradients, torch.ops.aten.convolution_backward) 
 batchnorm / maxpool / upsample (forward + backward), train_step (the paper-like network of
 bench/layers_net.h: forward, backward, Adam step), conv_transpose2d / avgpool / leaky_relu / dropout /
 linear (forward + backward), adam_step / sgd_step (the 7.8 M parameters of
-bench/optim_shapes.h, foreach implementations). PyTorch runs with the same thread count as fbd's
+bench/optim_shapes.h, foreach implementations); the comparison networks' and classifiers' pieces:
+conv2d_geom_forward / conv2d_geom_backward (args N x C x K x H, then kh x kw, stride and the
+padding of each axis), conv_transpose2d_4x4, prelu, tanh, instance_norm, maxpool_ceil,
+global_avgpool and cross_entropy (forward + backward). PyTorch runs with the same thread count as fbd's
 OpenMP (OMP_NUM_THREADS, default: all cores), float32, TF32 off on the GPU. GPU cases are timed
 with CUDA events after an L2 flush, like fbd's. Cases run one at a time, fbd then PyTorch, and
 each side reports its best time (best of three repetitions for fbd, of all runs for PyTorch), so
@@ -157,6 +160,50 @@ def torch_case(case, args, dev):
         x, w, b = r(M, cin).requires_grad_(), r(cout, cin).requires_grad_(), r(cout).requires_grad_()
         gy = r(M, cout)
         return lambda: F.linear(x, w, b).backward(gy)
+    if case in ("conv2d_geom_forward", "conv2d_geom_backward"):
+        N, C, K, H, kh, kw, st, ph, pw = args
+        x, w, b = r(N, C, H, H), r(K, C, kh, kw), r(K)
+        if case == "conv2d_geom_forward":
+            bias = b if dev == "cpu" else None
+            return lambda: F.conv2d(x, w, bias, stride=st, padding=(ph, pw))
+        Ho, Wo = (H + 2 * ph - kh) // st + 1, (H + 2 * pw - kw) // st + 1
+        gy = r(N, K, Ho, Wo)
+        return lambda: torch.ops.aten.convolution_backward(gy, x, w, None, [st, st], [ph, pw], [1, 1], False, [0, 0],
+                                                           1, [True, True, False])
+    if case == "conv_transpose2d_4x4":
+        N, C, K, H = args
+        x, w, b = r(N, C, H, H).requires_grad_(), r(C, K, 4, 4).requires_grad_(), r(K).requires_grad_()
+        gy = r(N, K, 2 * H, 2 * H)
+        return lambda: F.conv_transpose2d(x, w, b, stride=2, padding=1).backward(gy)
+    if case == "prelu":
+        N, C, H = args
+        x, a = r(N, C, H, H).requires_grad_(), torch.full((C,), 0.25, device=dev, requires_grad=True)
+        gy = r(N, C, H, H)
+        return lambda: F.prelu(x, a).backward(gy)
+    if case == "tanh":
+        (n,) = args
+        x, gy = r(n).requires_grad_(), r(n)
+        return lambda: torch.tanh(x).backward(gy)
+    if case == "instance_norm":
+        N, C, H = args
+        x = r(N, C, H, H).requires_grad_()
+        g, b = torch.ones(C, device=dev, requires_grad=True), torch.zeros(C, device=dev, requires_grad=True)
+        gy = r(N, C, H, H)
+        return lambda: F.instance_norm(x, weight=g, bias=b).backward(gy)
+    if case == "maxpool_ceil":
+        N, C, H = args
+        x = r(N, C, H, H).requires_grad_()
+        gy = torch.randn_like(F.max_pool2d(x.detach(), 3, 2, ceil_mode=True))
+        return lambda: F.max_pool2d(x, 3, 2, ceil_mode=True).backward(gy)
+    if case == "global_avgpool":
+        N, C, H = args
+        x, gy = r(N, C, H, H).requires_grad_(), r(N, C, 1, 1)
+        return lambda: F.adaptive_avg_pool2d(x, 1).backward(gy)
+    if case == "cross_entropy":
+        N, K = args
+        z = r(N, K).requires_grad_()
+        labels = (torch.arange(N, device=dev) * 7) % K
+        return lambda: F.cross_entropy(z, labels).backward()
     if case == "train_step":
         N, S, c = args
         net = PaperLikeNet(c).to(dev)
@@ -183,7 +230,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_standard_args(ap, root, min_time=0.5)
     ap.add_argument("--cases", default="conv2d_forward|conv2d_backward|conv_transpose2d|batchnorm|maxpool|avgpool|upsample|"
-                    "leaky_relu|dropout|linear|train_step|adam_step|sgd_step",
+                    "leaky_relu|dropout|linear|train_step|adam_step|sgd_step|conv2d_geom_forward|conv2d_geom_backward|"
+                    "conv_transpose2d_4x4|prelu|tanh|instance_norm|maxpool_ceil|global_avgpool|cross_entropy",
                     help="regular expression over case names")
     args = ap.parse_args()
 
@@ -222,10 +270,12 @@ def main():
                          torch_ms=torch_s * 1e3, speedup=torch_s / fbd_s, gflops=b.get("FLOPS", 0) / 1e9))
 
     print(f"threads {threads}; torch {torch.__version__}" + (f"; {torch.cuda.get_device_name(0)}" if "cuda" in devices else ""))
-    print(f"{'case':22} {'args':>12} {'fbd ms':>9} {'torch ms':>9} {'speedup':>8} {'fbd GFLOP/s':>12}")
+    cw = max([22] + [len(r["case"]) for r in rows])
+    aw = max([12] + [len(r["args"]) for r in rows])
+    print(f"{'case':{cw}} {'args':>{aw}} {'fbd ms':>9} {'torch ms':>9} {'speedup':>8} {'fbd GFLOP/s':>12}")
     for r in rows:
         gf = f"{r['gflops']:>12.1f}" if r["gflops"] else f"{'':>12}"
-        print(f"{r['case']:22} {r['args']:>12} {r['fbd_ms']:>9.3f} {r['torch_ms']:>9.3f} {r['speedup']:>8.2f} {gf}")
+        print(f"{r['case']:{cw}} {r['args']:>{aw}} {r['fbd_ms']:>9.3f} {r['torch_ms']:>9.3f} {r['speedup']:>8.2f} {gf}")
     write_json(args.json_out, context=context, threads=threads, torch=torch.__version__, rows=rows)
 
 

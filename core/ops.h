@@ -21,6 +21,7 @@ Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor pow(const Tensor& x, float exponent);
 Tensor clamp(const Tensor& x, float lo, float hi);

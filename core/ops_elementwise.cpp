@@ -138,6 +138,7 @@ Tensor log(const Tensor& x) { return unary(UnaryOp::Log, x); }
 Tensor sqrt(const Tensor& x) { return unary(UnaryOp::Sqrt, x); }
 Tensor abs(const Tensor& x) { return unary(UnaryOp::Abs, x); }
 Tensor sigmoid(const Tensor& x) { return unary(UnaryOp::Sigmoid, x); }
+Tensor tanh(const Tensor& x) { return unary(UnaryOp::Tanh, x); }
 Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, x); }
 Tensor pow(const Tensor& x, float exponent) { return unary(UnaryOp::Pow, x, {exponent, 0.0f}); }
 Tensor clamp(const Tensor& x, float lo, float hi) {

@@ -33,6 +33,7 @@ namespace fbd::kernels {
   X(Sqrt,      "sqrt")                                   \
   X(Abs,       "abs")                                    \
   X(Sigmoid,   "sigmoid")                                \
+  X(Tanh,      "tanh")                                   \
   X(Relu,      "relu")                                   \
   X(Pow,       "pow")        /* x^a */                   \
   X(Clamp,     "clamp")      /* min(max(x, a), b) */     \

@@ -17,7 +17,9 @@ void max_pool_forward_cpu(const float* x, float* y, int32_t* idx, const PoolGeom
   std::vector<Window1d> wh(static_cast<size_t>(g.Ho)), ww(static_cast<size_t>(g.Wo));
   for (int64_t o = 0; o < g.Ho; ++o) wh[size_t(o)] = pool_window(o, g.kh, g.sh, g.ph, g.H);
   for (int64_t o = 0; o < g.Wo; ++o) ww[size_t(o)] = pool_window(o, g.kw, g.sw, g.pw, g.W);
-  const bool two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0;
+  // (Only where every window is whole: with ceil_mode the last row or column may hold one.)
+  const bool two =
+      g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && 2 * g.Ho <= g.H && 2 * g.Wo <= g.W;
 #pragma omp parallel for schedule(static) if (g.planes * out * g.kh * g.kw > kCpuParallelThreshold)
   for (int64_t p = 0; p < g.planes; ++p) {
     const float* xp = x + p * g.H * g.W;

@@ -1,8 +1,11 @@
 // 2-d max and average pooling over `planes` = N*C independent [H, W] planes, as PyTorch
-// defines them (no ceil_mode, no dilation): output position (oh, ow) reads the window
-// rows [oh*sh - ph, oh*sh - ph + kh) and columns [ow*sw - pw, ow*sw - pw + kw), clipped to the
+// defines them (no dilation): output position (oh, ow) reads the window rows
+// [oh*sh - ph, oh*sh - ph + kh) and columns [ow*sw - pw, ow*sw - pw + kw), clipped to the
 // image. Padding counts as -inf for max and, with count_include_pad, as zeros for average
-// (whose divisor is then the window size clipped to the padded image, PyTorch's rule).
+// (whose divisor is then the window size clipped to the padded image, PyTorch's rule). The
+// output size comes in the geometry (Ho, Wo): with ceil_mode the op asks for one more window
+// where PyTorch does, and that window, which may run past the right padding, is clipped the
+// same way; the kernels need nothing else for it.
 //
 // Both backward passes are written as gathers (each input position sums the outputs whose
 // window covers it), so they need no atomics and are deterministic on both backends.

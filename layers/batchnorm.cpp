@@ -158,4 +158,41 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   return batch_norm2d(x, weight_, bias_, running_mean_, running_var_, use_batch, o_.momentum_, o_.eps_);
 }
 
+void BatchNorm2d::set_momentum(double m) {
+  FBD_CHECK(m >= 0 && m <= 1, "BatchNorm2d: momentum must be in [0, 1], got ", m);
+  o_.momentum_ = m;
+}
+
+namespace {
+void collect_batch_norms(Module& m, std::vector<BatchNorm2d*>& out) {
+  if (auto* bn = dynamic_cast<BatchNorm2d*>(&m); bn && bn->options().track_) out.push_back(bn);
+  for (auto& [name, child] : m.named_children()) collect_batch_norms(*child, out);
+}
+}  // namespace
+
+void recompute_batch_norm_stats(Module& net, int64_t batches, const std::function<void(int64_t)>& forward_batch) {
+  FBD_CHECK(batches >= 1, "recompute_batch_norm_stats: needs at least one batch, got ", batches);
+  std::vector<BatchNorm2d*> bns;
+  collect_batch_norms(net, bns);
+  if (bns.empty()) return;
+  const bool was_training = net.is_training();
+  std::vector<double> momenta;
+  for (BatchNorm2d* bn : bns) {
+    momenta.push_back(bn->options().momentum_);
+    Tensor mean = bn->running_mean(), var = bn->running_var();
+    fill_(mean, 0.0f), fill_(var, 1.0f);
+  }
+  net.train();
+  {
+    NoGradGuard no_grad;
+    // With momentum 1/(k+1) at batch k the running value is the mean of the k+1 batches' values.
+    for (int64_t k = 0; k < batches; ++k) {
+      for (BatchNorm2d* bn : bns) bn->set_momentum(1.0 / double(k + 1));
+      forward_batch(k);
+    }
+  }
+  for (size_t i = 0; i < bns.size(); ++i) bns[i]->set_momentum(momenta[i]);
+  net.train(was_training);
+}
+
 }  // namespace fbd::nn

@@ -6,6 +6,8 @@
 // CPU: kernels/batchnorm (sums in double, deterministic); CUDA: cuDNN's batch normalisation
 // (CUDNN_BATCHNORM_SPATIAL), whose backward reuses the mean and inverse std it saved.
 #pragma once
+#include <functional>
+
 #include "layers/module.h"
 
 namespace fbd::nn {
@@ -40,11 +42,21 @@ class BatchNorm2d : public Module {
   Tensor bias() const { return bias_; }
   Tensor running_mean() const { return running_mean_; }
   Tensor running_var() const { return running_var_; }
+  void set_momentum(double m);
 
  private:
   BatchNorm2dOptions o_;
   Tensor weight_, bias_, running_mean_, running_var_;
 };
+
+// Precise batch statistics: gives every tracking BatchNorm2d under `net` running statistics equal
+// to the mean over `batches` batches of each batch's statistics, all computed with the current
+// weights (PyTorch's momentum=None; Wu & Johnson, "Rethinking 'Batch' in BatchNorm", 2021). The
+// moving average gathered during training mixes statistics of weights that have since changed,
+// which on small sets and small maps (a 1 x 1 map of a few images) makes evaluation disagree with
+// training. `forward_batch(k)` runs batch k (0-based) through `net`; it is called in training
+// mode without gradients, and the momenta and the training flag are restored afterwards.
+void recompute_batch_norm_stats(Module& net, int64_t batches, const std::function<void(int64_t)>& forward_batch);
 
 namespace detail {
 // cuDNN entry points (layers/batchnorm_cudnn.cpp, CUDA builds): raw device pointers, x and y

@@ -24,12 +24,21 @@ kernels::PoolGeom make_geom(const char* op, const Tensor& x, const PoolParams& p
   g.H = x.shape()[2], g.W = x.shape()[3];
   FBD_CHECK(g.H + 2 * g.ph >= g.kh && g.W + 2 * g.pw >= g.kw, op, ": input ", g.H, "x", g.W, " (padded ",
             g.H + 2 * g.ph, "x", g.W + 2 * g.pw, ") is smaller than the kernel ", g.kh, "x", g.kw);
-  g.Ho = (g.H + 2 * g.ph - g.kh) / g.sh + 1;
-  g.Wo = (g.W + 2 * g.pw - g.kw) / g.sw + 1;
+  g.Ho = pool_out_size(g.H, g.kh, g.sh, g.ph, p.ceil_mode);
+  g.Wo = pool_out_size(g.W, g.kw, g.sw, g.pw, p.ceil_mode);
   return g;
 }
 
 }  // namespace
+
+int64_t pool_out_size(int64_t in, int64_t k, int64_t s, int64_t p, bool ceil_mode) {
+  // PyTorch's pooling_output_shape (dilation 1): the floor or ceiling of (in + 2p - k) / s,
+  // plus one; in ceil mode the last window must start inside the image or its left padding.
+  const int64_t span = in + 2 * p - k;
+  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
+}
 
 Tensor max_pool2d(const Tensor& x, const PoolParams& p) {
   const char* op = "max_pool2d";
@@ -89,6 +98,19 @@ Tensor avg_pool2d(const Tensor& x, const PoolParams& p) {
     });
   }
   return y;
+}
+
+Tensor global_avg_pool2d(const Tensor& x) {
+  fbd::detail::check_float(x, "global_avg_pool2d");
+  FBD_CHECK(x.dim() == 4, "global_avg_pool2d: expected input [N, C, H, W], got shape ", shape_str(x.shape()));
+  FBD_CHECK(x.shape()[2] > 0 && x.shape()[3] > 0, "global_avg_pool2d: empty planes in input of shape ",
+            shape_str(x.shape()));
+  // One window covering the plane: the separable average pool sums each row, then the row sums,
+  // and divides by H*W (its backward spreads gy / (H*W) over the plane).
+  PoolParams p;
+  p.kh = p.sh = x.shape()[2];
+  p.kw = p.sw = x.shape()[3];
+  return avg_pool2d(x, p);
 }
 
 }  // namespace fbd::nn

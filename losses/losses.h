@@ -146,4 +146,16 @@ SoftmaxLossOptions softmax_fbd_defaults();
 // One signed distance map per class of a label map: [N, K, H, W] (losses/edt.h, per class).
 Tensor class_signed_distance_maps(const Tensor& labels, int classes, float spacing_y = 1.0f, float spacing_x = 1.0f);
 
+// ---- classification ------------------------------------------------------------------------
+
+// Cross-entropy of a classifier's logits (PyTorch's nn.CrossEntropyLoss, reduction mean, no
+// class weights, no ignore_index): logits [N, K] float32 with K >= 2, labels [N] class indices
+// 0..K-1 as float32, int32 or uint8. With p = softmax(z_i) and q_i = (1 - s) onehot(y_i) + s / K
+// (s = label_smoothing in [0, 1]):
+//   L = (1/N) sum_i -sum_k q_ik log p_ik,   dL/dz_ik = (p_ik - q_ik) / N
+// Non-finite logits and labels outside 0..K-1 are one-line errors naming the index (counted by
+// the kernel, as the segmentation losses' checks; set_loss_input_checks applies).
+// Kernels: kernels/cross_entropy; page docs/kernels/cross_entropy.md.
+Tensor cross_entropy_loss(const Tensor& logits, const Tensor& labels, float label_smoothing = 0.0f);
+
 }  // namespace fbd

@@ -101,6 +101,7 @@ constexpr UnaryGrad kUnaryGrads[] = {
     {UnaryOp::Sqrt, [](const Tensor& x) { return sqrt(x); }, 0.5f, 3},
     {UnaryOp::Abs, [](const Tensor& x) { return abs(x); }, -2, 2, {0}, 1},
     {UnaryOp::Sigmoid, [](const Tensor& x) { return sigmoid(x); }, -4, 4},
+    {UnaryOp::Tanh, [](const Tensor& x) { return tanh(x); }, -3, 3},
     {UnaryOp::Relu, [](const Tensor& x) { return relu(x); }, -2, 2, {0}, 1},
     {UnaryOp::Pow, [](const Tensor& x) { return pow(x, 2.5f); }, 0.5f, 2},
     {UnaryOp::Pow, [](const Tensor& x) { return pow(x, -1.5f); }, 0.5f, 2},

@@ -44,6 +44,9 @@ struct Tol {
 //  - pow: CUDA's powf is within 4 ulp, glibc's powf within 1: 5 ulp apart, 10u = 6e-7.
 //    Allowed: 1.2e-6. Its backward gy * a * powf(x, a - 1): the same 10u plus the last
 //    product's rounding on each side, 12u = 7.2e-7. Allowed: 1.5e-6.
+//  - tanh: the host's fbd_tanhf is within 2 ulp (tests/kernels/test_elementwise.cpp) and CUDA's
+//    tanhf within 2 ulp: 4 ulp apart, 8u = 4.8e-7. Allowed: 1e-6. Its backward
+//    gy ((1 - y)(1 + y)) has no a * b + c for nvcc to fuse: exact.
 // Backward kernels run from the CPU's y, so their tolerance covers the backward alone.
 //
 // One row per unary op: the inputs (uniform in [lo, 6]; lo > 0 where the op needs positive
@@ -66,6 +69,7 @@ constexpr UnaryCase kUnaryCases[] = {
     {UnaryOp::Sqrt,      0.1f,  {},            kExact,          kExact},
     {UnaryOp::Abs,       -6.0f, {},            kExact,          kExact},
     {UnaryOp::Sigmoid,   -6.0f, {},            {1e-30, 1.7e-6}, kExact},
+    {UnaryOp::Tanh,      -6.0f, {},            {1e-30, 1e-6},   kExact},
     {UnaryOp::Relu,      -6.0f, {},            kExact,          kExact},
     {UnaryOp::Pow,       0.1f,  {1.7f},        {1e-30, 1.2e-6}, {1e-30, 1.5e-6}},
     {UnaryOp::Clamp,     -6.0f, {-1.0f, 2.0f}, kExact,          kExact},

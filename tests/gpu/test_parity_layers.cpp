@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "kernels/activation_kernels.h"
 #include "kernels/dropout_kernels.h"
+#include "kernels/instance_norm_kernels.h"
 #include "kernels/pool_kernels.h"
 #include "kernels/upsample_kernels.h"
 #include "layers/layers.h"
@@ -236,6 +237,155 @@ TEST_CASE("layer kernels: the CPU twin's values, and nothing written outside out
     for (uint8_t m : mask) kept += m;
     CHECK(kept > 400);  // p = 0.5: the mask is neither empty nor full
     CHECK(kept < 600);
+  }
+}
+
+TEST_CASE("layer parity: the comparison networks' and classifiers' convolution geometries (cuDNN)") {
+  // The tolerance of the convolutions above: sums of at most C kh kw = 363 (AlexNet's 11x11 over
+  // 3 channels) to 576 O(1) products in different orders.
+  const double tol = 1e-4, eps = 1e-4;
+  struct G {
+    const char* name;
+    Shape x, w;
+    int64_t sh, sw, ph, pw;
+  };
+  const G geos[] = {
+      {"AlexNet 11x11 / 4 / 2", {2, 3, 63, 67}, {16, 3, 11, 11}, 4, 4, 2, 2},
+      {"ResNet stem 7x7 / 2 / 3", {2, 3, 37, 35}, {16, 3, 7, 7}, 2, 2, 3, 3},
+      {"ResNet 1x1 / 2 shortcut", {2, 32, 15, 15}, {64, 32, 1, 1}, 2, 2, 0, 0},
+      {"V-Net 5x5 / 1 / 2", {2, 8, 24, 22}, {16, 8, 5, 5}, 1, 1, 2, 2},
+      {"V-Net 2x2 / 2", {2, 16, 24, 23}, {32, 16, 2, 2}, 2, 2, 0, 0},
+      {"pix2pix 4x4 / 2 / 1", {2, 8, 32, 30}, {16, 8, 4, 4}, 2, 2, 1, 1},
+      {"InceptionV3 1x7, padding (0, 3)", {2, 16, 17, 17}, {24, 16, 1, 7}, 1, 1, 0, 3},
+      {"InceptionV3 7x1, padding (3, 0)", {2, 16, 17, 17}, {24, 16, 7, 1}, 1, 1, 3, 0},
+      {"InceptionV3 1x3, padding (0, 1)", {2, 32, 8, 8}, {32, 32, 1, 3}, 1, 1, 0, 1},
+      {"InceptionV3 3x1, padding (1, 0)", {2, 32, 8, 8}, {32, 32, 3, 1}, 1, 1, 1, 0},
+      {"3x3 / 2 without padding", {2, 16, 35, 33}, {24, 16, 3, 3}, 2, 2, 0, 0},
+  };
+  uint64_t seed = 300;
+  for (const G& g : geos) {
+    nn::ConvParams p;
+    p.sh = g.sh, p.sw = g.sw, p.ph = g.ph, p.pw = g.pw;
+    parity(
+        g.name, [p](auto& v) { return nn::conv2d(v[0], v[1], v[2], p); },
+        {R(g.x, -1, 1, seed), R(g.w, -1, 1, seed + 1), R({g.w[0]}, -1, 1, seed + 2)}, tol, eps);
+    seed += 3;
+  }
+  parity(
+      "conv_transpose2d pix2pix 4x4 / 2 / 1",
+      [](auto& v) { return nn::conv_transpose2d(v[0], v[1], v[2], P(2, 1, 1)); },
+      {R({2, 16, 15, 16}, -1, 1, 340), R({16, 8, 4, 4}, -1, 1, 341), R({8}, -1, 1, 342)}, tol, eps);
+}
+
+TEST_CASE("layer parity: PReLU, tanh, instance norm, ceil_mode pooling, global average pooling") {
+  // PReLU: y and gx are one comparison and one multiply: exact (activation is a bit-exact twin,
+  // kernels/CMakeLists.txt); only the slope gradient, a sum over 4 x 1023 values of |x gy| <= 1,
+  // is added in another order (CPU: 16 float lanes then double; CUDA: per-thread float, a block
+  // tree, then double): at most ~17 float roundings of partial sums of ~130 per plane, 1.3e-4;
+  // typically 1e-6. Allowed: 2e-4 + 1e-5 relative.
+  parity(
+      "prelu per channel", [](auto& v) { return nn::prelu(v[0], v[1]); },
+      {R({4, 8, 33, 31}, -1, 1, 80), R({8}, 0, 0.5f, 81)}, 2e-4, 1e-5);
+  parity(
+      "prelu one slope", [](auto& v) { return nn::prelu(v[0], v[1]); },
+      {R({3, 5, 20, 21}, -1, 1, 82), R({1}, 0, 0.5f, 83)}, 2e-4, 1e-5);
+  // tanh: 2 ulp on each side (tests/gpu/test_parity_kernels.cpp); the backward gy (1 - y)(1 + y)
+  // from each side's own y moves by gy 2|y| dy: 1e-6 absolute.
+  parity(
+      "Tanh", [](auto& v) { return nn::Tanh()(v[0]); }, {R({2, 3, 17, 19}, -4, 4, 84)}, 2e-6, 1e-6);
+  // Instance norm: the plane statistics and gradient sums (255 values per plane, 1020 per channel
+  // for dgamma, dbeta) are added in different orders and y = (x - mean) scale + beta may be fused
+  // by nvcc: differences of a few ulp of O(1) values, ~1e-6 of the sums; as batch norm.
+  parity(
+      "instance_norm2d affine", [](auto& v) { return nn::instance_norm2d(v[0], v[1], v[2]); },
+      {R({4, 6, 17, 15}, -2, 3, 85), R({6}, 0.5f, 1.5f, 86), R({6}, -1, 1, 87)}, 1e-4, 1e-4);
+  parity(
+      "instance_norm2d", [](auto& v) { return nn::instance_norm2d(v[0], Tensor(), Tensor()); },
+      {R({2, 16, 64, 64}, -2, 3, 88)}, 1e-4, 1e-4);
+  // Pooling is a bit-exact twin: the same comparisons and the same adds in the same order.
+  parity(
+      "max_pool2d k3 s2 ceil_mode",
+      [](auto& v) { return nn::max_pool2d(v[0], nn::PoolParams::square(3, 2, 0, true, true)); },
+      {R({2, 4, 28, 27}, -1, 1, 89)}, 0, 0);
+  parity(
+      "avg_pool2d k3 s2 p1 ceil_mode",
+      [](auto& v) { return nn::avg_pool2d(v[0], nn::PoolParams::square(3, 2, 1, true, true)); },
+      {R({2, 4, 28, 27}, -1, 1, 90)}, 0, 0);
+  parity(
+      "avg_pool2d k2 ceil_mode without pad",
+      [](auto& v) { return nn::avg_pool2d(v[0], nn::PoolParams::square(2, 2, 0, false, true)); },
+      {R({2, 4, 15, 17}, -1, 1, 91)}, 0, 0);
+  parity(
+      "global_avg_pool2d", [](auto& v) { return nn::global_avg_pool2d(v[0]); }, {R({4, 64, 7, 7}, -1, 1, 92)}, 0, 0);
+}
+
+TEST_CASE("layer kernels: PReLU and instance norm write nothing outside their outputs and repeat bit for bit") {
+  const kernels::Stream S = cuda::stream();
+  {
+    INFO("prelu, one slope per channel");
+    kernels::PreluGeom g;
+    g.outer = 3, g.channels = 5, g.inner = 4097, g.per_channel = true;  // a ragged last chunk per plane
+    const int64_t n = g.numel(), P = g.planes();
+    const auto x = test::random_values(n, -1, 1, 100), gy = test::random_values(n, -1, 1, 101),
+               a = test::random_values(5, 0, 0.5f, 102);
+    std::vector<float> y(static_cast<size_t>(n)), gx(static_cast<size_t>(n)), sums(static_cast<size_t>(P + 1));
+    kernels::prelu_forward_cpu(x.data(), a.data(), y.data(), g);
+    kernels::prelu_backward_cpu(x.data(), a.data(), gy.data(), gx.data(), sums.data(), g);
+    test::GuardedBuffer dx(x), dgy(gy), da(a), dy(n), dgx(n);
+    const size_t ws_bytes = kernels::prelu_backward_workspace_bytes(g);
+    std::vector<float> runs[2];
+    for (auto& run : runs) {
+      test::GuardedBuffer dsums(P + 1), dws(int64_t(ws_bytes / 4) + 1);
+      kernels::prelu_forward_cuda(dx.data(), da.data(), dy.data(), g, S);
+      cuda::check_launch("prelu_forward");
+      cuda::check_launch("prelu_backward", kernels::prelu_backward_cuda(dx.data(), da.data(), dgy.data(), dgx.data(),
+                                                                        dsums.data(), g, dws.data(), S));
+      cuda::synchronize();
+      run = dsums.download();
+      dws.check_guards();
+    }
+    test::check_close(y, dy.download(), 0, 0, "forward");
+    test::check_close(gx, dgx.download(), 0, 0, "input gradient");
+    test::check_close(sums, runs[0], 2e-4, 1e-5, "slope gradient plane sums");
+    CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * 4) == 0);
+  }
+  {
+    INFO("instance norm, affine");
+    kernels::InstanceNormGeom g;
+    g.N = 3, g.C = 4, g.HW = 37 * 41;
+    const int64_t n = g.planes() * g.HW, P = g.planes();
+    const auto x = test::random_values(n, -2, 3, 110), gy = test::random_values(n, -1, 1, 111);
+    const auto gamma = test::random_values(4, 0.5f, 1.5f, 112), beta = test::random_values(4, -1, 1, 113);
+    std::vector<float> y(static_cast<size_t>(n)), dxv(static_cast<size_t>(n)), mean(static_cast<size_t>(P)),
+        invstd(static_cast<size_t>(P)), sums(static_cast<size_t>(2 * (P + 1)));
+    kernels::instance_norm_forward_cpu(x.data(), y.data(), g, 1e-5f, gamma.data(), beta.data(), mean.data(),
+                                       invstd.data());
+    kernels::instance_norm_backward_cpu(x.data(), gy.data(), g, gamma.data(), mean.data(), invstd.data(), dxv.data(),
+                                        sums.data());
+    test::GuardedBuffer dx(x), dgy(gy), dgamma(gamma), dbeta(beta);
+    const size_t ws_bytes = kernels::instance_norm_workspace_bytes(g);
+    std::vector<float> runs[2];
+    for (auto& run : runs) {
+      test::GuardedBuffer dy(n), dmean(P), dinv(P), ddx(n), dsums(2 * (P + 1)), dws(int64_t(ws_bytes / 4) + 1);
+      cuda::check_launch("instance_norm_forward",
+                         kernels::instance_norm_forward_cuda(dx.data(), dy.data(), g, 1e-5f, dgamma.data(),
+                                                             dbeta.data(), dmean.data(), dinv.data(), dws.data(), S));
+      cuda::check_launch("instance_norm_backward",
+                         kernels::instance_norm_backward_cuda(dx.data(), dgy.data(), g, dgamma.data(), dmean.data(),
+                                                              dinv.data(), ddx.data(), dsums.data(), dws.data(), S));
+      cuda::synchronize();
+      // Tolerances of the layer parity test above.
+      test::check_close(mean, dmean.download(), 1e-6, 1e-5, "mean");
+      test::check_close(invstd, dinv.download(), 1e-6, 1e-5, "invstd");
+      test::check_close(y, dy.download(), 1e-5, 1e-5, "forward");
+      test::check_close(dxv, ddx.download(), 1e-4, 1e-4, "input gradient");
+      test::check_close(sums, dsums.download(), 1e-3, 1e-4, "gradient plane sums");
+      dws.check_guards();
+      run = ddx.download();
+      const auto s2 = dsums.download();
+      run.insert(run.end(), s2.begin(), s2.end());
+    }
+    CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * 4) == 0);
   }
 }
 

@@ -1,6 +1,7 @@
 // The loss kernel families on CUDA against their CPU twins, kernel by kernel and then op by op:
-// kernels/binary_loss.cu, kernels/structure_loss.cu, kernels/shape_loss.cu and kernels/softmax_loss.cu
-// against binary_loss_cpu.cpp, structure_loss_cpu.cpp, shape_loss_cpu.cpp and softmax_loss_cpu.cpp.
+// kernels/binary_loss.cu, kernels/structure_loss.cu, kernels/shape_loss.cu, kernels/softmax_loss.cu
+// and kernels/cross_entropy.cu against binary_loss_cpu.cpp, structure_loss_cpu.cpp,
+// shape_loss_cpu.cpp, softmax_loss_cpu.cpp and cross_entropy_cpu.cpp.
 //
 // Tolerances, |cpu - gpu| <= tol + eps |cpu| per element:
 //  - per-image sums and loss values: eps 2e-5. Both sides compute the per-pixel terms in
@@ -22,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -29,6 +31,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "kernels/binary_loss_kernels.h"
+#include "kernels/cross_entropy_kernels.h"
 #include "kernels/shape_loss_kernels.h"
 #include "kernels/softmax_loss_kernels.h"
 #include "kernels/structure_loss_kernels.h"
@@ -422,4 +425,71 @@ TEST_CASE("loss ops: embeddings, smoothness and multi-class on CUDA equal the CP
     test::check_close(v[0], v[1], 1e-6, kSumEps, "softmax loss " + std::to_string(which));
     check_grad(gr[0], gr[1], "softmax gradient " + std::to_string(which));
   }
+}
+
+TEST_CASE("cross_entropy: the kernels against the CPU twin, guards, repeatability; the op; bad labels on CUDA") {
+  // Per row, lse = m + log sum exp(z - m) with exp and log within 2 ulp on each side and the sum
+  // over K in another order (CPU: sequential; CUDA: 32 lanes then a shuffle tree): a few ulp of
+  // lse (|z| <= 8 here). The loss is a mean of row losses added in double: eps kSumEps. The
+  // gradient exp(z - lse) - q, divided by N: differences of values <= 1, a few ulp of 1 / N.
+  kernels::CrossEntropyGeom g;
+  g.N = 70, g.K = 37, g.smoothing = 0.1f;  // rows longer than a warp, N not a multiple of the 8 rows per block
+  const int64_t n = g.N * g.K;
+  const auto z = test::random_values(n, -8, 8, 120);
+  std::vector<float> y(static_cast<size_t>(g.N));
+  for (int64_t i = 0; i < g.N; ++i) y[size_t(i)] = float((i * 7) % g.K);
+  std::vector<float> stats(static_cast<size_t>(kernels::ce_stats_count(g.N))), dz(static_cast<size_t>(n));
+  float value = 0, go = 0.7f;
+  kernels::cross_entropy_forward_cpu(z.data(), y.data(), g, stats.data(), &value);
+  kernels::cross_entropy_backward_cpu(z.data(), y.data(), g, stats.data(), &go, dz.data());
+  test::GuardedBuffer dzin(z), dy(y), dgo(std::vector<float>{go});
+  std::vector<float> runs[2];
+  for (auto& run : runs) {
+    test::GuardedBuffer dstats(kernels::ce_stats_count(g.N)), dvalue(1), ddz(n);
+    kernels::cross_entropy_forward_cuda(dzin.data(), dy.data(), g, dstats.data(), dvalue.data(), S());
+    sync("cross_entropy_forward");
+    kernels::cross_entropy_backward_cuda(dzin.data(), dy.data(), g, dstats.data(), dgo.data(), ddz.data(), S());
+    sync("cross_entropy_backward");
+    const auto st = dstats.download();
+    test::check_close(std::vector<float>(stats.begin(), stats.begin() + 2 * g.N),
+                      std::vector<float>(st.begin(), st.begin() + 2 * g.N), 1e-6, kSumEps, "lse and row losses");
+    test::check_close(std::vector<float>(stats.begin() + 2 * g.N, stats.end()),
+                      std::vector<float>(st.begin() + 2 * g.N, st.end()), 0, 0, "bad counts");
+    test::check_close({value}, dvalue.download(), 1e-6, kSumEps, "loss");
+    check_grad(dz, ddz.download(), "gradient");
+    run = ddz.download();
+    run.push_back(dvalue.download()[0]);
+  }
+  CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * 4) == 0);
+
+  // The op, K = 2 (the benign / malignant classifier) and K = 1000 (ImageNet-sized rows).
+  for (const auto& [N, K] : {std::pair<int64_t, int64_t>{33, 2}, std::pair<int64_t, int64_t>{8, 1000}}) {
+    const Tensor z0 = test::random_tensor({N, K}, -5, 5, 130);
+    std::vector<float> lv(static_cast<size_t>(N));
+    for (int64_t i = 0; i < N; ++i) lv[size_t(i)] = float((i * 13) % K);
+    const Tensor labels = Tensor::from_vector(lv, {N}).to_dtype(DType::I32);
+    std::vector<float> v[2], gr[2];
+    for (int dev = 0; dev < 2; ++dev) {
+      const Device d = dev == 0 ? Device::cpu() : Device::cuda();
+      Tensor zz = z0.to(d).detach();
+      zz.requires_grad_();
+      const Tensor L = cross_entropy_loss(zz, labels.to(d), 0.05f);
+      L.backward();
+      v[dev] = {L.item()};
+      gr[dev] = zz.grad().cpu().to_vector();
+    }
+    test::check_close(v[0], v[1], 1e-6, kSumEps, "cross_entropy_loss K = " + std::to_string(K));
+    check_grad(gr[0], gr[1], "cross_entropy_loss gradient K = " + std::to_string(K));
+  }
+  const Tensor zc = test::random_tensor({4, 3}, -1, 1, 140).cuda();
+  CHECK(test::contains(test::error_of([&] {
+                         cross_entropy_loss(zc, Tensor::from_vector({0, 1, 2, 3}, {4}).cuda());
+                       }),
+                       "cross_entropy_loss: labels must be class indices 0..2, found 3 at index 3"));
+  std::vector<float> zn = zc.cpu().to_vector();
+  zn[5] = NAN;
+  CHECK(test::contains(test::error_of([&] {
+                         cross_entropy_loss(Tensor::from_vector(zn, {4, 3}).cuda(), Tensor::zeros({4}).cuda());
+                       }),
+                       "cross_entropy_loss: logits must be finite, found nan at index 5"));
 }

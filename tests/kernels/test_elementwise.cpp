@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "kernels/elementwise_kernels.h"
@@ -49,6 +50,9 @@ constexpr UnaryRef kUnaryRefs[] = {
     {UnaryOp::Sigmoid,    -4.0f, {},
      [](double x, P) { return sigmoid_ref(x); },
      [](double x, P) { return sigmoid_ref(x) * (1 - sigmoid_ref(x)); }},
+    {UnaryOp::Tanh,       -4.0f, {},
+     [](double x, P) { return std::tanh(x); },
+     [](double x, P) { return 1.0 - std::tanh(x) * std::tanh(x); }},
     {UnaryOp::Relu,       -4.0f, {},
      [](double x, P) { return x > 0 ? x : 0.0; },
      [](double x, P) { return x > 0 ? 1.0 : 0.0; }},
@@ -137,6 +141,48 @@ TEST_CASE("sigmoid is finite and saturates for huge logits") {
   CHECK(y[6] == 1.0f);
 }
 
+TEST_CASE("tanh is within 2 ulp of the correctly rounded value everywhere, and saturates") {
+  // Every 64th float bit pattern from 1e-30 to 10 (past 9.011, tanh rounds to 1), both signs.
+  auto ulps = [](float a, float b) {
+    int32_t ia, ib;
+    std::memcpy(&ia, &a, 4);
+    std::memcpy(&ib, &b, 4);
+    return std::abs(int64_t(ia) - int64_t(ib));  // same sign on both sides here
+  };
+  const float lo = 1e-30f, hi = 10.0f;
+  uint32_t ulo, uhi;
+  std::memcpy(&ulo, &lo, 4);
+  std::memcpy(&uhi, &hi, 4);
+  std::vector<float> x;
+  for (uint64_t u = ulo; u <= uhi; u += 64) {
+    const uint32_t u32 = uint32_t(u);
+    float v;
+    std::memcpy(&v, &u32, 4);
+    x.push_back(v);
+    x.push_back(-v);
+  }
+  std::vector<float> y(x.size());
+  kernels::unary_forward_cpu(UnaryOp::Tanh, x.data(), y.data(), int64_t(x.size()), {});
+  int64_t worst = 0;
+  float worst_x = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const int64_t d = ulps(y[i], float(std::tanh(double(x[i]))));
+    if (d > worst) worst = d, worst_x = x[i];
+  }
+  INFO("worst x " << worst_x);
+  CHECK(worst <= 2);
+  const std::vector<float> special = {0.0f, -0.0f, 1e4f, -1e4f, HUGE_VALF, -HUGE_VALF, NAN};
+  std::vector<float> t(special.size());
+  kernels::unary_forward_cpu(UnaryOp::Tanh, special.data(), t.data(), int64_t(special.size()), {});
+  CHECK(t[0] == 0.0f);
+  CHECK(std::signbit(t[1]));
+  CHECK(t[2] == 1.0f);
+  CHECK(t[3] == -1.0f);
+  CHECK(t[4] == 1.0f);
+  CHECK(t[5] == -1.0f);
+  CHECK(std::isnan(t[6]));
+}
+
 TEST_CASE("binary ops, same shape and broadcast, match an index-by-index loop") {
   // a: [2, 3, 4, 5], b: [1, 3, 1, 5] broadcast along axes 0 and 2.
   const int64_t N = 2, C = 3, H = 4, W = 5;
@@ -170,4 +216,16 @@ TEST_CASE("binary ops, same shape and broadcast, match an index-by-index loop") 
   const std::vector<float> other = test::random_values(int64_t(a.size()), -1, 1, 3);
   kernels::binary_cpu(BinaryOp::Add, acc.data(), other.data(), acc.data(), int64_t(a.size()));
   for (size_t i = 0; i < a.size(); ++i) CHECK(acc[i] == a[i] + other[i]);
+}
+
+TEST_CASE("relu keeps NaN (as PyTorch), so a diverged network shows as NaN, not as zeros") {
+  const std::vector<float> x = {NAN, -1.0f, 0.0f, 2.0f, -HUGE_VALF, HUGE_VALF};
+  std::vector<float> y(x.size());
+  kernels::unary_forward_cpu(UnaryOp::Relu, x.data(), y.data(), int64_t(x.size()), {});
+  CHECK(std::isnan(y[0]));
+  CHECK(y[1] == 0.0f);
+  CHECK(y[2] == 0.0f);
+  CHECK(y[3] == 2.0f);
+  CHECK(y[4] == 0.0f);
+  CHECK(y[5] == HUGE_VALF);
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/autograd.h"
 #include "core/ops.h"
 #include "layers/layers.h"
 #include "tests/test_util.h"
@@ -107,4 +108,36 @@ TEST_CASE("batch_norm2d: bad arguments give one-line errors") {
                    bn(Tensor::zeros({2, 4, 3, 3}));
                  }),
                  "batch_norm2d: weight must have shape [4] (one per channel), got [3]"));
+}
+
+TEST_CASE("recompute_batch_norm_stats: the mean of the batches' statistics, every batch norm below, state restored") {
+  // A Sequential of two BatchNorm2d (the second sees the first's output) and a third that does
+  // not track statistics. Three batches of one channel: [1, 1, 1, 2] values each.
+  auto net = std::make_shared<nn::Sequential>();
+  auto bn1 = net->add(std::make_shared<nn::BatchNorm2d>(nn::BatchNorm2dOptions(1).momentum(0.3)));
+  auto inner = net->add(std::make_shared<nn::Sequential>());
+  auto bn2 = inner->add(std::make_shared<nn::BatchNorm2d>(1));
+  inner->add(std::make_shared<nn::BatchNorm2d>(nn::BatchNorm2dOptions(1).track_running_stats(false)));
+  net->eval();
+  const std::vector<std::vector<float>> batches = {{1, 2}, {3, 7}, {-4, 0}};
+  std::vector<int64_t> seen;
+  nn::recompute_batch_norm_stats(*net, 3, [&](int64_t k) {
+    CHECK(net->is_training());
+    CHECK(!grad_enabled());
+    seen.push_back(k);
+    net->forward(Tensor::from_vector(batches[size_t(k)], {1, 1, 1, 2}));
+  });
+  CHECK(seen == std::vector<int64_t>{0, 1, 2});
+  // Batch means 1.5, 5, -2 (mean 1.5); unbiased variances (M = 2) 0.5, 8, 8 (mean 5.5).
+  CHECK(bn1->running_mean().item() == doctest::Approx(1.5).epsilon(1e-6));
+  CHECK(bn1->running_var().item() == doctest::Approx(5.5).epsilon(1e-6));
+  // The second sees each batch normalised to about -1, +1: mean 0, unbiased variance about 2.
+  CHECK(std::fabs(bn2->running_mean().item()) < 1e-6);
+  CHECK(bn2->running_var().item() == doctest::Approx(2.0).epsilon(1e-4));
+  // Momenta and the mode come back.
+  CHECK(bn1->options().momentum_ == 0.3);
+  CHECK(bn2->options().momentum_ == 0.1);
+  CHECK(!net->is_training());
+  CHECK(contains(error_of([&] { nn::recompute_batch_norm_stats(*net, 0, [](int64_t) {}); }), "at least one batch"));
+  CHECK(contains(error_of([&] { bn1->set_momentum(1.5); }), "momentum must be in [0, 1], got 1.5"));
 }

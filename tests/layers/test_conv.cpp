@@ -91,6 +91,47 @@ nn::ConvParams P(int64_t s, int64_t pad, int64_t d) {
   return p;
 }
 
+// Stride and padding per axis, dilation 1.
+nn::ConvParams P2(int64_t sh, int64_t sw, int64_t ph, int64_t pw) {
+  nn::ConvParams p;
+  p.sh = sh, p.sw = sw, p.ph = ph, p.pw = pw;
+  return p;
+}
+
+// ConvTranspose2d against the same double reference: convT(x) with weight [Cin, Cout, kh, kw] is
+// the input gradient of the convolution from Cout to Cin channels with that weight, so running
+// reference_conv on (x_conv = the transposed conv's output gradient, gy_conv = its input) gives
+// its output (dx), its input gradient (y) and its weight gradient (dw).
+void check_transposed_against_reference(int64_t N, int64_t Cin, int64_t Cout, int64_t H, int64_t W, int64_t kh,
+                                        int64_t kw, nn::ConvParams p, uint64_t seed) {
+  CAPTURE(kh);
+  CAPTURE(kw);
+  Tensor x = test::random_tensor({N, Cin, H, W}, -1, 1, seed);
+  Tensor w = test::random_tensor({Cin, Cout, kh, kw}, -1, 1, seed + 1);
+  Tensor b = test::random_tensor({Cout}, -1, 1, seed + 2);
+  x.requires_grad_(), w.requires_grad_(), b.requires_grad_();
+  Tensor y = nn::conv_transpose2d(x, w, b, p);
+  const int64_t Ho = y.shape()[2], Wo = y.shape()[3];
+  const Tensor gy = test::random_tensor(y.shape(), -1, 1, seed + 3);
+  y.backward(gy);
+  const Geo g{N, Cout, Ho, Wo, Cin, kh, kw, p};
+  const Ref r = reference_conv(g, gy.to_vector(), w.to_vector(), {}, x.to_vector(), H, W);
+  std::vector<double> want_y = r.dx;
+  const auto bv = b.to_vector();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < Cout; ++c)
+      for (int64_t i = 0; i < Ho * Wo; ++i) want_y[size_t((n * Cout + c) * Ho * Wo + i)] += bv[size_t(c)];
+  std::vector<double> want_db(size_t(Cout), 0.0);
+  const auto gv = gy.to_vector();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < Cout; ++c)
+      for (int64_t i = 0; i < Ho * Wo; ++i) want_db[size_t(c)] += gv[size_t((n * Cout + c) * Ho * Wo + i)];
+  test::check_close(to_float(want_y), y.to_vector(), 1e-5, 1e-5, "transposed forward");
+  test::check_close(to_float(r.y), x.grad().to_vector(), 1e-5, 1e-5, "transposed input gradient");
+  test::check_close(to_float(r.dw), w.grad().to_vector(), 1e-5, 1e-5, "transposed weight gradient");
+  test::check_close(to_float(want_db), b.grad().to_vector(), 1e-5, 1e-5, "transposed bias gradient");
+}
+
 }  // namespace
 
 TEST_CASE("conv2d: a hand-worked example") {
@@ -143,6 +184,54 @@ TEST_CASE("conv2d: matches a direct reference over geometries and batch sizes, w
     check_against_reference(h, seed += 10);
   }
   nn::detail::set_cpu_conv_algo(nn::detail::CpuConvAlgo::Auto);
+}
+
+TEST_CASE("conv2d: the geometries of the comparison networks and classifiers, with either CPU algorithm") {
+  // AlexNet 11x11 / 4 / 2; ResNet 7x7 / 2 / 3 and 1x1 / 2 (downsampling shortcut); V-Net 5x5 / 1 / 2
+  // and 2x2 / 2; pix2pix 4x4 / 2 / 1; InceptionV3's factorised 1x7, 7x1, 1x3, 3x1 with padding on
+  // one axis only, and its 3x3 / 2 without padding; 1x1. Odd sizes, so the last windows are partial.
+  using nn::detail::CpuConvAlgo;
+  for (CpuConvAlgo algo : {CpuConvAlgo::Auto, CpuConvAlgo::Gemm, CpuConvAlgo::Direct}) {
+    CAPTURE(int(algo));
+    nn::detail::set_cpu_conv_algo(algo);
+    uint64_t seed = 500;
+    const std::vector<Geo> geos = {
+        {2, 3, 35, 39, 4, 11, 11, P(4, 2, 1)},    // AlexNet conv1: Ho = (35 + 4 - 11) / 4 + 1 = 8
+        {2, 3, 21, 18, 4, 7, 7, P(2, 3, 1)},      // ResNet stem
+        {3, 8, 9, 9, 5, 1, 1, P(2, 0, 1)},        // ResNet 1x1 stride-2 shortcut
+        {2, 4, 13, 12, 3, 5, 5, P(1, 2, 1)},      // V-Net 5x5
+        {2, 4, 12, 11, 6, 2, 2, P(2, 0, 1)},      // V-Net down: 2x2 / 2 (odd width: the last column is dropped)
+        {2, 3, 16, 14, 4, 4, 4, P(2, 1, 1)},      // pix2pix down: 4x4 / 2 / 1
+        {2, 4, 9, 10, 5, 1, 7, P2(1, 1, 0, 3)},   // InceptionV3 1x7, padding (0, 3)
+        {2, 4, 10, 9, 5, 7, 1, P2(1, 1, 3, 0)},   // 7x1, padding (3, 0)
+        {2, 6, 8, 7, 4, 1, 3, P2(1, 1, 0, 1)},    // 1x3, padding (0, 1)
+        {2, 6, 7, 8, 4, 3, 1, P2(1, 1, 1, 0)},    // 3x1, padding (1, 0)
+        {2, 3, 17, 16, 4, 3, 3, P(2, 0, 1)},      // 3x3 / 2, no padding (InceptionV3's reductions)
+        {3, 7, 6, 5, 9, 1, 1, P(1, 0, 1)},        // 1x1
+        {1, 4, 36, 34, 8, 3, 1, P2(1, 1, 1, 0)},  // 3x1 on a 36x34 map: one sample per GEMM group
+    };
+    for (const Geo& g : geos) check_against_reference(g, seed += 10);
+  }
+  nn::detail::set_cpu_conv_algo(nn::detail::CpuConvAlgo::Auto);
+  // The modules with per-axis kernels and padding (Conv2dOptions::kernel_size, padding(h, w)).
+  Generator gen(3);
+  nn::Conv2d c17(nn::Conv2dOptions(4, 6, 1).kernel_size(1, 7).padding(0, 3).bias(false), gen);
+  CHECK(c17.weight().shape() == Shape{6, 4, 1, 7});
+  CHECK(c17(Tensor::zeros({2, 4, 17, 17})).shape() == Shape{2, 6, 17, 17});
+  nn::Conv2d alex(nn::Conv2dOptions(3, 8, 11).stride(4).padding(2), gen);
+  CHECK(alex(Tensor::zeros({1, 3, 224, 224})).shape() == Shape{1, 8, 55, 55});
+  nn::Conv2d stem(nn::Conv2dOptions(3, 8, 7).stride(2).padding(3), gen);
+  CHECK(stem(Tensor::zeros({1, 3, 224, 224})).shape() == Shape{1, 8, 112, 112});
+  nn::ConvTranspose2d up(nn::Conv2dOptions(8, 4, 4).stride(2).padding(1), gen);
+  CHECK(up(Tensor::zeros({1, 8, 16, 16})).shape() == Shape{1, 4, 32, 32});
+}
+
+TEST_CASE("conv_transpose2d: pix2pix's 4x4 / 2 / 1 upsampling and V-Net's 2x2 / 2, against the double reference") {
+  check_transposed_against_reference(2, 6, 4, 7, 6, 4, 4, P(2, 1, 1), 600);  // 7x6 -> 14x12
+  check_transposed_against_reference(2, 5, 3, 5, 4, 2, 2, P(2, 0, 1), 610);  // 5x4 -> 10x8
+  nn::ConvParams q = P(2, 1, 1);
+  q.oph = 1, q.opw = 0;
+  check_transposed_against_reference(1, 3, 2, 4, 5, 3, 3, q, 620);  // output padding on one axis
 }
 
 TEST_CASE("conv2d: group sizes follow the plane size") {

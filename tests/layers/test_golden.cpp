@@ -1,6 +1,7 @@
-// Layers against PyTorch: forward and backward of conv, transposed conv, batch norm, pooling,
-// bilinear upsampling and linear on small fixed inputs, compared with the values PyTorch
-// computed (tests/reference/make_layer_fixtures.py -> tests/fixtures/layers/*.npy).
+// Layers against PyTorch: forward and backward of conv, transposed conv, batch norm, instance
+// norm, pooling (ceil_mode and global average pooling included), bilinear upsampling, linear,
+// PReLU and tanh on small fixed inputs, compared with the values PyTorch computed
+// (tests/reference/make_layer_fixtures.py -> tests/fixtures/layers/*.npy).
 //
 // Tolerance: |fbd - torch| <= 2e-5 + 2e-5 |torch|. Both sides compute in float32 but sum in
 // different orders (GEMM blocking, separable pooling sums, double-precision batch norm
@@ -118,4 +119,32 @@ TEST_CASE("golden: bilinear upsampling matches PyTorch for sizes, scales and bot
 
 TEST_CASE("golden: linear matches PyTorch") {
   golden("linear", 2, [](const Tensor& x, const std::vector<Tensor>& p) { return nn::linear(x, p[0], p[1]); });
+}
+
+TEST_CASE("golden: PReLU (one slope, one per channel) and tanh match PyTorch") {
+  golden("prelu_shared", 1, [](const Tensor& x, const std::vector<Tensor>& p) { return nn::prelu(x, p[0]); });
+  golden("prelu_channels", 1, [](const Tensor& x, const std::vector<Tensor>& p) { return nn::prelu(x, p[0]); });
+  golden("tanh", 0, [](const Tensor& x, auto&) { return tanh(x); });
+}
+
+TEST_CASE("golden: instance_norm2d matches PyTorch, with and without the affine transform") {
+  golden("inorm", 0, [](const Tensor& x, auto&) { return nn::instance_norm2d(x, Tensor(), Tensor()); });
+  golden("inorm_affine", 2,
+         [](const Tensor& x, const std::vector<Tensor>& p) { return nn::instance_norm2d(x, p[0], p[1], 1e-3f); });
+  // Values near 51 with a spread of 1: PyTorch's float32 statistics and fbd's shifted sums agree.
+  golden("inorm_offset", 0, [](const Tensor& x, auto&) { return nn::instance_norm2d(x, Tensor(), Tensor()); });
+}
+
+TEST_CASE("golden: ceil_mode pooling and global average pooling match PyTorch") {
+  golden("maxpool_ceil_k3s2", 0,
+         [](const Tensor& x, auto&) { return nn::max_pool2d(x, nn::PoolParams::square(3, 2, 0, true, true)); });
+  golden("maxpool_ceil_k3s2p1", 0,
+         [](const Tensor& x, auto&) { return nn::max_pool2d(x, nn::PoolParams::square(3, 2, 1, true, true)); });
+  golden("avgpool_ceil_k3s2p1_pad", 0,
+         [](const Tensor& x, auto&) { return nn::avg_pool2d(x, nn::PoolParams::square(3, 2, 1, true, true)); });
+  golden("avgpool_ceil_k3s2p1_nopad", 0,
+         [](const Tensor& x, auto&) { return nn::avg_pool2d(x, nn::PoolParams::square(3, 2, 1, false, true)); });
+  golden("avgpool_ceil_k2", 0,
+         [](const Tensor& x, auto&) { return nn::avg_pool2d(x, nn::PoolParams::square(2, 0, 0, true, true)); });
+  golden("global_avgpool", 0, [](const Tensor& x, auto&) { return nn::global_avg_pool2d(x); });
 }

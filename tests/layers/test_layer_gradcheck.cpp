@@ -89,6 +89,27 @@ TEST_CASE("gradcheck: activations, pooling, upsampling, dropout, linear, concat"
             {R({2, 1, 2, 3}, -1, 1, 42), R({2, 3, 2, 3}, -1, 1, 43), R({2, 2, 2, 3}, -1, 1, 44)});
 }
 
+TEST_CASE("gradcheck: prelu, instance_norm2d, ceil_mode pooling, global average pooling") {
+  gradcheck("prelu one slope", [](auto& v) { return nn::prelu(v[0], v[1]); },
+            {test::away_from_zero({2, 3, 3, 4}, -2, 2, 0.02f, 60), R({1}, 0.1f, 0.4f, 61)});
+  gradcheck("prelu per channel", [](auto& v) { return nn::prelu(v[0], v[1]); },
+            {test::away_from_zero({2, 3, 3, 4}, -2, 2, 0.02f, 62), R({3}, -0.5f, 0.5f, 63)});
+  gradcheck("instance_norm2d", [](auto& v) { return nn::instance_norm2d(v[0], Tensor(), Tensor()); },
+            {R({2, 3, 3, 4}, -2, 2, 64)});
+  gradcheck("instance_norm2d affine", [](auto& v) { return nn::instance_norm2d(v[0], v[1], v[2], 1e-3f); },
+            {R({2, 3, 4, 3}, -2, 2, 65), R({3}, 0.5f, 1.5f, 66), R({3}, -1, 1, 67)});
+  gradcheck("max_pool2d k3 s2 p1 ceil_mode",
+            [](auto& v) { return nn::max_pool2d(v[0], nn::PoolParams::square(3, 2, 1, true, true)); },
+            {test::distinct_values({2, 2, 8, 6}, -1, 0.02f, 68)});
+  gradcheck("avg_pool2d k3 s2 p1 ceil_mode",
+            [](auto& v) { return nn::avg_pool2d(v[0], nn::PoolParams::square(3, 2, 1, true, true)); },
+            {R({2, 2, 8, 6}, -1, 1, 69)});
+  gradcheck("avg_pool2d k2 ceil_mode without padding in the divisor",
+            [](auto& v) { return nn::avg_pool2d(v[0], nn::PoolParams::square(2, 2, 0, false, true)); },
+            {R({1, 2, 5, 7}, -1, 1, 70)});
+  gradcheck("global_avg_pool2d", [](auto& v) { return nn::global_avg_pool2d(v[0]); }, {R({2, 3, 5, 4}, -1, 1, 71)});
+}
+
 TEST_CASE("gradcheck: a small conv - batch norm - leaky relu - pool - upsample - concat block, end to end") {
   gradcheck("block",
             [](auto& v) {

@@ -1,8 +1,10 @@
-// Dropout, Linear, LeakyReLU / ReLU / Sigmoid modules and channel Concat on the CPU:
-// hand-worked values, statistics, determinism and errors.
+// Dropout, Linear, LeakyReLU / PReLU / ReLU / Sigmoid / Tanh modules, Flatten and channel
+// Concat on the CPU: hand-worked values, statistics, determinism and errors.
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "core/ops.h"
 #include "layers/layers.h"
@@ -78,6 +80,101 @@ TEST_CASE("activations: LeakyReLU values and gradient at the kink, ReLU and Sigm
   CHECK(x.grad().to_vector() == std::vector<float>{0.1f, 0.1f, 0.1f, 1});  // slope at 0, as PyTorch
   CHECK(nn::ReLU()(x).to_vector() == std::vector<float>{0, 0, 0, 3});
   CHECK(nn::Sigmoid()(Tensor::zeros({1})).item() == 0.5f);
+}
+
+TEST_CASE("prelu: one slope or one per channel, gradients of input and slopes by hand") {
+  // x [2, 2, 1, 2]: channel 0 holds (-2, 1) and (3, -1), channel 1 (-4, 0) and (-0.5, 2).
+  Tensor x = Tensor::from_vector({-2, 1, -4, 0, 3, -1, -0.5f, 2}, {2, 2, 1, 2});
+  Tensor a = Tensor::from_vector({0.1f, 0.5f}, {2});
+  x.requires_grad_(), a.requires_grad_();
+  const Tensor y = nn::prelu(x, a);
+  CHECK(y.to_vector() == std::vector<float>{-0.2f, 1, -2, 0, 3, -0.1f, -0.25f, 2});
+  const Tensor gy = Tensor::from_vector({1, 2, 3, 4, 5, 6, 7, 8}, {2, 2, 1, 2});
+  y.backward(gy);
+  // gx = gy where x > 0, a_c gy elsewhere (x = 0 takes the slope, as PyTorch).
+  CHECK(x.grad().to_vector() == std::vector<float>{0.1f, 2, 1.5f, 2, 5, 0.6f, 3.5f, 8});
+  // ga_c = sum of x gy where x <= 0: channel 0: -2*1 + -1*6 = -8; channel 1: -4*3 + 0*4 + -0.5*7 = -15.5.
+  CHECK(a.grad().to_vector() == std::vector<float>{-8, -15.5f});
+  // One shared slope: the sum over every channel, shape [1].
+  Tensor x1 = x.detach().clone(), a1 = Tensor::from_vector({0.25f}, {1});
+  x1.requires_grad_(), a1.requires_grad_();
+  nn::prelu(x1, a1).backward(gy);
+  CHECK(a1.grad().shape() == Shape{1});
+  CHECK(a1.grad().item() == -23.5f);
+  // Inputs of other ranks: [N, C] and [N] (no channel axis: one slope only).
+  CHECK(nn::prelu(Tensor::from_vector({-1, 2, -3, 4}, {2, 2}), a).to_vector() ==
+        std::vector<float>{-0.1f, 2, -0.3f, 4});
+  CHECK(nn::prelu(Tensor::from_vector({-1, 2}, {2}), a1.detach()).to_vector() == std::vector<float>{-0.25f, 2});
+}
+
+TEST_CASE("PReLU module: PyTorch's parameter name, shape and initial value; errors") {
+  nn::PReLU shared;
+  const auto named = shared.named_parameters();
+  REQUIRE(named.size() == 1);
+  CHECK(named[0].first == "weight");
+  CHECK(named[0].second.shape() == Shape{1});
+  CHECK(named[0].second.item() == 0.25f);
+  nn::PReLU per_channel(3, 0.1f);
+  CHECK(per_channel.weight().to_vector() == std::vector<float>{0.1f, 0.1f, 0.1f});
+  CHECK(per_channel(Tensor::full({2, 3, 2, 2}, -1.0f)).to_vector() == std::vector<float>(24, -0.1f));
+  CHECK(contains(error_of([&] {
+                   per_channel(Tensor::zeros({2, 4, 2, 2}));
+                 }),
+                 "prelu: weight must have shape [1] or [4] (one slope, or one per channel of the input [2, 4, 2, 2]), "
+                 "got [3]"));
+  CHECK(contains(error_of([] { nn::PReLU(0); }), "PReLU: num_parameters must be >= 1, got 0"));
+  CHECK(contains(error_of([] { nn::prelu(Tensor::zeros({2, 2}), Tensor()); }), "prelu: weight undefined"));
+  CHECK(contains(error_of([] {
+                   nn::prelu(Tensor::zeros({2, 2}, DType::U8), Tensor::ones({1}));
+                 }),
+                 "prelu: expected a float32 tensor, got uint8"));
+}
+
+TEST_CASE("prelu backward: the slope gradient does not depend on the number of threads") {
+  // Planes of 70000 values: several chunks per plane, chunks spread over the threads.
+  const int saved = omp_get_max_threads();
+  const Tensor x = test::random_tensor({2, 3, 200, 350}, -1, 1, 5), gy = test::random_tensor(x.shape(), -1, 1, 6);
+  std::vector<float> runs[3];
+  for (int t : {1, 2, 3}) {
+    omp_set_num_threads(t);
+    for (const Tensor& w : {Tensor::from_vector({0.2f, 0.3f, 0.4f}, {3}), Tensor::from_vector({0.2f}, {1})}) {
+      Tensor xr = x.clone().detach(), wr = w.clone().detach();
+      xr.requires_grad_(), wr.requires_grad_();
+      nn::prelu(xr, wr).backward(gy);
+      for (const Tensor& g : {xr.grad(), wr.grad()}) {
+        const auto v = g.to_vector();
+        runs[t - 1].insert(runs[t - 1].end(), v.begin(), v.end());
+      }
+    }
+  }
+  omp_set_num_threads(saved);
+  CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * 4) == 0);
+  CHECK(std::memcmp(runs[0].data(), runs[2].data(), runs[0].size() * 4) == 0);
+}
+
+TEST_CASE("Tanh and Flatten modules") {
+  Tensor x = Tensor::from_vector({-1, 0, 0.5f, 20}, {1, 4});
+  x.requires_grad_();
+  const Tensor y = nn::Tanh()(x);
+  const std::vector<float> v = y.to_vector();
+  CHECK(v[0] == doctest::Approx(std::tanh(-1.0)).epsilon(1e-7));
+  CHECK(v[1] == 0.0f);
+  CHECK(v[3] == 1.0f);
+  y.backward(Tensor::ones({1, 4}));
+  CHECK(x.grad().to_vector()[1] == 1.0f);  // 1 - tanh(0)^2
+  CHECK(x.grad().to_vector()[3] == 0.0f);
+  Tensor f = test::random_tensor({3, 4, 2, 5}, -1, 1, 7);
+  f.requires_grad_();
+  const Tensor flat = nn::Flatten()(f);
+  CHECK(flat.shape() == Shape{3, 40});
+  CHECK(flat.to_vector() == f.to_vector());
+  CHECK(flat.impl_ptr() != f.impl_ptr());
+  flat.backward(Tensor::ones({3, 40}));
+  CHECK(f.grad().shape() == f.shape());
+  CHECK(nn::flatten(Tensor::zeros({5, 7})).shape() == Shape{5, 7});
+  CHECK(nn::flatten(Tensor::zeros({0, 2, 3})).shape() == Shape{0, 6});
+  CHECK(contains(error_of([] { nn::flatten(Tensor::zeros({6})); }),
+                 "flatten: expected input [N, ...] with at least 2 dimensions, got shape [6]"));
 }
 
 TEST_CASE("concat_channels: layout, module form, errors") {

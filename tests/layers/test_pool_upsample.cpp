@@ -1,13 +1,16 @@
 // Pooling and bilinear upsampling on the CPU beyond the PyTorch goldens: hand-worked values,
-// padding and NaN behaviour, the 31x31 structure-loss window against a direct sum, modules and
-// errors.
+// padding and NaN behaviour, ceil_mode's output sizes against PyTorch's and its partial last
+// windows, global average pooling, the 31x31 structure-loss window against a direct sum,
+// modules and errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
 
+#include "core/npy.h"
 #include "core/ops.h"
 #include "layers/layers.h"
 #include "tests/test_util.h"
+#include "tests/test_util_files.h"
 
 using namespace fbd;
 using test::contains;
@@ -36,6 +39,78 @@ TEST_CASE("avg_pool2d: count_include_pad both ways on a hand-worked corner") {
   CHECK(without[0] == doctest::Approx(3.0));
   CHECK(with[4] == doctest::Approx(5.0));
   CHECK(without[4] == doctest::Approx(5.0));
+}
+
+TEST_CASE("ceil_mode: output sizes are PyTorch's, every last window starts inside the image or its padding") {
+  // Rows of (in, kernel, stride, padding, ceil_mode, PyTorch's output size), from
+  // tests/reference/make_layer_fixtures.py.
+  const std::vector<float> rows = read_npy(test::fixture("layers/pool_sizes.npy")).to_vector();
+  REQUIRE(rows.size() % 6 == 0);
+  for (size_t r = 0; r < rows.size(); r += 6) {
+    const auto v = [&](size_t k) { return int64_t(rows[r + k]); };
+    CAPTURE(v(0));
+    CAPTURE(v(1));
+    CAPTURE(v(2));
+    CAPTURE(v(3));
+    CAPTURE(v(4));
+    CHECK(nn::pool_out_size(v(0), v(1), v(2), v(3), v(4) != 0) == v(5));
+  }
+  // By hand: 5 wide, kernel 2, stride 2: floor gives 2 windows, ceil 3 (the last holds one column).
+  CHECK(nn::pool_out_size(5, 2, 2, 0, false) == 2);
+  CHECK(nn::pool_out_size(5, 2, 2, 0, true) == 3);
+  // Kernel 1, stride 3 over 5: ceil(4 / 3) + 1 = 3 windows would start at 0, 3, 6; 6 is past the
+  // image, so PyTorch drops it.
+  CHECK(nn::pool_out_size(5, 1, 3, 0, true) == 2);
+}
+
+TEST_CASE("ceil_mode: the partial last windows of max and average pooling") {
+  // 1 x 1 x 3 x 5, kernel 2, stride 2, ceil: 2 x 3 outputs; the last row and column of windows
+  // hold what is left of the image.
+  Tensor x = Tensor::from_vector({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {1, 1, 3, 5});
+  x.requires_grad_();
+  const Tensor mx = nn::max_pool2d(x, nn::PoolParams::square(2, 2, 0, true, true));
+  CHECK(mx.shape() == Shape{1, 1, 2, 3});
+  CHECK(mx.to_vector() == std::vector<float>{7, 9, 10, 12, 14, 15});
+  mx.backward(Tensor::ones(mx.shape()));
+  CHECK(x.grad().to_vector() == std::vector<float>{0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1});
+  // Average: without padding the window is clipped to the image for the divisor too, so the
+  // last column averages 2 values, the corner 1, whether padding is counted or not.
+  for (bool cip : {true, false}) {
+    const auto av = nn::avg_pool2d(x.detach(), nn::PoolParams::square(2, 2, 0, cip, true)).to_vector();
+    CHECK(av == std::vector<float>{4, 6, 7.5f, 11.5f, 13.5f, 15});
+  }
+  // With padding 1 (kernel 3, stride 2) over 4 rows: floor gives 2 windows, ceil 3; the third
+  // starts at row 3 and runs to row 5, one row past the bottom padding; counting padding, its
+  // divisor is the window clipped to the padded image: 2 rows (3 and the padding row 4), and
+  // the last column of windows likewise 2 columns.
+  const Tensor ones = Tensor::ones({1, 1, 4, 4});
+  const auto pad = nn::avg_pool2d(ones, nn::PoolParams::square(3, 2, 1, true, true)).to_vector();
+  REQUIRE(pad.size() == 9);
+  CHECK(pad[0] == doctest::Approx(4.0 / 9));  // rows -1..1 x cols -1..1: 4 of the 9 cells are in the image
+  CHECK(pad[8] == doctest::Approx(1.0 / 4));  // rows 3..4 x cols 3..4 (clipped): 1 cell in the image, 4 counted
+  CHECK(pad[2] == doctest::Approx(2.0 / 6));  // rows -1..1 x cols 3..4: 2 cells in the image, 6 counted
+  CHECK(nn::MaxPool2d(3, 2, 0, true)(Tensor::zeros({1, 1, 8, 8})).shape() == Shape{1, 1, 4, 4});
+  CHECK(nn::AvgPool2d(3, 2, 0, true, true)(Tensor::zeros({1, 1, 8, 8})).shape() == Shape{1, 1, 4, 4});
+}
+
+TEST_CASE("global_avg_pool2d: the mean of each plane, its gradient 1 / (H W), the module") {
+  Tensor x = test::random_tensor({2, 3, 5, 7}, -1, 1, 9);
+  x.requires_grad_();
+  const Tensor y = nn::global_avg_pool2d(x);
+  CHECK(y.shape() == Shape{2, 3, 1, 1});
+  const auto xv = x.to_vector(), yv = y.to_vector();
+  for (int64_t p = 0; p < 6; ++p) {
+    double s = 0;
+    for (int64_t i = 0; i < 35; ++i) s += xv[size_t(p * 35 + i)];
+    CHECK(yv[size_t(p)] == doctest::Approx(s / 35).epsilon(1e-6));
+  }
+  y.backward(Tensor::ones(y.shape()));
+  for (float g : x.grad().to_vector()) CHECK(g == doctest::Approx(1.0 / 35).epsilon(1e-6));
+  CHECK(nn::GlobalAvgPool2d()(Tensor::ones({4, 8, 1, 1})).to_vector() == std::vector<float>(32, 1.0f));
+  CHECK(contains(error_of([] {
+                   nn::global_avg_pool2d(Tensor::zeros({3, 5, 5}));
+                 }),
+                 "global_avg_pool2d: expected input [N, C, H, W], got shape [3, 5, 5]"));
 }
 
 TEST_CASE("avg_pool2d: the structure loss's 31x31 / stride 1 / pad 15 window equals a direct sum / 961") {
