@@ -4,9 +4,11 @@
 //
 // The runs: the first network of --nets with every loss of --losses, and every network of
 // --nets with the first loss of --losses (by default fbdnet x {fbd, bce-iou, bce-boundary,
-// shape-aware} and {fbdnet, unet, attunet} x fbd: six runs, fbdnet/fbd shared). Each is trained
-// in memory and scored on the held-out patients' whole slices with its last epoch's weights (no
-// selection on the held-out patients).
+// shape-aware} and {fbdnet, unet, attunet} x fbd: six runs, fbdnet/fbd shared; `--nets all` is
+// every network of apps/nets/net_registry.h). Every run trains with a loss of --losses, never a
+// network's own default loss, so that Table 3 compares the networks under one loss. Each is
+// trained in memory and scored on the held-out patients' whole slices with its last epoch's
+// weights (no selection on the held-out patients).
 //
 // Outputs in RUN/: compare.json (settings, split), compare.csv (one row per run),
 // compare_curves.csv (per run and epoch) and report.html.
@@ -105,13 +107,27 @@ std::vector<std::string> table_row(const RunResult& r) {
           Progress::format_duration(r.seconds)};
 }
 
+// "0.002", or "0.002 (pix2pix 0.0002)" when the runs' rates differ (each network's own).
+std::string lr_text(const std::vector<RunResult>& runs) {
+  auto g = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof(b), "%g", v);
+    return std::string(b);
+  };
+  std::string other;
+  for (const RunResult& r : runs)
+    if (r.c.lr != runs.front().c.lr && other.find(r.c.net.net) == std::string::npos)
+      other += std::string(other.empty() ? "" : ", ") + r.c.net.net + " " + g(r.c.lr);
+  return other.empty() ? g(runs.front().c.lr) : g(runs.front().c.lr) + " (" + other + ")";
+}
+
 void write_report(const std::string& out, const RunConfig& base, const std::vector<RunResult>& runs,
                   const std::string& device) {
   Report rep("fbd compare: losses and models under one protocol");
   std::ostringstream p;
   p << "Data " << base.data << ": " << base.train_patients.size() << " training and " << base.test_patients.size()
     << " held-out patients (one split for every run). Every run: " << base.epochs << " epochs at " << base.size << "x"
-    << base.size << ", batch " << base.batch << ", width " << base.net.width << ", lr " << base.lr << ", seed "
+    << base.size << ", batch " << base.batch << ", width " << base.net.width << ", lr " << lr_text(runs) << ", seed "
     << base.seed << ", on " << device
     << ". Scores are means over the held-out patients' slices, from each run's last epoch (no selection on the "
        "held-out patients); HD95 in pixels of the full slice, where a slice with an empty prediction counts the "
@@ -183,6 +199,7 @@ void run(const Options& o) {
     r.c = base;
     r.c.net.net = net;
     r.c.loss.name = loss;
+    if (o.flags->lr == 0) r.c.lr = find_net(net).default_lr;  // --lr left out: each network's own
     check_run_config(r.c);
     (loss_cmp ? r.in_loss_comparison : r.in_model_comparison) = true;
     runs.push_back(r);
@@ -201,7 +218,7 @@ void run(const Options& o) {
                       {"losses", losses},
                       {"device", device.str()},
                       {"runs", nlohmann::json::array()}};
-  for (const RunResult& r : runs) j["runs"].push_back({{"net", r.c.net.net}, {"loss", r.c.loss.name}});
+  for (const RunResult& r : runs) j["runs"].push_back({{"net", r.c.net.net}, {"loss", r.c.loss.name}, {"lr", r.c.lr}});
   const std::string settings = j.dump(2) + "\n";
   write_file_atomic(path_in(o.out, "compare.json"), [&](std::ostream& os) { os << settings; });
   std::fprintf(stderr, "fbd compare: %s; %zu runs of %d epochs; %zu training and %zu held-out patients\n", note.c_str(),
@@ -257,10 +274,15 @@ void register_compare(CLI::App& app) {
   auto* cmd = app.add_subcommand("compare",
                                  "Loss comparison (Fig. 9) and model comparison (Table 3, Fig. 18) under one protocol");
   cmd->add_option("--data", o->data, "data set folder");
-  cmd->add_option("--nets", o->nets, "networks; the first one runs the loss comparison")->capture_default_str();
-  cmd->add_option("--losses", o->losses, "losses; the first one trains the model comparison")->capture_default_str();
+  cmd->add_option("--nets", o->nets, "networks (listed below), or all; the first one runs the loss comparison")
+      ->capture_default_str();
+  cmd->add_option(
+         "--losses", o->losses,
+         "losses (" + join_names(training_loss_names()) + "), or all; the first one trains the model comparison")
+      ->capture_default_str();
   cmd->add_option("--out", o->out, "output folder (new or empty)")->capture_default_str();
   add_train_flags(cmd, o->flags, false);
+  cmd->footer(networks_help());
   cmd->callback([o] { run(*o); });
 }
 

@@ -4,6 +4,7 @@
 
 #include "apps/cli/command_registry.h"
 #include "apps/cli/train_flags.h"
+#include "apps/nets/net_registry.h"
 #include "apps/report/run_report.h"
 #include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
@@ -27,12 +28,20 @@ void print_summary(const TrainResult& r, const std::string& run_dir) {
       run_dir.c_str());
 }
 
+// The size of the network `n` (built once just to count it).
+int64_t parameter_count(const NetConfig& n, uint64_t seed) {
+  Generator gen(seed);
+  return make_net(n, gen)->num_parameters();
+}
+
 void run(const Options& o) {
   if (!o.resume.empty()) {
     RunConfig c = load_run_config(o.resume);
     if (o.flags->c.epochs != RunConfig().epochs) c.epochs = o.flags->c.epochs;  // --epochs extends a run
     const data::Dataset ds = open_dataset(c.data);
-    std::fprintf(stderr, "fbd train: resuming %s up to epoch %d\n", o.resume.c_str(), c.epochs);
+    std::fprintf(stderr, "fbd train: resuming %s (%s, %lld parameters, %s loss) up to epoch %d\n", o.resume.c_str(),
+                 c.net.net.c_str(), static_cast<long long>(parameter_count(c.net, c.seed)), c.loss.name.c_str(),
+                 c.epochs);
     save_run_config(o.resume, c);
     const TrainResult r = resume_training(ds, c, {o.resume, true, {}});
     write_run_report(o.resume, held_out_report(ds, c, r));
@@ -52,8 +61,10 @@ void run(const Options& o) {
   std::filesystem::create_directories(o.out);
   save_run_config(o.out, c);
   // The device note is empty when the device was named outright (--device cpu).
-  std::fprintf(stderr, "fbd train: %s%s%s with %s loss; %zu training and %zu test patients\n", note.c_str(),
-               note.empty() ? "" : "; ", c.net.net.c_str(), c.loss.name.c_str(), c.train_patients.size(),
+  std::fprintf(stderr, "fbd train: %s%s%s (%lld parameters) with %s loss%s; %zu training and %zu test patients\n",
+               note.c_str(), note.empty() ? "" : "; ", c.net.net.c_str(),
+               static_cast<long long>(parameter_count(c.net, c.seed)), c.loss.name.c_str(),
+               o.flags->loss == "default" ? " (the network's own)" : "", c.train_patients.size(),
                c.test_patients.size());
   const TrainResult r = train_network(ds, c, {o.out, true, {}});
   write_run_report(o.out, held_out_report(ds, c, r));

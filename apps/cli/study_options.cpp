@@ -29,7 +29,10 @@ std::vector<std::string> parse_name_list(const std::string& text, const std::str
   std::string item;
   std::string list;
   for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  list += " (or all)";
+  if (text == "all") return allowed;
   while (std::getline(ss, item, ',')) {
+    FBD_CHECK(item != "all", what, ": 'all' means every name and stands alone, got '", text, "'");
     FBD_CHECK(std::find(allowed.begin(), allowed.end(), item) != allowed.end(), what, ": unknown name '", item,
               "': expected one of ", list);
     FBD_CHECK(std::find(out.begin(), out.end(), item) == out.end(), what, ": '", item, "' is listed twice");

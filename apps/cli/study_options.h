@@ -10,7 +10,8 @@ namespace fbd::app {
 // patient), no repeats; one-line errors naming --folds.
 std::vector<int> parse_fold_list(const std::string& text, size_t patients);
 
-// "fbdnet,unet" -> {"fbdnet", "unet"}: every name in `allowed`, no repeats, not empty.
+// "fbdnet,unet" -> {"fbdnet", "unet"}: every name in `allowed`, no repeats, not empty; "all" ->
+// `allowed` (so a network or loss added to its registry joins `--nets all` by itself).
 std::vector<std::string> parse_name_list(const std::string& text, const std::string& what,
                                          const std::vector<std::string>& allowed);
 

@@ -1,15 +1,40 @@
 #include "apps/cli/train_flags.h"
 
+#include <algorithm>
+
 #include "apps/nets/net_registry.h"
 
 namespace fbd::app {
 
+namespace {
+
+// "default (the network's own: fbdnet fbd, unet bce, ...) or dice, focal, ...".
+std::string loss_help() {
+  std::string own;
+  for (const NetInfo& n : net_registry()) own += std::string(own.empty() ? "" : ", ") + n.name + " " + n.default_loss;
+  return "default (the network's own loss: " + own + ") or " + join_names(training_loss_names()) +
+         " (fbd loss --list describes them)";
+}
+
+}  // namespace
+
+std::string networks_help() {
+  std::string s = "Networks (--net): what each is, the paper it follows, and its loss when --loss is not given:\n";
+  for (const NetInfo& n : net_registry()) {
+    std::string name = n.name;
+    name.resize(std::max<size_t>(name.size() + 1, 11), ' ');
+    s += "  " + name + n.description + "\n  " + std::string(name.size(), ' ') + n.source + "; loss " + n.default_loss +
+         "\n";
+  }
+  return s;
+}
+
 void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool with_net_and_loss) {
   RunConfig& c = f->c;
   if (with_net_and_loss) {
-    cmd->add_option("--net", c.net.net, net_name_list())->capture_default_str();
-    cmd->add_option("--loss", c.loss.name, join_names(training_loss_names()) + " (fbd loss --list describes them)")
-        ->capture_default_str();
+    cmd->add_option("--net", c.net.net, net_name_list() + " (listed below)")->capture_default_str();
+    cmd->add_option("--loss", f->loss, loss_help())->capture_default_str();
+    cmd->footer(networks_help());
   }
   cmd->add_option("--weights", f->weights, "Focal Boundary Dice weights: Dice,focal,boundary")->capture_default_str();
   cmd->add_option("--beta", c.loss.beta, "shape-aware: compactness weight")->capture_default_str();
@@ -18,7 +43,7 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
   cmd->add_option("--size", c.size, "network input size (quadrants are resized to it; multiple of 16)")
       ->capture_default_str();
-  cmd->add_option("--lr", c.lr, "peak learning rate (AdamW, cosine schedule)")->capture_default_str();
+  cmd->add_option("--lr", f->lr, "peak learning rate, cosine schedule (default: the network's own, 0.002; pix2pix 0.0002)");
   cmd->add_option("--width", c.net.width, "channels of the first stage")->capture_default_str();
   cmd->add_option("--blocks", c.net.blocks, "residual blocks per fbdnet stage")->capture_default_str();
   cmd->add_option("--bam-stage", c.net.bam_stage, "stage feeding the boundary attention module (1 or 2)")
@@ -36,6 +61,8 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
 
 RunConfig finish_train_flags(const TrainFlags& f) {
   RunConfig c = f.c;
+  c.loss.name = f.loss == "default" ? find_net(c.net.net).default_loss : f.loss;
+  c.lr = f.lr != 0 ? f.lr : find_net(c.net.net).default_lr;  // a negative --lr is refused below
   c.loss.weights = parse_float_list(f.weights, "--weights");
   check_run_config(c);
   return c;

@@ -11,12 +11,19 @@ namespace fbd::app {
 struct TrainFlags {
   RunConfig c;
   std::string weights = "0.5,0.3,0.2";
+  std::string loss = "default";  // --loss: "default" is the network's own (NetInfo::default_loss)
+  double lr = 0;                 // --lr: 0 is the network's own (NetInfo::default_lr)
 };
 
 // Adds --net, --loss, --weights, --beta, --eta, --epochs, --batch, --size, --lr, --width, --blocks, --bam-stage,
 // --fusion, --device, --seed, --workers, --augment, --no-quadrants, --test-fraction to `cmd`.
 void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool with_net_and_loss = true);
-// Applies the parsed flags (the --weights list) and checks the whole configuration.
+// Every network of the registry, one line each (name, description, paper, default loss): the
+// help footer of the commands that take --net or --nets.
+std::string networks_help();
+// Applies the parsed flags (the --weights list; --loss default becomes the network's own loss
+// and --lr left out its own rate, so config.json names what the run trained with) and checks
+// the whole configuration.
 RunConfig finish_train_flags(const TrainFlags& f);
 
 }  // namespace fbd::app

@@ -7,9 +7,18 @@ namespace fbd::app {
 const std::vector<NetInfo>& net_registry() {
   static const std::vector<NetInfo> rows = {
       {"fbdnet", "the paper's network: residual encoder, boundary attention module, deep supervision",
-       "Focal Boundary Dice, J. Cancer 2023 (Fig. 2)", make_fbdnet},
-      {"unet", "U-Net with batch norm", "Ronneberger et al., MICCAI 2015", make_unet},
-      {"attunet", "Attention U-Net (additive attention gates on the skips)", "Oktay et al., MIDL 2018", make_attunet},
+       "Focal Boundary Dice, J. Cancer 2023 (Fig. 2)", make_fbdnet, "fbd"},
+      {"unet", "U-Net with batch norm", "Ronneberger et al., MICCAI 2015", make_unet, "bce"},
+      {"attunet", "Attention U-Net (additive attention gates on the skips)", "Oktay et al., MIDL 2018", make_attunet,
+       "dice"},
+      {"resunet", "residual U-Net: pre-activation residual units, stride-2 conv down-sampling",
+       "Zhang, Liu & Wang, IEEE GRSL 2018", make_resunet, "dice"},
+      {"denseunet", "U-Net of DenseNet blocks (growth width/2) with transition layers", "Li et al., IEEE TMI 2018",
+       make_denseunet, "bce"},
+      {"vnet2d", "V-Net in 2-d: residual stages of 5x5 convs with PReLU, strided-conv down-sampling",
+       "Milletari et al., 3DV 2016", make_vnet2d, "dice"},
+      {"pix2pix", "conditional GAN: U-Net generator of mask logits, 70x70 PatchGAN discriminator",
+       "Isola et al., CVPR 2017", make_pix2pix, "pix2pix", 2e-4},
   };
   return rows;
 }
@@ -44,6 +53,13 @@ void check_net_config(const NetConfig& c) {
             c.bam_stage);
   FBD_CHECK(c.fusion == "finest" || c.fusion == "mean", "unknown fusion '", c.fusion, "': expected finest or mean");
   FBD_CHECK(c.embed_dim >= 1, "embedding size must be positive");
+}
+
+void check_net_input(const char* net, const Tensor& x) {
+  FBD_CHECK(x.defined() && x.dim() == 4 && x.size(1) == 1 && x.size(2) % 16 == 0 && x.size(3) % 16 == 0 &&
+                x.size(2) > 0 && x.size(3) > 0,
+            net, ": the input must be [N, 1, H, W] with H and W positive multiples of 16, got ",
+            x.defined() ? shape_str(x.shape()) : std::string("(undefined)"));
 }
 
 std::shared_ptr<SegNet> make_net(const NetConfig& c, Generator& gen) {

@@ -18,6 +18,12 @@ struct NetInfo {
   const char* description;  // one line for help texts and reports
   const char* source;       // the paper it follows
   NetFactory make;
+  // The training loss its paper used, or the nearest of the registry's: `--loss` when none is
+  // given (losses/loss_registry.h; the run's config.json records it by name).
+  const char* default_loss = "fbd";
+  // Its peak learning rate when `--lr` is not given: fbd's 2e-3 (AdamW, warm-up and cosine),
+  // pix2pix's paper's 2e-4 (its two Adams with beta1 0.5 are unstable at 2e-3).
+  double default_lr = 2e-3;
 };
 
 const std::vector<NetInfo>& net_registry();
@@ -31,10 +37,16 @@ std::string net_name_list();
 void check_net_config(const NetConfig& c);
 // Checks `c` and builds its network with weights drawn from `gen`.
 std::shared_ptr<SegNet> make_net(const NetConfig& c, Generator& gen);
+// A one-line error, naming `net`, unless x is [N, 1, H, W] with H and W multiples of 16.
+void check_net_input(const char* net, const Tensor& x);
 
 // The factories (each in its network's file).
 std::shared_ptr<SegNet> make_fbdnet(const NetConfig& c, Generator& gen);
 std::shared_ptr<SegNet> make_unet(const NetConfig& c, Generator& gen);
 std::shared_ptr<SegNet> make_attunet(const NetConfig& c, Generator& gen);
+std::shared_ptr<SegNet> make_resunet(const NetConfig& c, Generator& gen);
+std::shared_ptr<SegNet> make_denseunet(const NetConfig& c, Generator& gen);
+std::shared_ptr<SegNet> make_vnet2d(const NetConfig& c, Generator& gen);
+std::shared_ptr<SegNet> make_pix2pix(const NetConfig& c, Generator& gen);  // apps/nets/pix2pix.h
 
 }  // namespace fbd::app

@@ -7,7 +7,7 @@
 //    to repeat Fig. 3) that predicts an edge map and weights its features with it, a light
 //    top-down path over stages 3-5, and one side output per stage 3, 4, 5, each fused with the
 //    edge features and upsampled to the input size (deep supervision, Eq. 3).
-//  * unet, attunet: the U-Net and Attention U-Net baselines of Table 3 (one output, no edge head).
+//  * unet, attunet, resunet, denseunet, vnet2d: baselines of Table 3 (one output, no edge head).
 //
 // Every network takes [N, 1, H, W] images with H and W multiples of 16 and returns logits at
 // the input size.
@@ -23,7 +23,7 @@
 namespace fbd::app {
 
 struct NetConfig {
-  std::string net = "fbdnet";     // fbdnet | unet | attunet
+  std::string net = "fbdnet";     // a name of net_registry.h
   int width = 16;                 // channels of the first stage; later stages double it (capped at 8x)
   int blocks = 1;                 // residual blocks per fbdnet stage
   int bam_stage = 2;              // fbdnet: stage whose output feeds the boundary attention module (1 or 2)

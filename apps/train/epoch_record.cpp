@@ -16,8 +16,8 @@ EpochRecord epoch_record_from_json(const nlohmann::json& j) {
   EpochRecord r;
   r.epoch = j.at("epoch").get<int>();
   for (const EpochField& f : kEpochFields) {
-    const nlohmann::json& v = j.at(f.name);
-    r.*f.member = v.is_null() ? NAN : v.get<double>();
+    const auto v = j.find(f.name);
+    r.*f.member = v == j.end() || v->is_null() ? NAN : v->get<double>();
   }
   return r;
 }

@@ -4,6 +4,7 @@
 // that list, so a new metric is one member and one row here.
 #pragma once
 #include <array>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,6 +17,11 @@ struct EpochRecord {
   double train_loss = 0, train_dice = 0, train_miou = 0, train_accuracy = 0, train_hd = 0;
   double test_loss = 0, test_dice = 0, test_miou = 0, test_accuracy = 0, test_hd = 0;
   double seconds = 0;  // wall time of the epoch
+  // Adversarial networks (pix2pix), means over the epoch's training batches; NaN for the others.
+  // train_loss is then the generator's loss, train_g_adv + 100 train_g_rec.
+  double train_g_adv = NAN;   // the generator's adversarial term: BCE of D(image, sigmoid(G)) against real
+  double train_g_rec = NAN;   // the generator's reconstruction term (L1, or the registry loss replacing it)
+  double train_d_loss = NAN;  // the discriminator's loss: (BCE real + BCE fake) / 2
 };
 
 // The numeric fields after `epoch`, in column order (metrics.csv, crossval.csv, JSON keys).
@@ -23,7 +29,7 @@ struct EpochField {
   const char* name;
   double EpochRecord::*member;
 };
-inline constexpr std::array<EpochField, 12> kEpochFields = {{
+inline constexpr std::array<EpochField, 15> kEpochFields = {{
     {"lr", &EpochRecord::lr},
     {"train_loss", &EpochRecord::train_loss},
     {"train_dice", &EpochRecord::train_dice},
@@ -36,12 +42,16 @@ inline constexpr std::array<EpochField, 12> kEpochFields = {{
     {"test_accuracy", &EpochRecord::test_accuracy},
     {"test_hd", &EpochRecord::test_hd},
     {"seconds", &EpochRecord::seconds},
+    {"train_g_adv", &EpochRecord::train_g_adv},
+    {"train_g_rec", &EpochRecord::train_g_rec},
+    {"train_d_loss", &EpochRecord::train_d_loss},
 }};
 // Every double member is in the table (a member added without a row fails to compile).
 static_assert(sizeof(EpochRecord) == sizeof(double) * (1 + kEpochFields.size()),
               "EpochRecord has a field that kEpochFields does not list");
 
-// JSON object with "epoch" and every field (NaN as null, read back as NaN).
+// JSON object with "epoch" and every field (NaN as null, read back as NaN; a field missing from
+// an older history reads as NaN).
 nlohmann::json epoch_record_json(const EpochRecord& r);
 EpochRecord epoch_record_from_json(const nlohmann::json& j);
 

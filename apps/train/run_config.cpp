@@ -25,6 +25,7 @@ void check_run_config(const RunConfig& c) {
   FBD_CHECK(c.weight_decay >= 0, "--weight-decay must be non-negative");
   FBD_CHECK(c.workers >= 0 && c.workers <= 64, "--workers must be in [0, 64]");
   FBD_CHECK(c.test_fraction > 0 && c.test_fraction < 1, "--test-fraction must be in (0, 1), got ", c.test_fraction);
+  check_loss_for_net(c.loss, c.net, c.size);
 }
 
 std::string to_json(const RunConfig& c) {

@@ -7,7 +7,20 @@
 // epoch come from last.safetensors, the loader's order and augmentations are functions of
 // (seed, epoch, index), and the schedule is a function of the step, so an interrupted run that
 // is resumed ends with the same weights as one that was not (on the CPU, bit for bit; tested).
+//
+// What a batch does to the network is a TrainStep: the trainer owns the loop, the data, the
+// learning-rate schedule, evaluation and checkpoints, and calls the step once per batch. The
+// ordinary networks take one AdamW step on their training loss (clipped at norm 5). An
+// adversarial network (apps/nets/pix2pix.h) takes the GAN step of the pix2pix paper: with the
+// generator's output G(x) computed once,
+//   1. the discriminator's Adam step on (BCE(D(x, y), real) + BCE(D(x, sigmoid(G(x))), fake)) / 2,
+//      the generator held fixed (its output detached);
+//   2. the generator's Adam step on BCE(D(x, sigmoid(G(x))), real) + 100 L1(sigmoid(G(x)), y),
+//      through the updated discriminator, whose parameters take no gradient;
+// both Adams with beta1 0.5, beta2 0.999, no weight decay and no clipping, at the schedule's
+// rate. Its dropout masks are keyed by (seed, step), so resuming repeats them.
 #pragma once
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,9 +29,37 @@
 #include "apps/nets/seg_net.h"
 #include "apps/train/epoch_record.h"
 #include "apps/train/run_config.h"
+#include "apps/train/training_loss.h"
 #include "data/dataset.h"
 
 namespace fbd::app {
+
+// What one training step measured.
+struct StepLosses {
+  Tensor pred;      // the network's (the generator's) logits of the batch, before the update
+  double loss = 0;  // the network's training loss (the generator's: adversarial + 100 reconstruction)
+  double g_adv = NAN, g_rec = NAN, d_loss = NAN;  // the terms of an adversarial network; NaN otherwise
+};
+
+class TrainStep {
+ public:
+  virtual ~TrainStep() = default;
+  // One batch ([N,1,H,W] images, 0/1 masks and edges on the network's device) at training step
+  // `step` (0-based over the run) with learning rate `lr`; the network is in training mode.
+  virtual StepLosses step(const Tensor& image, const Tensor& mask, const Tensor& edge, int64_t step, double lr) = 0;
+  // The training loss of a held-out batch; the caller puts the network in eval mode and turns
+  // gradients off.
+  virtual double held_out_loss(const Tensor& image, const Targets& targets) = 0;
+  virtual double lr() const = 0;
+  // The optimizers' state (a checkpoint's "optimizer." entries) and loading it back; errors
+  // name `source`.
+  virtual NamedTensors state_dict() const = 0;
+  virtual void load_state_dict(const NamedTensors& state, const std::string& source) = 0;
+};
+
+// The step `net` trains with under `c`: the GAN step for an AdversarialNet, otherwise the
+// single-optimizer step. `net` must outlive the step.
+std::unique_ptr<TrainStep> make_train_step(SegNet& net, const RunConfig& c);
 
 struct TrainOptions {
   std::string run_dir;  // "" keeps everything in memory (cross-validation folds)

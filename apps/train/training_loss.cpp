@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "apps/nets/pix2pix.h"
 #include "losses/edt.h"
 #include "losses/losses.h"
 
@@ -10,7 +11,7 @@ namespace fbd::app {
 
 void check_loss_config(const LossConfig& c) {
   const std::vector<std::string> names = training_loss_names();
-  if (std::find(names.begin(), names.end(), c.name) == names.end()) {
+  if (c.name != kPix2PixLoss && std::find(names.begin(), names.end(), c.name) == names.end()) {
     const std::vector<std::string> all = loss_names();
     const bool known = std::find(all.begin(), all.end(), c.name) != all.end();
     FBD_FAIL(known ? "loss '" : "unknown loss '", c.name, known ? "' cannot train a network" : "'",
@@ -21,6 +22,14 @@ void check_loss_config(const LossConfig& c) {
   FBD_CHECK(c.beta >= 0 && c.eta >= 0, "shape-aware beta and eta must be non-negative");
 }
 
+void check_loss_for_net(const LossConfig& c, const NetConfig& net, int size) {
+  const bool adversarial = is_adversarial_net(net.net);
+  FBD_CHECK(c.name != kPix2PixLoss || adversarial, "loss '", kPix2PixLoss, "' trains only --net pix2pix (its ",
+            "adversarial term needs a discriminator), not ", net.net);
+  FBD_CHECK(!adversarial || size >= kPatchGanMinSize, net.net, ": --size must be at least ", kPatchGanMinSize,
+            " (the PatchGAN discriminator), got ", size);
+}
+
 LossSettings loss_settings_of(const LossConfig& c) {
   LossSettings s;
   s.w_dice = c.weights.at(0), s.w_focal = c.weights.at(1), s.w_boundary = c.weights.at(2);
@@ -28,9 +37,12 @@ LossSettings loss_settings_of(const LossConfig& c) {
   return s;
 }
 
-bool loss_needs_features(const LossConfig& c) { return (find_loss(c.name).needs & kNeedsFeatures) != 0; }
+bool loss_needs_features(const LossConfig& c) {
+  return c.name != kPix2PixLoss && (find_loss(c.name).needs & kNeedsFeatures) != 0;
+}
 
 Targets prepare_targets(const LossConfig& c, const Tensor& mask, const Tensor& edge) {
+  if (c.name == kPix2PixLoss) return {mask, edge, {}, {}};
   LossInputs in;
   in.target = mask;
   complete_loss_inputs(find_loss(c.name), in);
@@ -38,6 +50,7 @@ Targets prepare_targets(const LossConfig& c, const Tensor& mask, const Tensor& e
 }
 
 Tensor training_loss(const LossConfig& c, SegNet& net, const SegOutput& out, const Targets& t) {
+  if (c.name == kPix2PixLoss) return mean(abs(sub(sigmoid(out.pred), t.mask)));  // the L1 term
   const LossInfo& row = find_loss(c.name);
   LossInputs targets;
   targets.target = t.mask;

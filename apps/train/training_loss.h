@@ -4,8 +4,15 @@
 // of Eq. 1, weights --weights), bce-iou (Eq. 7 + the BCE edge loss of Eq. 4), bce-boundary
 // (Eq. 10 + BCE edge), shape-aware (Eq. 11: BCE + beta compactness on every side, + eta
 // smoothness of the projected contour/background embeddings of the network's features, once,
-// + BCE edge), dice and focal (+ the focal edge loss). Networks without an edge head (unet,
-// attunet) have no edge term; their one output is their one side.
+// + BCE edge), dice and focal (+ the focal edge loss), bce (+ BCE edge). Networks without an
+// edge head (every one but fbdnet) have no edge term; their one output is their one side.
+// `fbd train` without --loss takes the network's own loss (NetInfo::default_loss).
+//
+// One loss is not in the registry: "pix2pix", the pix2pix network's own (apps/nets/pix2pix.h):
+// the adversarial term, which the trainer's GAN step adds, plus 100 times the reconstruction
+// term computed here, the L1 distance between sigmoid(logits) and the mask (mean over pixels).
+// Only an adversarial network trains with it; such a network may instead take any training
+// loss of the registry, which then replaces the L1 term (check_loss_for_net).
 #pragma once
 #include <string>
 #include <vector>
@@ -22,8 +29,16 @@ struct LossConfig {
   float beta = 0.01f, eta = 0.01f;                  // shape-aware
 };
 
+// The pix2pix network's own loss (--loss pix2pix), and the weight of the reconstruction term
+// beside the adversarial one (the paper's lambda).
+inline constexpr const char* kPix2PixLoss = "pix2pix";
+inline constexpr float kPix2PixLambda = 100.0f;
+
 // One-line errors for an unknown or non-training loss and bad weights.
 void check_loss_config(const LossConfig& c);
+// One-line errors for a loss the network cannot train with (pix2pix's own loss on another
+// network) and for inputs too small for a discriminator.
+void check_loss_for_net(const LossConfig& c, const NetConfig& net, int size);
 // The registry's settings with the run's weights, beta and eta.
 LossSettings loss_settings_of(const LossConfig& c);
 

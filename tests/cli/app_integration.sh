@@ -21,8 +21,8 @@ grep -q '</html>' "$run/report.html" || fail "report.html is incomplete"
 grep -q '<svg' "$run/report.html" || fail "report.html has no charts"
 grep -q 'data:image/png;base64' "$run/report.html" || fail "report.html has no overlays"
 
-# metrics.csv: 41 lines of 13 fields; held-out Dice of the last epoch well above the first's.
-awk -F, 'NF != 13 { exit 1 }' "$run/metrics.csv" || fail "metrics.csv rows do not all have 13 fields"
+# metrics.csv: 41 lines of 16 fields; held-out Dice of the last epoch well above the first's.
+awk -F, 'NF != 16 { exit 1 }' "$run/metrics.csv" || fail "metrics.csv rows do not all have 16 fields"
 [ "$(wc -l < "$run/metrics.csv")" -eq 41 ] || fail "metrics.csv should hold a header and 40 epochs"
 col=$(head -1 "$run/metrics.csv" | tr , '\n' | grep -n '^test_dice$' | cut -d: -f1)
 first=$(awk -F, -v c="$col" 'NR == 2 { print $c }' "$run/metrics.csv")

@@ -71,7 +71,7 @@ TEST_CASE("loss registry: names, settings and families are consistent") {
   CHECK(used_settings == settings);  // no setting that no loss reads
   CHECK(loss_names().size() == loss_registry().size());
   CHECK(training_loss_names() ==
-        std::vector<std::string>{"dice", "focal", "fbd", "bce-iou", "bce-boundary", "shape-aware"});
+        std::vector<std::string>{"dice", "focal", "bce", "fbd", "bce-iou", "bce-boundary", "shape-aware"});
 }
 
 TEST_CASE("loss registry: the defaults are the ops' defaults") {
