@@ -1,6 +1,7 @@
 #include "apps/classify/classifier.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 #include "core/autograd.h"
 #include "data/kfold.h"
 #include "data/quadrants.h"
+#include "data/random.h"
 #include "layers/layers.h"
 #include "losses/losses.h"
 #include "optim/optim.h"
@@ -169,13 +171,44 @@ void check_classifier_inputs(const std::vector<PatientRecord>& patients, int k) 
             " folds (use a smaller --folds)");
 }
 
-CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, const MlpOptions& o) {
+// ---- the MLP as a classifier of patients ------------------------------------------------------
+
+MlpPatientClassifier::MlpPatientClassifier(const MlpOptions& o) : o_(o) { check_mlp_options(o); }
+
+FoldFit MlpPatientClassifier::fit_predict(const FoldData& fold) {
+  std::vector<std::vector<double>> train_x, test_x;
+  for (const PatientRecord* r : fold.train) train_x.push_back(r->features.values());
+  for (const PatientRecord* r : fold.test) test_x.push_back(r->features.values());
+  // Statistics of the training fold only.
+  const Standardizer st = Standardizer::fit(train_x);
+  for (auto& r : train_x) r = st.apply(r);
+  for (auto& r : test_x) r = st.apply(r);
+  MlpOptions fo = o_;
+  fo.seed = fold.seed;  // a different initialisation per fold
+  MlpClassifier mlp;
+  mlp.fit(train_x, fold.train_labels, fo);
+  parameters_ = mlp.parameters();
+  return {mlp.predict_proba(test_x), mlp.first_loss(), mlp.final_loss()};
+}
+
+// ---- the shared cross-validation ---------------------------------------------------------------
+
+const ClassifierResult& CvResult::classifier(const std::string& name) const { return classifiers[index_of(name)]; }
+
+size_t CvResult::index_of(const std::string& name) const {
+  for (size_t i = 0; i < classifiers.size(); ++i)
+    if (classifiers[i].name == name) return i;
+  FBD_FAIL("classify: no result for classifier '", name, "'");
+}
+
+CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint64_t seed,
+                        const std::vector<PatientClassifier*>& classifiers) {
   check_classifier_inputs(patients, k);
-  check_mlp_options(o);
   CvResult res;
   res.k = k;
   std::vector<data::PatientLabel> labelled;
   std::map<std::string, size_t> index;  // patient -> position among the labelled
+  std::vector<const PatientRecord*> rec;
   for (const PatientRecord& p : patients) {
     if (p.label == data::Label::Unknown) {
       res.left_out.push_back(p.patient);
@@ -184,74 +217,100 @@ CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, const
     FBD_CHECK(!index.count(p.patient), "classify: patient '", p.patient, "' listed twice");
     index[p.patient] = labelled.size();
     labelled.push_back({p.patient, p.label});
+    rec.push_back(&p);
   }
-  std::vector<const PatientRecord*> rec;
-  for (const PatientRecord& p : patients)
-    if (p.label != data::Label::Unknown) rec.push_back(&p);
+  const size_t nc = classifiers.size();
   res.predictions.resize(rec.size());
   for (size_t i = 0; i < rec.size(); ++i) {
     res.predictions[i].patient = rec[i]->patient;
     res.predictions[i].truth = rec[i]->label == data::Label::Malignant ? 1 : 0;
+    res.predictions[i].p.assign(nc, NAN);
+    res.predictions[i].pred.assign(nc, 0);
   }
+  res.classifiers.resize(nc);
+  for (size_t c = 0; c < nc; ++c) res.classifiers[c].name = classifiers[c]->name();
+  std::vector<double> first_sum(nc, 0.0), final_sum(nc, 0.0);
 
-  const data::KFold kf = data::make_kfold(labelled, k, o.seed);
+  const data::KFold kf = data::make_kfold(labelled, k, seed);
   std::vector<int> tested(rec.size(), 0);
   for (size_t f = 0; f < kf.folds.size(); ++f) {
     const data::Fold& fold = kf.folds[f];
-    std::vector<std::vector<double>> train_x, test_x;
-    std::vector<int> train_y;
+    FoldData fd;
+    fd.index = int(f);
+    fd.seed = seed * 1000003ull + f;
     std::vector<double> train_volume;
     std::vector<size_t> test_at;
     for (const std::string& p : fold.train_patients) {
       const PatientRecord& r = *rec[index.at(p)];
-      train_x.push_back(r.features.values());
-      train_y.push_back(r.label == data::Label::Malignant ? 1 : 0);
+      fd.train.push_back(&r);
+      fd.train_labels.push_back(r.label == data::Label::Malignant ? 1 : 0);
       train_volume.push_back(r.features.volume_ratio);
     }
     for (const std::string& p : fold.test_patients) {
       test_at.push_back(index.at(p));
-      test_x.push_back(rec[index.at(p)]->features.values());
+      fd.test.push_back(rec[index.at(p)]);
     }
-    // Statistics of the training fold only.
-    const Standardizer st = Standardizer::fit(train_x);
-    for (auto& r : train_x) r = st.apply(r);
-    for (auto& r : test_x) r = st.apply(r);
-    MlpOptions fo = o;
-    fo.seed = o.seed * 1000003ull + f;  // a different initialisation per fold
-    MlpClassifier mlp;
-    mlp.fit(train_x, train_y, fo);
-    res.mean_first_loss += mlp.first_loss() / double(kf.folds.size());
-    res.mean_final_loss += mlp.final_loss() / double(kf.folds.size());
-    const std::vector<double> p = mlp.predict_proba(test_x);
-    const int64_t malignant = std::count(train_y.begin(), train_y.end(), 1);
-    const int majority = 2 * malignant >= int64_t(train_y.size()) ? 1 : 0;
-    const ThresholdRule rule = fit_threshold(train_volume, train_y);
     for (size_t t = 0; t < test_at.size(); ++t) {
       CvPrediction& cp = res.predictions[test_at[t]];
       FBD_CHECK(tested[test_at[t]]++ == 0, "classify: patient '", cp.patient, "' tested twice");
       cp.fold = int(f) + 1;
-      cp.p_mlp = p[t];
-      cp.mlp = p[t] >= 0.5 ? 1 : 0;
+    }
+    for (size_t c = 0; c < nc; ++c) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const FoldFit fit = classifiers[c]->fit_predict(fd);
+      ClassifierResult& cr = res.classifiers[c];
+      cr.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      FBD_CHECK(fit.p.size() == test_at.size(), "classify: ", cr.name, " returned ", fit.p.size(),
+                " probabilities for ", test_at.size(), " test patients");
+      first_sum[c] += fit.first_loss, final_sum[c] += fit.final_loss;
+      for (size_t t = 0; t < test_at.size(); ++t) {
+        CvPrediction& cp = res.predictions[test_at[t]];
+        cp.p[c] = fit.p[t];
+        cp.pred[c] = fit.p[t] >= 0.5 ? 1 : 0;
+      }
+    }
+    const int64_t malignant = std::count(fd.train_labels.begin(), fd.train_labels.end(), 1);
+    const int majority = 2 * malignant >= int64_t(fd.train_labels.size()) ? 1 : 0;
+    const ThresholdRule rule = fit_threshold(train_volume, fd.train_labels);
+    for (size_t t = 0; t < test_at.size(); ++t) {
+      CvPrediction& cp = res.predictions[test_at[t]];
       cp.majority = majority;
       cp.volume = rule.predict(rec[test_at[t]]->features.volume_ratio);
     }
   }
-  std::vector<int> truth, mlp, maj, vol;
+  std::vector<int> truth, maj, vol;
+  std::vector<std::vector<int>> pred(nc);
   for (const CvPrediction& cp : res.predictions) {
     FBD_CHECK(cp.fold > 0, "classify: patient '", cp.patient, "' was never tested");
-    truth.push_back(cp.truth), mlp.push_back(cp.mlp), maj.push_back(cp.majority), vol.push_back(cp.volume);
+    truth.push_back(cp.truth), maj.push_back(cp.majority), vol.push_back(cp.volume);
+    for (size_t c = 0; c < nc; ++c) pred[c].push_back(cp.pred[c]);
   }
-  res.mlp = binary_metrics(truth, mlp);
+  for (size_t c = 0; c < nc; ++c) {
+    ClassifierResult& cr = res.classifiers[c];
+    cr.metrics = binary_metrics(truth, pred[c]);
+    cr.mean_first_loss = first_sum[c] / double(kf.folds.size());
+    cr.mean_final_loss = final_sum[c] / double(kf.folds.size());
+    cr.parameters = classifiers[c]->parameters();
+    cr.detail = classifiers[c]->detail();
+  }
   res.majority = binary_metrics(truth, maj);
   res.volume = binary_metrics(truth, vol);
   return res;
 }
 
+CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, const MlpOptions& o) {
+  check_classifier_inputs(patients, k);
+  MlpPatientClassifier mlp(o);
+  return cross_validate(patients, k, o.seed, {&mlp});
+}
+
 // ---- features from a trained run -----------------------------------------------------------
 
 std::vector<PatientRecord> patient_records(SegNet* net, const data::Dataset& ds, const RunConfig& c, Device device,
-                                           const std::vector<std::string>& patients, bool use_truth, bool progress) {
+                                           const std::vector<std::string>& patients, bool use_truth, bool progress,
+                                           const RoiOptions& roi) {
   FBD_CHECK(use_truth || net != nullptr, "patient_records: no network to predict with");
+  check_roi_options(roi);
   const std::set<std::string> trained(c.train_patients.begin(), c.train_patients.end());
   std::vector<PatientRecord> out;
   Progress bar(use_truth ? "features" : "predict", int64_t(patients.size()), "patient");
@@ -290,6 +349,12 @@ std::vector<PatientRecord> patient_records(SegNet* net, const data::Dataset& ds,
         breast[i][j] = body.px.empty() ? 0 : (body.px[j] >= 0.5f ? 1 : 0);
       }
       inputs.push_back({img.px.data(), tumour[i].data(), breast[i].data(), img.height, img.width});
+      if (roi.crops) {
+        SliceRois crops =
+            slice_rois(img, tumour[i].data(), breast[i].data(), roi, data::derive_key(roi.seed, out.size(), i));
+        if (crops.tumour) r.rois.push_back(std::move(*crops.tumour));
+        if (crops.background) r.backgrounds.push_back(std::move(*crops.background));
+      }
     }
     r.features = patient_features(inputs);
     r.slices = int(slices.size());

@@ -3,6 +3,7 @@
 // and its error paths, and features of a real (tiny) phantom.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -117,7 +118,7 @@ TEST_CASE("cross-validation standardises and trains with the training fold only"
   const auto a = by_patient(r0), b = by_patient(cross_validate(moved, 3, quick()));
   for (const std::string& p : f1) {
     CHECK(a.at(p).fold == b.at(p).fold);
-    if (p != changed) CHECK(a.at(p).p_mlp == b.at(p).p_mlp);
+    if (p != changed) CHECK(a.at(p).p[0] == b.at(p).p[0]);
   }
   // Control: the same change to a patient tested in fold 2 (so training in fold 1) moves fold 1.
   std::vector<PatientRecord> moved_train = base;
@@ -125,14 +126,14 @@ TEST_CASE("cross-validation standardises and trains with the training fold only"
     if (p.patient == fold_members[2][0]) p.features.volume_ratio *= 50, p.features.irregularity += 10;
   const auto c = by_patient(cross_validate(moved_train, 3, quick()));
   bool any_changed = false;
-  for (const std::string& p : f1) any_changed |= a.at(p).p_mlp != c.at(p).p_mlp;
+  for (const std::string& p : f1) any_changed |= a.at(p).p[0] != c.at(p).p[0];
   CHECK(any_changed);
 }
 
 TEST_CASE("stratified patient-level folds: every patient tested exactly once, classes spread over the folds") {
   std::vector<PatientRecord> pts = synthetic(13, 1.0, 3);
-  pts.push_back({"U1", data::Label::Unknown, {}, 1, false});
-  pts.push_back({"U2", data::Label::Unknown, {}, 1, false});
+  pts.push_back({"U1", data::Label::Unknown, {}, 1, false, {}, {}});
+  pts.push_back({"U2", data::Label::Unknown, {}, 1, false, {}, {}});
   for (int k : {2, 3, 4, 6}) {
     const CvResult r = cross_validate(pts, k, quick());
     CHECK(r.left_out == std::vector<std::string>{"U1", "U2"});
@@ -157,17 +158,116 @@ TEST_CASE("stratified patient-level folds: every patient tested exactly once, cl
 
 TEST_CASE("on separable features the MLP is accurate, and beats the majority baseline") {
   const CvResult r = cross_validate(synthetic(30, 0.6, 11), 5, MlpOptions{});
-  CHECK(r.mlp.accuracy >= 0.9);
-  CHECK(r.mlp.sensitivity >= 0.85);
-  CHECK(r.mlp.specificity >= 0.85);
-  CHECK(r.mean_final_loss < 0.5 * r.mean_first_loss);
+  const ClassifierResult& mlp = r.classifier("mlp");
+  CHECK(mlp.metrics.accuracy >= 0.9);
+  CHECK(mlp.metrics.sensitivity >= 0.85);
+  CHECK(mlp.metrics.specificity >= 0.85);
+  CHECK(mlp.mean_final_loss < 0.5 * mlp.mean_first_loss);
   // Every training fold holds 12 benign + 12 malignant: the majority baseline (ties go to
   // malignant) calls everyone malignant.
   CHECK(r.majority.accuracy == doctest::Approx(0.5));
   CHECK(r.majority.sensitivity == 1.0);
   CHECK(r.majority.specificity == 0.0);
-  CHECK(r.mlp.tp + r.mlp.fn == 15);
-  CHECK(r.mlp.tn + r.mlp.fp == 15);
+  CHECK(mlp.metrics.tp + mlp.metrics.fn == 15);
+  CHECK(mlp.metrics.tn + mlp.metrics.fp == 15);
+}
+
+TEST_CASE("the MLP's cross-validated probabilities are pinned: the shared cross-validation did not change them") {
+  // Overlapping classes (noise 3), so that the probabilities are not all near 0 or 1. Values
+  // printed by the MLP's own cross-validation loop before the image classifiers shared it.
+  struct Pin {
+    const char* patient;
+    int fold;
+    double p;
+  };
+  const Pin pins[] = {
+      {"P100", 1, 0.0008551543},
+      {"P101", 1, 0.813687086},
+      {"P102", 3, 5.94213702e-07},
+      {"P103", 3, 0.999953985},
+      {"P104", 3, 2.00752493e-05},
+      {"P105", 2, 0.998292863},
+      {"P106", 2, 0.000981958816},
+      {"P107", 2, 0.927838564},
+      {"P108", 1, 0.00324963429},
+      {"P109", 1, 0.99840647},
+      {"P110", 2, 0.461627841},
+      {"P111", 3, 0.962093651},
+  };
+  const CvResult r = cross_validate(synthetic(12, 3.0, 7), 3, quick());
+  REQUIRE(r.predictions.size() == 12);
+  for (size_t i = 0; i < 12; ++i) {
+    CAPTURE(pins[i].patient);
+    CHECK(r.predictions[i].patient == pins[i].patient);
+    CHECK(r.predictions[i].fold == pins[i].fold);
+    CHECK(r.predictions[i].p[0] == doctest::Approx(pins[i].p).epsilon(1e-5));
+  }
+  const ClassifierResult& mlp = r.classifier("mlp");
+  CHECK(mlp.metrics.accuracy == 1.0);
+  CHECK(mlp.mean_first_loss == doctest::Approx(0.700115939).epsilon(1e-6));
+  CHECK(mlp.mean_final_loss == doctest::Approx(0.00254260182).epsilon(1e-4));
+  CHECK(mlp.parameters == 8 * 8 + 8 + 8 + 1);
+}
+
+namespace {
+
+// A classifier that records what the cross-validation hands it and calls every test patient
+// malignant with probability `p`.
+class Recorder : public PatientClassifier {
+ public:
+  explicit Recorder(double p) : p_(p) {}
+  std::string name() const override { return "recorder"; }
+  FoldFit fit_predict(const FoldData& f) override {
+    folds.push_back(f);
+    return {std::vector<double>(f.test.size(), p_), 1.0, 0.5};
+  }
+  int64_t parameters() const override { return 3; }
+  std::string detail() const override { return "recorded"; }
+  std::vector<FoldData> folds;
+
+ private:
+  double p_;
+};
+
+}  // namespace
+
+TEST_CASE("the shared cross-validation: every classifier sees the same folds, seeded per fold, scored alike") {
+  const std::vector<PatientRecord> pts = synthetic(10, 1.0, 4);
+  Recorder yes(0.9), no(0.1);
+  const CvResult r = cross_validate(pts, 3, 5, {&yes, &no});
+  REQUIRE(yes.folds.size() == 3);
+  REQUIRE(no.folds.size() == 3);
+  for (int f = 0; f < 3; ++f) {
+    const FoldData& a = yes.folds[size_t(f)];
+    CHECK(a.index == f);
+    CHECK(a.seed == 5 * 1000003ull + uint64_t(f));
+    CHECK(a.train == no.folds[size_t(f)].train);
+    CHECK(a.test == no.folds[size_t(f)].test);
+    CHECK(a.train.size() + a.test.size() == 10);
+    for (const PatientRecord* t : a.test) CHECK(std::find(a.train.begin(), a.train.end(), t) == a.train.end());
+    for (size_t i = 0; i < a.train.size(); ++i) CHECK(a.train_labels[i] == (a.train[i]->label == data::Label::Malignant));
+  }
+  // Names are the classifiers' own, so two of a kind need the index.
+  REQUIRE(r.classifiers.size() == 2);
+  CHECK(r.classifiers[0].metrics.sensitivity == 1.0);
+  CHECK(r.classifiers[0].metrics.specificity == 0.0);
+  CHECK(r.classifiers[1].metrics.sensitivity == 0.0);
+  CHECK(r.classifiers[1].metrics.specificity == 1.0);
+  CHECK(r.classifiers[0].mean_first_loss == 1.0);
+  CHECK(r.classifiers[0].parameters == 3);
+  CHECK(r.classifiers[0].detail == "recorded");
+  for (const CvPrediction& p : r.predictions) {
+    CHECK(p.p == std::vector<double>{0.9, 0.1});
+    CHECK(p.pred == std::vector<int>{1, 0});
+  }
+  // The baselines are the MLP run's.
+  const CvResult m = cross_validate(pts, 3, [] {
+    MlpOptions o = quick();
+    o.seed = 5;
+    return o;
+  }());
+  CHECK(m.majority.accuracy == r.majority.accuracy);
+  CHECK(m.volume.accuracy == r.volume.accuracy);
 }
 
 TEST_CASE("the MLP learns a non-linear rule that no threshold on one feature can") {

@@ -68,7 +68,7 @@ foreach(bad "3,x|--folds: 'x' is not a number" "1|--folds: k must be at least 2,
 endforeach()
 fbd_app_cli_case(cli_crossval_unknown_loss FAIL REQUIRES app_phantom
   CMD crossval --data ${_a}/phantom --folds 2 --loss hinge --out ${_a}/cv_bad
-  REGEX "^fbd: error: unknown loss 'hinge': expected one of dice, focal, fbd, bce-iou" ABSENT ${_a}/cv_bad)
+  REGEX "^fbd: error: unknown loss 'hinge': expected one of dice, focal, bce, fbd, bce-iou" ABSENT ${_a}/cv_bad)
 fbd_app_cli_case(cli_crossval_unknown_net FAIL REQUIRES app_phantom
   CMD crossval --data ${_a}/phantom --folds 2 --net resnet --out ${_a}/cv_bad
   REGEX "^fbd: error: unknown network 'resnet'" ABSENT ${_a}/cv_bad)
@@ -88,7 +88,7 @@ fbd_app_cli_case(cli_compare_tiny REQUIRES app_phantom
   MATCH ${_a}/cmp/report.html "Held-out segmentation.*paper Fig. 18.*Loss comparison on fbdnet.*Model comparison with the fbd loss.*</html>")
 fbd_app_cli_case(cli_compare_unknown_loss FAIL REQUIRES app_phantom
   CMD compare --data ${_a}/phantom --losses fbd,nope --out ${_a}/cmp_bad
-  REGEX "^fbd: error: --losses: unknown name 'nope': expected one of dice, focal, fbd, bce-iou, bce-boundary, shape-aware"
+  REGEX "^fbd: error: --losses: unknown name 'nope': expected one of dice, focal, bce, fbd, bce-iou, bce-boundary, shape-aware"
   ABSENT ${_a}/cmp_bad)
 fbd_app_cli_case(cli_compare_unknown_net FAIL REQUIRES app_phantom
   CMD compare --data ${_a}/phantom --nets fbdnet,vgg16 --out ${_a}/cmp_bad
@@ -104,7 +104,7 @@ fbd_app_cli_case(cli_compare_bad_epochs FAIL REQUIRES app_phantom
 fbd_app_cli_case(cli_classify_run REQUIRES app_run
   CMD classify --model ${_a}/run --folds 2 --epochs 50 --device cpu
   REGEX "P000 .*P005 .*\nMLP +[0-9.]+% +[0-9.]+% +[0-9.]+%.*\nvolume-ratio threshold +[0-9.]+%.*\nmajority class +[0-9.]+%.*6 labelled patients, 2-fold"
-  PRESENT ${_a}/run/classify.csv ${_a}/run/classify.json
+  PRESENT ${_a}/run/classify.csv ${_a}/run/classify.json ${_a}/run/classify.html
   MATCH ${_a}/run/classify.json "\"metrics\": {.*\"majority\".*\"mlp\".*\"volume_threshold\"")
 fbd_app_cli_case(cli_classify_truth REQUIRES app_run
   CMD classify --model ${_a}/run --folds 3 --masks truth --out ${_a}/truth.csv
@@ -112,7 +112,7 @@ fbd_app_cli_case(cli_classify_truth REQUIRES app_run
   REGEX "3-fold.*features from ground-truth masks" PRESENT ${_a}/truth.csv ${_a}/truth.json)
 fbd_app_cli_case(cli_classify_too_many_folds FAIL REQUIRES app_run
   CMD classify --model ${_a}/run --folds 7 --out ${_a}/cls_bad.csv
-  REGEX "^fbd: error: classify: 6 labelled patients cannot fill 7 folds" ABSENT ${_a}/cls_bad.csv ${_a}/cls_bad.json)
+  REGEX "^fbd: error: classify: 6 labelled patients cannot fill 7 folds" ABSENT ${_a}/cls_bad.csv ${_a}/cls_bad.json ${_a}/cls_bad.html)
 fbd_app_cli_case(cli_classify_one_malignant FAIL REQUIRES "app_run;app_one_malignant"
   CMD classify --model ${_a}/run --data ${_a}/one_malignant --folds 2 --out ${_a}/cls_bad.csv
   REGEX "^fbd: error: classify: cross-validation needs at least 2 labelled patients of each class, found 3 benign and 1 malignant"
