@@ -113,11 +113,7 @@ class DenseUNet : public SegNet {
       h = l > 0 ? dec_[l]->new_maps(out) : out;
     }
     h = relu(head_bn_->forward(h));
-    SegOutput o;
-    o.pred = head_->forward(h);
-    o.sides = {o.pred};
-    if (need_features) o.features = h;
-    return o;
+    return single_output(head_->forward(h), h, need_features);
   }
 
   Tensor project(const Tensor& embeddings) override { return proj_->forward(embeddings); }

@@ -151,12 +151,9 @@ class Pix2Pix : public AdversarialNet {
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
     check_net_input("pix2pix", x);
-    SegOutput out;
     Tensor h;
-    out.pred = generator_->forward_gen(x, need_features ? &h : nullptr);
-    out.sides = {out.pred};
-    if (need_features) out.features = resize_like(h, x);
-    return out;
+    const Tensor logits = generator_->forward_gen(x, need_features ? &h : nullptr);
+    return single_output(logits, need_features ? resize_like(h, x) : Tensor(), need_features);
   }
 
   Tensor project(const Tensor& embeddings) override { return generator_->project(embeddings); }

@@ -80,11 +80,7 @@ class ResUNet : public SegNet {
       if (l < 3) skip[l] = h;
     }
     for (int l = 2; l >= 0; --l) h = dec_[l]->forward(concat({resize_like(h, skip[l]), skip[l]}, 1));
-    SegOutput out;
-    out.pred = head_->forward(h);
-    out.sides = {out.pred};
-    if (need_features) out.features = h;
-    return out;
+    return single_output(head_->forward(h), h, need_features);
   }
 
   Tensor project(const Tensor& embeddings) override { return proj_->forward(embeddings); }

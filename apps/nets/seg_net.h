@@ -38,6 +38,16 @@ struct SegOutput {
   Tensor features;            // [N,C,H,W] features at the input size for the shape-aware term
 };
 
+// The output of a network with one prediction and no edge head: `logits` is the prediction and
+// the one deep-supervision side; `features` (the shape-aware term's) only when asked for.
+inline SegOutput single_output(const Tensor& logits, const Tensor& features, bool need_features) {
+  SegOutput out;
+  out.pred = logits;
+  out.sides = {logits};
+  if (need_features) out.features = features;
+  return out;
+}
+
 class SegNet : public nn::Module {
  public:
   using nn::Module::Module;

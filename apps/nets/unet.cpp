@@ -73,11 +73,7 @@ class UNet : public SegNet {
       const Tensor s = attention_ ? gate_[l]->gate(skip[l], up) : skip[l];
       h = dec_[l]->forward(concat({s, up}, 1));
     }
-    SegOutput out;
-    out.pred = head_->forward(h);
-    out.sides = {out.pred};
-    if (need_features) out.features = h;
-    return out;
+    return single_output(head_->forward(h), h, need_features);
   }
 
   Tensor project(const Tensor& embeddings) override { return proj_->forward(embeddings); }

@@ -107,11 +107,7 @@ class VNet2d : public SegNet {
       if (l < 4) skip[l] = h;
     }
     for (int l = 3; l >= 0; --l) h = dec_[l]->forward(concat({up_[l]->forward(h), skip[l]}, 1));
-    SegOutput out;
-    out.pred = head_->forward(h);
-    out.sides = {out.pred};
-    if (need_features) out.features = h;
-    return out;
+    return single_output(head_->forward(h), h, need_features);
   }
 
   Tensor project(const Tensor& embeddings) override { return proj_->forward(embeddings); }

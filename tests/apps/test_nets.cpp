@@ -26,6 +26,7 @@
 #include "core/npy.h"
 #include "layers/checkpoint.h"
 #include "optim/optim.h"
+#include "tests/apps/disc_batch.h"
 #include "tests/test_util.h"
 #include "tests/test_util_files.h"
 
@@ -48,24 +49,14 @@ std::shared_ptr<SegNet> build(const std::string& name, int width, uint64_t seed 
 
 // n images of s x s: a bright disc of random centre and radius in noise, its mask and its rim.
 void disc_batch(int64_t n, int64_t s, Tensor& image, Tensor& mask, Tensor& edge) {
-  const std::vector<float> u = test::random_values(3 * n, 0.0f, 1.0f, 11),
-                           noise = test::random_values(n * s * s, -0.3f, 0.3f, 12);
-  std::vector<float> img(size_t(n * s * s)), m(img.size()), e(img.size());
-  for (int64_t b = 0; b < n; ++b) {
-    const double cy = s * (0.3 + 0.4 * u[size_t(3 * b)]), cx = s * (0.3 + 0.4 * u[size_t(3 * b + 1)]);
-    const double r = s * (0.12 + 0.12 * u[size_t(3 * b + 2)]);
-    for (int64_t y = 0; y < s; ++y)
-      for (int64_t x = 0; x < s; ++x) {
-        const size_t i = size_t((b * s + y) * s + x);
-        const double d = std::hypot(y - cy, x - cx);
-        m[i] = d <= r;
-        e[i] = d <= r && d > r - 1.5;
-        img[i] = m[i] + noise[i];
-      }
-  }
-  image = Tensor::from_vector(img, {n, 1, s, s});
-  mask = Tensor::from_vector(m, {n, 1, s, s});
-  edge = Tensor::from_vector(e, {n, 1, s, s});
+  const std::vector<float> u = test::random_values(3 * n, 0.0f, 1.0f, 11);
+  test::disc_batch(
+      n, s,
+      [&](int64_t b) {
+        return test::Disc{s * (0.3 + 0.4 * u[size_t(3 * b)]), s * (0.3 + 0.4 * u[size_t(3 * b + 1)]),
+                          s * (0.12 + 0.12 * u[size_t(3 * b + 2)])};
+      },
+      12, image, mask, edge);
 }
 
 }  // namespace

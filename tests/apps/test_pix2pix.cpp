@@ -22,6 +22,7 @@
 #include "data/phantom.h"
 #include "layers/checkpoint.h"
 #include "losses/losses.h"
+#include "tests/apps/disc_batch.h"
 #include "tests/test_util.h"
 #include "tests/test_util_files.h"
 
@@ -52,22 +53,12 @@ RunConfig gan_config() {
 
 // Discs in noise: images, 0/1 masks and edges [n, 1, s, s].
 void disc_batch(int64_t n, int64_t s, Tensor& image, Tensor& mask, Tensor& edge) {
-  std::vector<float> img(size_t(n * s * s)), m(img.size()), e(img.size());
-  const std::vector<float> noise = test::random_values(n * s * s, -0.3f, 0.3f, 11);
-  for (int64_t b = 0; b < n; ++b) {
-    const double cy = s * (0.35 + 0.1 * double(b % 3)), cx = s * (0.6 - 0.1 * double(b % 2)), r = s * (0.12 + 0.03 * b);
-    for (int64_t y = 0; y < s; ++y)
-      for (int64_t x = 0; x < s; ++x) {
-        const size_t i = size_t((b * s + y) * s + x);
-        const double d = std::hypot(y - cy, x - cx);
-        m[i] = d <= r;
-        e[i] = d <= r && d > r - 1.5;
-        img[i] = m[i] + noise[i];
-      }
-  }
-  image = Tensor::from_vector(img, {n, 1, s, s});
-  mask = Tensor::from_vector(m, {n, 1, s, s});
-  edge = Tensor::from_vector(e, {n, 1, s, s});
+  test::disc_batch(
+      n, s,
+      [&](int64_t b) {
+        return test::Disc{s * (0.35 + 0.1 * double(b % 3)), s * (0.6 - 0.1 * double(b % 2)), s * (0.12 + 0.03 * b)};
+      },
+      11, image, mask, edge);
 }
 
 // Copies of a module's parameters and buffers (state_dict() hands out live handles).
