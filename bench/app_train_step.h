@@ -1,18 +1,25 @@
-// One training step of the app's paper network (apps/nets/fbdnet.cpp) with the paper's loss (Eq. 3:
-// Focal Boundary Dice on the three side outputs + the focal edge loss) and AdamW: forward,
-// loss, backward, clipping, step. The targets' signed distance maps are made once, outside the
-// timed step, on both sides (bench/compare_torch_app.py builds the same network in PyTorch).
-// Reports time per step and the peak memory the step allocates.
+// One training step of an app network (apps/nets/) with its training loss and AdamW: forward,
+// loss, backward, clipping, step. fbdnet trains with the paper's loss (Eq. 3: Focal Boundary
+// Dice on the three side outputs + the focal edge loss); the Table 3 baselines with their own
+// default loss (NetInfo::default_loss: denseunet BCE, resunet and vnet2d soft Dice) on their one
+// output; pix2pix with its GAN step (unet and attunet have no PyTorch twin yet). The Table 4 classifiers likewise, on
+// BCE. The targets' signed distance maps are made once, outside the timed step, on both
+// sides (bench/compare_torch_app.py builds the same networks in PyTorch). Reports time per step
+// and the peak memory the step allocates.
 #pragma once
 #include <chrono>
 #include <cmath>
+#include <string>
 
+#include "apps/classify/classifier_registry.h"
 #include "apps/nets/net_registry.h"
+#include "apps/train/trainer.h"
 #include "apps/train/training_loss.h"
 #include "bench/bench_common.h"
 #include "core/allocator.h"
 #include "core/cuda_context.h"
 #include "core/rng.h"
+#include "losses/losses.h"
 #include "optim/optim.h"
 
 namespace fbd::bench {
@@ -40,33 +47,11 @@ inline void disc_batch(int64_t n, int64_t s, Tensor& image, Tensor& mask, Tensor
   edge = Tensor::from_vector(e, {n, 1, s, s});
 }
 
-// Arguments: batch, size, width.
-inline void fbdnet_step(benchmark::State& state, Device device) {
-  const int64_t n = state.range(0), s = state.range(1);
-  app::NetConfig nc;
-  nc.width = int(state.range(2));
-  Generator gen(1);
-  auto net = app::make_net(nc, gen);
-  net->to(device);
-  optim::AdamOptions ao;
-  ao.lr = 1e-3;
-  ao.weight_decay = 1e-4;
-  optim::AdamW opt(net->named_parameters(), ao);
-  Tensor image, mask, edge;
-  disc_batch(n, s, image, mask, edge);
-  image = image.to(device), mask = mask.to(device), edge = edge.to(device);
-  app::LossConfig lc;
-  const app::Targets targets = app::prepare_targets(lc, mask, edge);
-  auto step = [&] {
-    const app::SegOutput out = net->forward_seg(image);
-    const Tensor loss = app::training_loss(lc, *net, out, targets);
-    opt.zero_grad();
-    loss.backward();
-    optim::clip_grad_norm_(opt.params(), 5.0);
-    opt.step();
-    if (device.is_cuda()) cuda::synchronize();
-  };
-  step();  // warm-up: caches, cuDNN's algorithm search
+// Times `step` per iteration (after one warm-up call: caches, cuDNN's algorithm search) and
+// reports the peak memory it allocates and images per second for a batch of n.
+template <class Step>
+void time_step(benchmark::State& state, Device device, int64_t n, Step&& step) {
+  step();
   size_t base = 0;
   if (device.is_cuda()) {
     cuda::allocator().reset_peak();
@@ -87,5 +72,85 @@ inline void fbdnet_step(benchmark::State& state, Device device) {
   state.counters["peak_MB"] = double(peak - base) / 1e6;
   state.counters["images_per_s"] = double(n) * double(state.iterations()) / seconds;
 }
+
+// The step of network `name` (apps/nets/net_registry.h). Arguments: batch, size, width.
+// pix2pix takes the trainer's GAN step (apps/train/trainer.h: a discriminator and a generator
+// Adam step, lr 2e-4, beta1 0.5); the others one AdamW step on their loss, clipped at norm 5.
+inline void net_step(benchmark::State& state, Device device, const std::string& name) {
+  const int64_t n = state.range(0), s = state.range(1);
+  app::NetConfig nc;
+  nc.net = name;
+  nc.width = int(state.range(2));
+  Generator gen(1);
+  auto net = app::make_net(nc, gen);
+  net->to(device);
+  Tensor image, mask, edge;
+  disc_batch(n, s, image, mask, edge);
+  image = image.to(device), mask = mask.to(device), edge = edge.to(device);
+  app::LossConfig lc;
+  lc.name = app::find_net(name).default_loss;
+  if (lc.name == app::kPix2PixLoss) {
+    app::RunConfig rc;
+    rc.net = nc;
+    rc.loss = lc;
+    rc.lr = 2e-4;
+    auto gan = app::make_train_step(*net, rc);
+    int64_t k = 0;
+    time_step(state, device, n, [&] {
+      gan->step(image, mask, edge, k++, rc.lr);
+      if (device.is_cuda()) cuda::synchronize();
+    });
+    return;
+  }
+  optim::AdamOptions ao;
+  ao.lr = 1e-3;
+  ao.weight_decay = 1e-4;
+  optim::AdamW opt(net->named_parameters(), ao);
+  const app::Targets targets = app::prepare_targets(lc, mask, edge);
+  time_step(state, device, n, [&] {
+    const app::SegOutput out = net->forward_seg(image);
+    const Tensor loss = app::training_loss(lc, *net, out, targets);
+    opt.zero_grad();
+    loss.backward();
+    optim::clip_grad_norm_(opt.params(), 5.0);
+    opt.step();
+    if (device.is_cuda()) cuda::synchronize();
+  });
+}
+
+// The training step of an image classifier of Table 4 (apps/classify/classifier_registry.h):
+// BCE with logits of one logit per image against 0/1 labels, AdamW at the network's own rate
+// (weight decay 1e-4), on a batch of noise images. Arguments: batch, input size, width
+// multiplier in thousandths.
+inline void classifier_step(benchmark::State& state, Device device, const std::string& name) {
+  const int64_t n = state.range(0), s = state.range(1);
+  app::CnnConfig cc;
+  cc.input_size = s;
+  cc.width_mult = double(state.range(2)) / 1000.0;
+  Generator gen(1);
+  auto net = app::make_classifier(name, cc, gen);
+  net->to(device);
+  net->train();
+  optim::AdamOptions ao;
+  ao.lr = app::find_classifier(name).lr;
+  ao.weight_decay = 1e-4;
+  optim::AdamW opt(net->named_parameters(), ao);
+  const Tensor x = randn({n, 1, s, s}, Device::cpu(), gen).to(device);
+  std::vector<float> y(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) y[size_t(i)] = float(i % 2);
+  const Tensor target = Tensor::from_vector(y, {n, 1}).to(device);
+  time_step(state, device, n, [&] {
+    const Tensor loss = bce_loss(net->forward(x), target);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    if (device.is_cuda()) cuda::synchronize();
+  });
+}
+
+// The networks and classifiers with a training-step case, each with its PyTorch twin in
+// compare_torch_app.py (cases "DEVICE/NAME_step" and "DEVICE/NAME_cls_step").
+inline const char* const kStepNets[] = {"fbdnet", "resunet", "denseunet", "vnet2d", "pix2pix"};
+inline const char* const kStepClassifiers[] = {"vgg16", "inceptionv3", "resnet50", "alexnet", "fcnn"};
 
 }  // namespace fbd::bench
