@@ -252,7 +252,9 @@ def main():
     threads, devices, env = setup_torch(args, "compare_torch_app")
     rows = []
     for dev in devices:
-        out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter=^{dev}/[a-z0-9_]+_step/",
+        # The cases of bench/app_train_step.h (kStepNets, kStepClassifiers) that have a twin here.
+        names = "|".join([*NETS, "pix2pix", *(c + "_cls" for c in CLASSIFIERS)])
+        out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter=^{dev}/({names})_step/",
                               f"--benchmark_min_time={args.min_time}"], capture_output=True, text=True, env=env,
                              check=True)
         for b in json.loads(out.stdout)["benchmarks"]:

@@ -279,7 +279,7 @@ void run(const Options& o) {
         "CNNs: the tumour's bounding box on each slice grown by %.0f%% of its longer side, cropped, resized to the "
         "input size; width multiplier %s; %d epochs of AdamW (batch %d), flips and transposes; a patient's "
         "probability is the mean over its crops. Learning rate, training BCE (first -> last epoch):",
-        100.0 * o.roi_margin, format_number(first_image->config.width_mult, 4).c_str(), o.cnn.epochs, o.cnn.batch);
+        100.0 * o.roi_margin, short_number(first_image->config.width_mult).c_str(), o.cnn.epochs, o.cnn.batch);
     for (size_t k = 0; k < nc; ++k)
       if (plans[k].info->input == ClassifierInput::Image)
         std::printf(" %s lr %g, %.3f -> %.3f;", plans[k].info->name, plans[k].lr, cv.classifiers[k].mean_first_loss,
@@ -288,7 +288,7 @@ void run(const Options& o) {
     for (size_t k = 0; k < nc; ++k)
       if (plans[k].info->transfer)
         std::printf("alexnet-tl: %s (width multiplier %s)\n", cv.classifiers[k].detail.c_str(),
-                    format_number(plans[k].config.width_mult, 4).c_str());
+                    short_number(plans[k].config.width_mult).c_str());
   }
   if (!cv.left_out.empty()) {
     std::string list;
@@ -358,7 +358,7 @@ void run(const Options& o) {
         << "), every classifier and baseline on the same folds, pooled over the test folds; malignant is positive. "
         << "Device " << device.str() << ".";
   if (any_image)
-    intro << " CNNs: tumour crops (bounding box grown by " << format_number(100.0 * o.roi_margin, 3)
+    intro << " CNNs: tumour crops (bounding box grown by " << short_number(100.0 * o.roi_margin)
           << "% of its longer side), " << o.cnn.epochs << " epochs of AdamW, batch " << o.cnn.batch
           << ", the eight flips and transposes; a patient's probability is the mean over its crops.";
   if (seen > 0)

@@ -37,10 +37,10 @@ fbd_app_cli_case(cli_classify_pretrained_missing FAIL REQUIRES app_run
   REGEX "^fbd: error: .*none.safetensors" ABSENT ${_c}/bad.csv)
 fbd_app_cli_case(cli_classify_input_too_small FAIL REQUIRES app_run
   CMD classify --model ${_a}/run --classifier alexnet --input-size 32 --out ${_c}/bad.csv
-  REGEX "^fbd: error: alexnet needs --input-size in \\[63, 1024\\], got 32$" ABSENT ${_c}/bad.csv)
+  REGEX "^fbd: error: alexnet needs --input-size in \\[63, 1024\\], got 32( \\[.*\\])?$" ABSENT ${_c}/bad.csv)
 fbd_app_cli_case(cli_classify_negative_cnn_lr FAIL REQUIRES app_run
   CMD classify --model ${_a}/run --classifier fcnn --cnn-lr -1 --out ${_c}/bad.csv
-  REGEX "^fbd: error: --cnn-lr must be positive \\(or 0 for each network's own\\), got -1$" ABSENT ${_c}/bad.csv)
+  REGEX "^fbd: error: --cnn-lr must be positive \\(or 0 for each network's own\\), got -1( \\[.*\\])?$" ABSENT ${_c}/bad.csv)
 fbd_app_cli_case(cli_classify_out_is_json FAIL REQUIRES app_run
   CMD classify --model ${_a}/run --out ${_c}/bad.json
   REGEX "^fbd: error: --out: .*bad.json would be overwritten by the JSON summary or the report" ABSENT ${_c}/bad.json)
