@@ -48,6 +48,7 @@ struct RunResult {
   bool in_loss_comparison = false, in_model_comparison = false;
   std::vector<EpochRecord> history;
   double dice = NAN, precision = NAN, sensitivity = NAN, specificity = NAN, miou = NAN, hd95 = NAN;
+  double boundary_iou = NAN, boundary_dice = NAN;
   int64_t parameters = 0;
   double seconds = 0;
   int best_epoch = 0;
@@ -56,7 +57,8 @@ struct RunResult {
 };
 
 const char* const kCsvColumns =
-    "net,loss,loss_comparison,model_comparison,dice,precision,sensitivity,specificity,miou,hd95,parameters,epochs,"
+    "net,loss,loss_comparison,model_comparison,dice,precision,sensitivity,specificity,miou,hd95,boundary_iou,"
+    "boundary_dice,parameters,epochs,"
     "seconds,best_epoch,best_test_dice";
 
 std::string compare_csv(const std::vector<RunResult>& runs) {
@@ -65,7 +67,8 @@ std::string compare_csv(const std::vector<RunResult>& runs) {
   for (const RunResult& r : runs) {
     os << r.c.net.net << "," << r.c.loss.name << "," << (r.in_loss_comparison ? 1 : 0) << ","
        << (r.in_model_comparison ? 1 : 0);
-    for (double v : {r.dice, r.precision, r.sensitivity, r.specificity, r.miou, r.hd95})
+    for (double v :
+         {r.dice, r.precision, r.sensitivity, r.specificity, r.miou, r.hd95, r.boundary_iou, r.boundary_dice})
       os << "," << (std::isnan(v) ? "nan" : format_number(v, 6));
     os << "," << r.parameters << "," << r.history.size() << "," << format_number(r.seconds, 2) << "," << r.best_epoch
        << "," << (std::isnan(r.best_dice) ? "nan" : format_number(r.best_dice, 6)) << "\n";
@@ -103,6 +106,7 @@ std::vector<std::string> table_row(const RunResult& r) {
           format_number(r.specificity),
           format_number(r.miou),
           format_number(r.hd95, 1),
+          format_number(r.boundary_dice),
           std::to_string(r.parameters),
           Progress::format_duration(r.seconds)};
 }
@@ -137,8 +141,8 @@ void write_report(const std::string& out, const RunConfig& base, const std::vect
 
   Table t;
   t.caption = "Held-out segmentation (paper Table 3 and Fig. 9)";
-  t.columns = {"network",     "loss", "Dice",      "precision",  "sensitivity",
-               "specificity", "mIoU", "HD95 (px)", "parameters", "training time"};
+  t.columns = {"network", "loss",      "Dice",          "precision",  "sensitivity",  "specificity",
+               "mIoU",    "HD95 (px)", "boundary Dice", "parameters", "training time"};
   for (const RunResult& r : runs) t.rows.push_back(table_row(r));
   rep.table(t);
 
@@ -245,6 +249,8 @@ void run(const Options& o) {
     r.specificity = mean_metric(cm, Metric::Specificity).mean;
     r.miou = mean_metric(cm, Metric::MIoU).mean;
     r.hd95 = mean_metric(cm, Metric::HD95).mean;
+    r.boundary_iou = mean_metric(cm, Metric::BoundaryIoU).mean;
+    r.boundary_dice = mean_metric(cm, Metric::BoundaryDice).mean;
     std::fprintf(stderr, "fbd compare: %s: held-out Dice %.3f, HD95 %.1f (%s)\n", r.name().c_str(), r.dice, r.hd95,
                  Progress::format_duration(r.seconds).c_str());
     std::vector<RunResult> done(runs.begin(), runs.begin() + int64_t(i) + 1);
@@ -254,13 +260,13 @@ void run(const Options& o) {
   }
   write_report(o.out, base, runs, device.str());
 
-  std::printf("%-9s %-13s %7s %9s %11s %11s %7s %9s %10s %9s\n", "network", "loss", "Dice", "precision", "sensitivity",
-              "specificity", "mIoU", "HD95(px)", "parameters", "time");
+  std::printf("%-9s %-13s %7s %9s %11s %11s %7s %9s %10s %10s %9s\n", "network", "loss", "Dice", "precision",
+              "sensitivity", "specificity", "mIoU", "HD95(px)", "bnd. Dice", "parameters", "time");
   for (const RunResult& r : runs) {
     const std::vector<std::string> row = table_row(r);
-    std::printf("%-9s %-13s %7s %9s %11s %11s %7s %9s %10s %9s\n", row[0].c_str(), row[1].c_str(), row[2].c_str(),
+    std::printf("%-9s %-13s %7s %9s %11s %11s %7s %9s %10s %10s %9s\n", row[0].c_str(), row[1].c_str(), row[2].c_str(),
                 row[3].c_str(), row[4].c_str(), row[5].c_str(), row[6].c_str(), row[7].c_str(), row[8].c_str(),
-                row[9].c_str());
+                row[9].c_str(), row[10].c_str());
   }
   std::printf("(held-out patients, last epoch)\n");
   std::printf(

@@ -32,7 +32,7 @@ namespace {
 
 struct Options {
   std::shared_ptr<TrainFlags> flags = std::make_shared<TrainFlags>();
-  std::string data, folds = "3,6,9", out = "runs/crossval";
+  std::string data, folds = "3,6,9", out = "runs/crossval", folds_file, cv_unit = "patient";
 };
 
 std::string path_in(const std::string& dir, const char* name) { return (std::filesystem::path(dir) / name).string(); }
@@ -103,10 +103,12 @@ Series series(const std::string& label, const std::vector<EpochRecord>& curve, d
 
 void write_report(const std::string& out, const RunConfig& c, const std::vector<int>& ks,
                   const std::vector<FoldRun>& runs, const std::vector<KSummary>& sums, size_t patients,
-                  const std::string& device) {
+                  const std::string& device, const std::string& unit) {
   Report rep("fbd crossval: " + c.net.net + " with the " + c.loss.name + " loss");
   std::ostringstream p;
-  p << "Patient-level k-fold cross-validation on " << c.data << " (" << patients << " patients), k = ";
+  p << (unit == "image" ? "Image-level (slices dealt into folds, so a patient's slices are on both sides: optimistic)"
+                        : "Patient-level")
+    << " k-fold cross-validation on " << c.data << " (" << patients << " patients), k = ";
   for (size_t i = 0; i < ks.size(); ++i) p << (i ? ", " : "") << ks[i];
   p << ". Each fold trains " << c.net.net << " (width " << c.net.width << ") from scratch for " << c.epochs
     << " epochs at " << c.size << "x" << c.size << ", batch " << c.batch << ", seed " << c.seed << ", on " << device
@@ -173,6 +175,7 @@ void write_report(const std::string& out, const RunConfig& c, const std::vector<
   for (const FoldRun& r : runs) {
     std::string tp;
     for (size_t i = 0; i < r.test_patients.size(); ++i) tp += (i ? " " : "") + r.test_patients[i];
+    if (unit == "image") tp = std::to_string(r.test_slices) + " slices of " + tp;
     double best = NAN;
     for (const EpochRecord& e : r.history)
       if (std::isfinite(e.test_dice)) best = std::isnan(best) ? e.test_dice : std::max(best, e.test_dice);
@@ -191,9 +194,28 @@ void run(const Options& o) {
   base.data = std::filesystem::absolute(o.data).string();
   const data::Dataset ds = open_dataset(base.data);
   const size_t patients = ds.patients().size();
-  const std::vector<int> ks = parse_fold_list(o.folds, patients);
+  FBD_CHECK(base.split.empty(), "--split names one train/test split; crossval takes --folds-file");
+  const bool paper = base.preset == "paper";
+  const std::string unit = paper && !o.flags->cmd->count("--cv-unit") ? "image" : o.cv_unit;
+  FBD_CHECK(unit == "patient" || unit == "image", "--cv-unit must be patient or image, got '", unit, "'");
+  std::vector<int> ks;
   std::vector<data::KFold> splits;
-  for (int k : ks) splits.push_back(data::make_kfold(ds, k, base.seed));
+  if (!o.folds_file.empty()) {
+    FBD_CHECK(!o.flags->cmd->count("--folds") && !o.flags->cmd->count("--cv-unit"),
+              "--folds-file holds the folds: --folds and --cv-unit do not apply");
+    data::KFold kf = data::load_kfold(o.folds_file);
+    data::check_kfold_patients(kf, ds, o.folds_file);
+    ks.push_back(kf.k);
+    splits.push_back(std::move(kf));
+  } else {
+    ks = unit == "image" ? parse_fold_list(o.folds, ds.cases.size()) : parse_fold_list(o.folds, patients);
+    for (int k : ks)
+      splits.push_back(unit == "image" ? data::make_image_kfold(ds, k, base.seed) : data::make_kfold(ds, k, base.seed));
+  }
+  if (unit == "image" && o.folds_file.empty())
+    std::fprintf(stderr,
+                 "fbd: warning: --cv-unit image deals slices, not patients, into folds: a patient's slices fall on "
+                 "both sides of a fold, so held-out scores are optimistic (the paper's protocol)\n");
   std::string note;
   const Device device = resolve_device(base.device, &note);
   if (note.empty()) note = device.str();
@@ -203,12 +225,16 @@ void run(const Options& o) {
   nlohmann::json j = {{"format", "fbd-crossval-1"},
                       {"config", nlohmann::json::parse(to_json(base))},
                       {"folds", ks},
+                      {"cv_unit", unit},
+                      {"folds_file", o.folds_file},
                       {"device", device.str()},
                       {"splits", nlohmann::json::array()}};
   for (const data::KFold& kf : splits) {
     nlohmann::json folds = nlohmann::json::array();
     for (const data::Fold& f : kf.folds)
-      folds.push_back({{"train_patients", f.train_patients}, {"test_patients", f.test_patients}});
+      folds.push_back(unit == "image"
+                          ? nlohmann::json{{"train_ids", f.train_ids}, {"test_ids", f.test_ids}}
+                          : nlohmann::json{{"train_patients", f.train_patients}, {"test_patients", f.test_patients}});
     j["splits"].push_back({{"k", kf.k}, {"stratified", kf.stratified}, {"folds", folds}});
   }
   const std::string settings = j.dump(2) + "\n";
@@ -227,6 +253,7 @@ void run(const Options& o) {
       RunConfig c = base;
       c.train_patients = kf.folds[f].train_patients;
       c.test_patients = kf.folds[f].test_patients;
+      if (unit == "image") c.train_ids = kf.folds[f].train_ids, c.test_ids = kf.folds[f].test_ids;
       std::fprintf(stderr, "fbd crossval: k=%d fold %zu/%d (training %d of %d): %zu training, %zu test patients\n",
                    kf.k, f + 1, kf.k, done + 1, total, c.train_patients.size(), c.test_patients.size());
       const auto f0 = std::chrono::steady_clock::now();
@@ -238,6 +265,7 @@ void run(const Options& o) {
       r.fold = int(f) + 1;
       r.train_patients = c.train_patients;
       r.test_patients = c.test_patients;
+      r.test_slices = kf.folds[f].test_ids.size();
       r.history = res.history;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
       runs.push_back(std::move(r));
@@ -261,7 +289,7 @@ void run(const Options& o) {
   }
   const std::string sum_csv = summary_csv(sums);
   write_file_atomic(path_in(o.out, "summary.csv"), [&](std::ostream& os) { os << sum_csv; });
-  write_report(o.out, base, ks, runs, sums, patients, device.str());
+  write_report(o.out, base, ks, runs, sums, patients, device.str(), unit);
 
   std::printf("%-4s %-16s %-16s %-16s %-16s %-16s %8s\n", "k", "final Dice", "final mIoU", "final PA", "final HD",
               "best Dice", "time");
@@ -283,6 +311,13 @@ void register_crossval(CLI::App& app) {
       app.add_subcommand("crossval", "Patient-level k-fold cross-validation with per-epoch curves (paper Figs. 14-16)");
   cmd->add_option("--data", o->data, "data set folder");
   cmd->add_option("--folds", o->folds, "comma-separated k values")->capture_default_str();
+  cmd->add_option("--folds-file", o->folds_file,
+                  "a k-fold file (fbd check-data --folds-out writes one; JSON {\"k\": K, \"seed\": S, \"folds\": "
+                  "[{\"train_patients\": [...], \"test_patients\": [...]}, ...]}) instead of --folds");
+  cmd->add_option("--cv-unit", o->cv_unit,
+                  "patient: patients dealt into folds; image: slices (the paper's unit, optimistic: a patient's slices "
+                  "fall on both sides; the default under --preset paper)")
+      ->capture_default_str();
   cmd->add_option("--out", o->out, "output folder (new or empty)")->capture_default_str();
   add_train_flags(cmd, o->flags);
   cmd->callback([o] { run(*o); });

@@ -41,7 +41,7 @@ DemoPlan plan_for(const Device& device, const DemoOptions& o) {
   c.net.net = "fbdnet";
   c.loss.name = "fbd";
   c.device = device.str();
-  c.test_fraction = 0.3;
+  c.test_fraction = 1.0 / 3;  // 10 of 30 patients held out
   if (device.is_cuda()) {  // paper size
     p.phantom.patients = 30, p.phantom.slices = 12, p.phantom.size = 256;
     c.size = 128, c.net.width = 32, c.net.blocks = 2, c.epochs = 60, c.batch = 16, c.workers = 4;

@@ -1,4 +1,5 @@
-// `fbd eval`: the per-case table of a trained run (paper Table 2) on a data set.
+// `fbd eval`: the table of a trained run on a data set, per slice or per patient (paper Table 2
+// lists patients; apps/train/evaluate.h says how a patient's slices are pooled).
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -15,7 +16,7 @@ namespace fbd::app {
 namespace {
 
 struct Options {
-  std::string model, data, split = "auto", checkpoint = "last", out, device = "auto";
+  std::string model, data, split = "auto", checkpoint = "last", out, device = "auto", per = "slice";
 };
 
 void run(const Options& o) {
@@ -27,6 +28,7 @@ void run(const Options& o) {
   if (split == "auto") split = same_data ? "test" : "all";
   FBD_CHECK(split == "test" || split == "train" || split == "all", "--split must be auto, test, train or all");
   FBD_CHECK(split == "all" || same_data, "--split ", split, " needs the run's own data set (", c.data, ")");
+  FBD_CHECK(o.per == "slice" || o.per == "patient", "--per must be slice or patient, got '", o.per, "'");
   std::vector<std::string> ids;
   if (split == "all") {
     for (const auto& cs : ds.cases) ids.push_back(cs.id);
@@ -37,13 +39,15 @@ void run(const Options& o) {
   std::string note;
   const Device device = resolve_device(o.device, &note);
   const auto net = load_trained_net(o.model, c, o.checkpoint, device);
-  const std::vector<CaseMetrics> cases = evaluate_predictions(predict_slices(*net, load_slices(ds, ids), c, device));
+  const std::vector<CaseMetrics> slices = evaluate_predictions(predict_slices(*net, load_slices(ds, ids), c, device));
+  const std::vector<CaseMetrics> cases = o.per == "patient" ? per_patient(slices, ds) : slices;
+  const char* unit = o.per == "patient" ? "patient" : "case";
 
   std::ostringstream csv;
-  csv << "case";
+  csv << unit;
   for (Metric m : table2_metrics()) csv << "," << metric_name(m);
   csv << ",hd_one_empty\n";
-  std::printf("%-16s", "case");
+  std::printf("%-16s", unit);
   for (Metric m : table2_metrics()) std::printf(" %12s", metric_name(m));
   std::printf("\n");
   for (const CaseMetrics& cm : cases) {
@@ -54,7 +58,9 @@ void run(const Options& o) {
       std::printf(" %12s", format_number(cm.m[m], 3).c_str());
     }
     csv << "," << (cm.m.hd_one_empty ? 1 : 0) << "\n";
-    std::printf("%s\n", cm.m.hd_one_empty ? "  (one mask empty: HD = diagonal)" : "");
+    std::printf("%s\n", !cm.m.hd_one_empty   ? ""
+                        : o.per == "patient" ? "  (a slice with one mask empty: its HD is the diagonal)"
+                                             : "  (one mask empty: HD = diagonal)");
   }
   std::printf("%-16s", "mean");
   csv << "mean";
@@ -67,24 +73,30 @@ void run(const Options& o) {
   }
   csv << ",\n";
   std::printf("\n");
-  if (!left_out.empty()) std::printf("cases left out of a mean (metric undefined):%s\n", left_out.c_str());
+  if (!left_out.empty()) std::printf("%ss left out of a mean (metric undefined):%s\n", unit, left_out.c_str());
   const std::string out = o.out.empty() ? (std::filesystem::path(o.model) / "eval.csv").string() : o.out;
   const std::string text = csv.str();
   write_file_atomic(out, [&](std::ostream& os) { os << text; });
-  std::printf("fbd eval: %zu cases (%s split, %s checkpoint, %s); table written to %s\n", cases.size(), split.c_str(),
-              o.checkpoint.c_str(), device.str().c_str(), out.c_str());
+  std::printf("fbd eval: %zu %ss", cases.size(), unit);
+  if (o.per == "patient") std::printf(" of %zu slices pooled", slices.size());
+  std::printf(" (%s split, %s checkpoint, %s); table written to %s\n", split.c_str(), o.checkpoint.c_str(),
+              device.str().c_str(), out.c_str());
 }
 
 void register_eval(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand(
-      "eval", "Evaluate a trained run: per-case Dice, precision, specificity, IoU, HD, HD95, boundary IoU");
+  auto* cmd = app.add_subcommand("eval",
+                                 "Evaluate a trained run: Dice, precision, specificity, IoU, HD, HD95, boundary IoU "
+                                 "and Dice per slice or patient");
   cmd->add_option("--model", o->model, "run folder (from fbd train)")->required();
   cmd->add_option("--data", o->data, "data set folder (default: the run's)");
   cmd->add_option("--split", o->split,
                   "auto (the run's held-out patients on its own data, else all), test, train or all")
       ->capture_default_str();
   cmd->add_option("--checkpoint", o->checkpoint, "last or best (best was chosen on the held-out patients)")
+      ->capture_default_str();
+  cmd->add_option("--per", o->per,
+                  "slice, or patient (Table 2: a patient's slices pooled for the overlap scores, distances averaged)")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "CSV file (default: RUN/eval.csv)");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();

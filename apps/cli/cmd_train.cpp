@@ -39,11 +39,13 @@ void run(const Options& o) {
     RunConfig c = load_run_config(o.resume);
     if (o.flags->c.epochs != RunConfig().epochs) c.epochs = o.flags->c.epochs;  // --epochs extends a run
     const data::Dataset ds = open_dataset(c.data);
-    std::fprintf(stderr, "fbd train: resuming %s (%s, %lld parameters, %s loss) up to epoch %d\n", o.resume.c_str(),
-                 c.net.net.c_str(), static_cast<long long>(parameter_count(c.net, c.seed)), c.loss.name.c_str(),
-                 c.epochs);
-    save_run_config(o.resume, c);
-    const TrainResult r = resume_training(ds, c, {o.resume, true, {}});
+    TrainOptions to{
+        o.resume, true, {}, [&](int done) {
+          std::fprintf(stderr, "fbd train: resuming %s (%s, %lld parameters, %s loss) from epoch %d up to epoch %d\n",
+                       o.resume.c_str(), c.net.net.c_str(), static_cast<long long>(parameter_count(c.net, c.seed)),
+                       c.loss.name.c_str(), done, c.epochs);
+        }};
+    const TrainResult r = resume_training(ds, c, to);
     write_run_report(o.resume, held_out_report(ds, c, r));
     print_summary(r, o.resume);
     return;

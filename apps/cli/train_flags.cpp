@@ -1,6 +1,7 @@
 #include "apps/cli/train_flags.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "apps/nets/net_registry.h"
 
@@ -43,7 +44,8 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
   cmd->add_option("--size", c.size, "network input size (quadrants are resized to it; multiple of 16)")
       ->capture_default_str();
-  cmd->add_option("--lr", f->lr, "peak learning rate, cosine schedule (default: the network's own, 0.002; pix2pix 0.0002)");
+  cmd->add_option("--lr", f->lr,
+                  "peak learning rate, cosine schedule (default: the network's own, 0.002; pix2pix 0.0002)");
   cmd->add_option("--width", c.net.width, "channels of the first stage")->capture_default_str();
   cmd->add_option("--blocks", c.net.blocks, "residual blocks per fbdnet stage")->capture_default_str();
   cmd->add_option("--bam-stage", c.net.bam_stage, "stage feeding the boundary attention module (1 or 2)")
@@ -56,11 +58,35 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--augment", c.augment, "default, none, or an augmentation pipeline JSON file")
       ->capture_default_str();
   cmd->add_flag("--no-quadrants{false}", c.quadrants, "train on whole slices instead of the tumour quadrants");
-  cmd->add_option("--test-fraction", c.test_fraction, "fraction of patients held out")->capture_default_str();
+  cmd->add_option("--test-fraction", c.test_fraction,
+                  "fraction of patients held out, to the nearest patient (the paper's: 0.667, 20 of 30)")
+      ->capture_default_str();
+  cmd->add_option("--split", c.split,
+                  "split file: JSON {\"train_patients\": [...], \"test_patients\": [...]} (replaces --test-fraction)");
+  cmd->add_option("--preset", c.preset,
+                  "paper: the paper's stated settings (100 epochs, 10 training and 20 test patients, Dice/focal/"
+                  "boundary weights 0.5,0.3,0.2, quadrants, its augmentations; crossval: k = 3,6,9 over images); "
+                  "flags given on the command line win");
+  f->cmd = cmd;
 }
+
+bool flag_given(const TrainFlags& f, const std::string& flag) { return f.cmd && f.cmd->count(flag) > 0; }
 
 RunConfig finish_train_flags(const TrainFlags& f) {
   RunConfig c = f.c;
+  // The paper's stated settings. The network (fbdnet), its loss (fbd), the weights 0.5,0.3,0.2,
+  // quadrant division and the augmentation list are fbd's defaults already; the preset sets
+  // the two that are not: 100 epochs and the 10/20 patient split.
+  if (c.preset == "paper") {
+    if (!flag_given(f, "--epochs")) c.epochs = kPaperEpochs;
+    if (!flag_given(f, "--test-fraction")) c.test_fraction = kPaperTestFraction;
+  }
+  FBD_CHECK(c.split.empty() || !flag_given(f, "--test-fraction"),
+            "--split and --test-fraction are two ways to choose the test patients: give one");
+  if (!c.split.empty()) {
+    FBD_CHECK(std::filesystem::is_regular_file(c.split), "--split: no such file: ", c.split);
+    c.split = std::filesystem::absolute(c.split).string();
+  }
   c.loss.name = f.loss == "default" ? find_net(c.net.net).default_loss : f.loss;
   c.lr = f.lr != 0 ? f.lr : find_net(c.net.net).default_lr;  // a negative --lr is refused below
   c.loss.weights = parse_float_list(f.weights, "--weights");

@@ -80,11 +80,11 @@ std::vector<Chart> history_charts(const std::vector<EpochRecord>& h, const std::
   };
 }
 
-Table case_table(const std::vector<CaseMetrics>& cases, const std::string& caption) {
+Table case_table(const std::vector<CaseMetrics>& cases, const std::string& caption, const std::string& unit) {
   const std::vector<Metric>& cols = table2_metrics();
   Table t;
   t.caption = caption;
-  t.columns = {"case"};
+  t.columns = {unit};
   for (Metric m : cols) t.columns.push_back(metric_name(m));
   for (const CaseMetrics& c : cases) {
     std::vector<std::string> row = {c.id + (c.m.hd_one_empty ? " *" : "")};
@@ -134,6 +134,7 @@ RunReportInput held_out_report(const data::Dataset& ds, const RunConfig& c, cons
   if (!ids.empty()) {
     in.held_out = predict_slices(*result.net, load_slices(ds, ids), c, result.device);
     in.held_out_metrics = evaluate_predictions(in.held_out);
+    in.held_out_patients = per_patient(in.held_out_metrics, ds);
   }
   return in;
 }
@@ -153,8 +154,15 @@ void write_run_report(const std::string& run_dir, const RunReportInput& in, cons
               " checkpoint.");
   r.heading("Training curves (held-out patients dashed)");
   r.charts(history_charts(in.history));
+  if (!in.held_out_patients.empty()) {
+    r.heading("Held-out patients (paper Table 2)");
+    r.table(case_table(in.held_out_patients,
+                       "Each patient's slices pooled for Dice, precision, specificity and IoU; HD, HD95 and the "
+                       "boundary scores are means over its slices; * a slice with one mask empty",
+                       "patient"));
+  }
   if (!in.held_out_metrics.empty()) {
-    r.heading("Held-out slices (paper Table 2)");
+    r.heading("Held-out slices");
     r.table(case_table(in.held_out_metrics,
                        "Whole slices, prediction p >= 0.5; * one mask empty: HD is the image diagonal"));
   }

@@ -1,6 +1,6 @@
 // The report.html of a training run: the configuration, the training curves (loss, Dice, mIoU,
-// pixel accuracy, Hausdorff; train solid, held-out dashed), the held-out per-case table
-// (paper Table 2), prediction overlays (Fig. 10: ground truth green, prediction red) and the
+// pixel accuracy, Hausdorff; train solid, held-out dashed), the held-out per-patient table
+// (paper Table 2) and per-slice table, prediction overlays (Fig. 10: ground truth green, prediction red) and the
 // edge head beside the edge ground truth (Fig. 8), and any extra sections (the classifier).
 #pragma once
 #include <functional>
@@ -18,8 +18,9 @@ namespace fbd::app {
 // The chart rows of a training history (shared with cross-validation's per-k curves).
 std::vector<Chart> history_charts(const std::vector<EpochRecord>& history, const std::string& title_prefix = "");
 
-// The per-case table with a mean row (Dice, precision, specificity, IoU, HD, HD95, boundary IoU).
-Table case_table(const std::vector<CaseMetrics>& cases, const std::string& caption);
+// The per-case table with a mean row (Dice, precision, specificity, IoU, HD, HD95, boundary IoU
+// and Dice); `unit` heads the first column ("case" or "patient").
+Table case_table(const std::vector<CaseMetrics>& cases, const std::string& caption, const std::string& unit = "case");
 
 // Overlays of up to `max_cases` predictions, preferring slices that hold tumour.
 std::vector<Image> overlay_images(const std::vector<SlicePrediction>& preds, size_t max_cases);
@@ -33,6 +34,7 @@ struct RunReportInput {
   std::vector<EpochRecord> history;
   std::vector<SlicePrediction> held_out;  // predictions of the held-out slices
   std::vector<CaseMetrics> held_out_metrics;
+  std::vector<CaseMetrics> held_out_patients;  // per_patient(held_out_metrics)
   std::string checkpoint = "last";
 };
 

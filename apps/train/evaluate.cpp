@@ -1,6 +1,8 @@
 #include "apps/train/evaluate.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "apps/nets/blocks.h"
 #include "apps/train/run_data.h"
@@ -113,9 +115,49 @@ std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>
   return out;
 }
 
+std::vector<CaseMetrics> per_patient(const std::vector<CaseMetrics>& slices, const data::Dataset& ds) {
+  std::map<std::string, std::string> patient_of;
+  for (const data::CaseEntry& c : ds.cases) patient_of[c.id] = c.patient;
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const ImageMetrics*>> of;
+  for (const CaseMetrics& cm : slices) {
+    const auto it = patient_of.find(cm.id);
+    FBD_CHECK(it != patient_of.end(), cm.id, ": not a case of the data set");
+    auto& v = of[it->second];
+    if (v.empty()) order.push_back(it->second);
+    v.push_back(&cm.m);
+  }
+  // 0/0 is 1 for the overlap scores that are 1 when both are empty, NaN for the others.
+  auto ratio = [](double num, double den, double empty) { return den > 0 ? num / den : empty; };
+  std::vector<CaseMetrics> out;
+  for (const std::string& p : order) {
+    ImageMetrics m;
+    for (const ImageMetrics* s : of[p]) m.tp += s->tp, m.fp += s->fp, m.fn += s->fn, m.tn += s->tn;
+    const double tp = double(m.tp), fp = double(m.fp), fn = double(m.fn), tn = double(m.tn);
+    auto set = [&](Metric k, double v) { m.value[size_t(k)] = v; };
+    set(Metric::Dice, ratio(2 * tp, 2 * tp + fp + fn, 1.0));
+    set(Metric::IoU, ratio(tp, tp + fp + fn, 1.0));
+    set(Metric::MIoU, (m[Metric::IoU] + ratio(tn, tn + fp + fn, 1.0)) / 2);
+    set(Metric::Precision, ratio(tp, tp + fp, NAN));
+    set(Metric::Sensitivity, ratio(tp, tp + fn, NAN));
+    set(Metric::Specificity, ratio(tn, tn + fp, NAN));
+    set(Metric::Accuracy, ratio(tp + tn, tp + tn + fp + fn, NAN));
+    for (Metric k : {Metric::HD, Metric::HD95, Metric::BoundaryIoU, Metric::BoundaryDice}) {
+      double sum = 0;
+      int n = 0;
+      for (const ImageMetrics* s : of[p])
+        if (!std::isnan((*s)[k])) sum += (*s)[k], ++n;
+      set(k, n > 0 ? sum / n : NAN);
+    }
+    for (const ImageMetrics* s : of[p]) m.hd_one_empty |= s->hd_one_empty;
+    out.push_back({p, m});
+  }
+  return out;
+}
+
 const std::vector<Metric>& table2_metrics() {
   static const std::vector<Metric> m = {Metric::Dice, Metric::Precision, Metric::Specificity, Metric::IoU,
-                                        Metric::HD,   Metric::HD95,      Metric::BoundaryIoU};
+                                        Metric::HD,   Metric::HD95,      Metric::BoundaryIoU, Metric::BoundaryDice};
   return m;
 }
 

@@ -34,6 +34,14 @@ struct CaseMetrics {
 };
 std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds);
 
+// Per-patient rows (the paper's Table 2 lists patients, "case 1-20"): a patient's slices are
+// pooled as one volume for the overlap metrics (Dice, IoU, mIoU, precision, sensitivity,
+// specificity and accuracy from the summed TP/FP/FN/TN counts), while the distances and
+// boundary scores (HD, HD95, boundary IoU and Dice), which are 2D measures, are the mean over
+// the patient's slices where defined. hd_one_empty is set when any slice had it. Rows in data
+// set order, id = the patient.
+std::vector<CaseMetrics> per_patient(const std::vector<CaseMetrics>& slices, const data::Dataset& ds);
+
 // The per-case columns of the paper's Table 2 as fbd reports them (eval CSV, reports).
 const std::vector<Metric>& table2_metrics();
 

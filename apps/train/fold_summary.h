@@ -26,6 +26,7 @@ struct FoldRun {
   std::vector<std::string> train_patients, test_patients;
   std::vector<EpochRecord> history;
   double seconds = 0;
+  size_t test_slices = 0;
 };
 std::string crossval_csv(const std::vector<FoldRun>& runs);
 

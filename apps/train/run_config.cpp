@@ -25,6 +25,7 @@ void check_run_config(const RunConfig& c) {
   FBD_CHECK(c.weight_decay >= 0, "--weight-decay must be non-negative");
   FBD_CHECK(c.workers >= 0 && c.workers <= 64, "--workers must be in [0, 64]");
   FBD_CHECK(c.test_fraction > 0 && c.test_fraction < 1, "--test-fraction must be in (0, 1), got ", c.test_fraction);
+  FBD_CHECK(c.preset.empty() || c.preset == "paper", "--preset must be paper, got '", c.preset, "'");
   check_loss_for_net(c.loss, c.net, c.size);
 }
 
@@ -47,6 +48,8 @@ std::string to_json(const RunConfig& c) {
   j["augment"] = c.augment;
   j["workers"] = c.workers;
   j["test_fraction"] = c.test_fraction;
+  j["split"] = c.split;
+  j["preset"] = c.preset;
   j["train_patients"] = c.train_patients;
   j["test_patients"] = c.test_patients;
   return j.dump(2) + "\n";
@@ -82,6 +85,8 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.augment = j.at("augment").get<std::string>();
     c.workers = j.at("workers").get<int>();
     c.test_fraction = j.at("test_fraction").get<double>();
+    c.split = j.value("split", "");  // runs before the split files and presets have neither
+    c.preset = j.value("preset", "");
     c.train_patients = j.at("train_patients").get<std::vector<std::string>>();
     c.test_patients = j.at("test_patients").get<std::vector<std::string>>();
   } catch (const json::exception& e) {

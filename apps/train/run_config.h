@@ -22,11 +22,16 @@ struct RunConfig {
   double weight_decay = 1e-4;
   uint64_t seed = 1;
   std::string device = "auto";
-  bool quadrants = true;                                   // the paper's quadrant division (train on tumour quadrants)
-  std::string augment = "default";                         // "default", "none" or a pipeline JSON file
-  int workers = 1;                                         // loader threads
-  double test_fraction = 0.3;                              // patients held out for validation/testing
+  bool quadrants = true;            // the paper's quadrant division (train on tumour quadrants)
+  std::string augment = "default";  // "default", "none" or a pipeline JSON file
+  int workers = 1;                  // loader threads
+  double test_fraction = 1.0 / 3;   // patients held out for validation/testing (the paper's: 2/3)
+  std::string split;                // a split file the patients came from ("": made from test_fraction)
+  std::string preset;               // "paper" when --preset paper set the defaults, else ""
   std::vector<std::string> train_patients, test_patients;  // filled when the split is made
+  // Image-level cross-validation only (kept in memory, never in a run folder): the cases to
+  // train and test on, which then override the patients' cases.
+  std::vector<std::string> train_ids, test_ids;
 };
 
 // One-line errors for every value out of range (before anything is written).

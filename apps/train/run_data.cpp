@@ -1,7 +1,6 @@
 #include "apps/train/run_data.h"
 
 #include <algorithm>
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -27,12 +26,12 @@ data::Dataset open_dataset(const std::string& dir) {
 }
 
 void make_split(const data::Dataset& ds, RunConfig& c) {
-  const int k = std::max(2, int(std::lround(1.0 / c.test_fraction)));
   const size_t patients = ds.patients().size();
   FBD_CHECK(patients >= 2, ds.root, ": a train/test split needs at least 2 patients, found ", patients);
-  const data::KFold kf = data::make_kfold(ds, int(std::min<size_t>(size_t(k), patients)), c.seed);
-  c.train_patients = kf.folds[0].train_patients;
-  c.test_patients = kf.folds[0].test_patients;
+  const data::Fold f =
+      c.split.empty() ? data::make_holdout(ds, c.test_fraction, c.seed) : data::load_split(c.split, ds);
+  c.train_patients = f.train_patients;
+  c.test_patients = f.test_patients;
 }
 
 std::vector<std::string> case_ids(const data::Dataset& ds, const std::vector<std::string>& patients) {

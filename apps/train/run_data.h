@@ -16,8 +16,9 @@ namespace fbd::app {
 // points at `fbd check-data`.
 data::Dataset open_dataset(const std::string& dir);
 
-// Holds out about test_fraction of the patients, stratified by label (fold 0 of a patient-level
-// k-fold with k = round(1 / test_fraction)), and fills c.train_patients / c.test_patients.
+// Fills c.train_patients / c.test_patients: from the split file c.split when one is named
+// (checked against the data set), otherwise by holding out round(test_fraction * patients)
+// patients, stratified by label (data/kfold.h: make_holdout).
 void make_split(const data::Dataset& ds, RunConfig& c);
 
 // Case ids of the given patients, in data set order.

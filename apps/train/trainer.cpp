@@ -111,9 +111,8 @@ class GanStep : public TrainStep {
     // 1. The discriminator: true pairs are real, generated ones fake (the generator held fixed).
     const Tensor fake_logits = net_.discriminate(image, fake.detach());
     const Tensor real_logits = net_.discriminate(image, mask);
-    const Tensor d_loss =
-        mul_scalar(add(bce_loss(fake_logits, label(fake_logits, 0.0f)), bce_loss(real_logits, label(real_logits, 1.0f))),
-                   0.5f);
+    const Tensor d_loss = mul_scalar(
+        add(bce_loss(fake_logits, label(fake_logits, 0.0f)), bce_loss(real_logits, label(real_logits, 1.0f))), 0.5f);
     d_->zero_grad();
     d_loss.backward();
     if (std::isfinite(grad_norm(*d_))) d_->step();
@@ -224,7 +223,8 @@ struct Session {
     net->to(device);
     stepper = make_train_step(*net, c);
 
-    const std::vector<std::string> train_ids = case_ids(ds, c.train_patients), test_ids = case_ids(ds, c.test_patients);
+    const std::vector<std::string> train_ids = c.train_ids.empty() ? case_ids(ds, c.train_patients) : c.train_ids,
+                                   test_ids = c.test_ids.empty() ? case_ids(ds, c.test_patients) : c.test_ids;
     FBD_CHECK(!train_ids.empty(), "no training cases: the split's training patients have no slices");
     data::LoaderOptions lo;
     lo.batch_size = c.batch;
@@ -336,8 +336,8 @@ struct Session {
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char msg[300];
     int len = std::snprintf(msg, sizeof(msg),
-                            "loss %.4f  train Dice %.3f  test loss %.4f  test Dice %.3f  mIoU %.3f  HD %.1f", r.train_loss,
-                            r.train_dice, r.test_loss, r.test_dice, r.test_miou, r.test_hd);
+                            "loss %.4f  train Dice %.3f  test loss %.4f  test Dice %.3f  mIoU %.3f  HD %.1f",
+                            r.train_loss, r.train_dice, r.test_loss, r.test_dice, r.test_miou, r.test_hd);
     if (!std::isnan(r.train_d_loss))
       std::snprintf(msg + len, sizeof(msg) - size_t(len), "  G adv %.4f  G rec %.4f  D %.4f", r.train_g_adv,
                     r.train_g_rec, r.train_d_loss);
@@ -375,6 +375,7 @@ std::unique_ptr<TrainStep> make_train_step(SegNet& net, const RunConfig& c) {
 
 TrainResult train_network(const data::Dataset& ds, const RunConfig& c, const TrainOptions& o) {
   Session s(ds, c, o);
+  if (o.on_start) o.on_start(0);
   return s.run(0);
 }
 
@@ -394,6 +395,10 @@ TrainResult resume_training(const data::Dataset& ds, const RunConfig& c, const T
     if (r.epoch == s.best_epoch) s.best_dice = std::isnan(r.test_dice) ? r.train_dice : r.test_dice;
   FBD_CHECK(done < c.epochs, o.run_dir, ": already trained for ", done, " of ", c.epochs,
             " epochs (pass a larger --epochs to continue)");
+  // Only now, with the checkpoint read and the epochs checked, does the run folder change: a
+  // refused resume leaves config.json as it was.
+  save_run_config(o.run_dir, c);
+  if (o.on_start) o.on_start(done);
   return s.run(done);
 }
 

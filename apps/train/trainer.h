@@ -65,6 +65,9 @@ struct TrainOptions {
   std::string run_dir;  // "" keeps everything in memory (cross-validation folds)
   bool progress = true;
   std::function<void(const EpochRecord&)> on_epoch;
+  // Called once everything is checked, before the first epoch, with the epochs already done
+  // (0 for a new run): where a command says what it is about to do.
+  std::function<void(int epochs_done)> on_start = nullptr;
 };
 
 struct TrainResult {
@@ -77,7 +80,9 @@ struct TrainResult {
 
 // Trains `c` (its split must be filled) from scratch.
 TrainResult train_network(const data::Dataset& ds, const RunConfig& c, const TrainOptions& o);
-// Continues the run in o.run_dir from its last checkpoint up to c.epochs.
+// Continues the run in o.run_dir from its last checkpoint up to c.epochs, writing `c` as the
+// run's config.json once the checkpoint is read and c.epochs is past its epoch (a refused
+// resume changes nothing in the folder).
 TrainResult resume_training(const data::Dataset& ds, const RunConfig& c, const TrainOptions& o);
 
 // The network of a finished run, loaded from RUN/<which>.safetensors (which: last or best),

@@ -311,7 +311,8 @@ TEST_CASE("parameter counts at the CPU defaults (64 px, width 0.25) equal the Py
   CHECK(make_classifier("alexnet-tl", c, g1)->num_parameters() == make_classifier("alexnet", c, g2)->num_parameters());
 }
 
-TEST_CASE("each classifier overfits a tiny batch") {
+TEST_CASE("each classifier overfits a tiny batch" *
+          doctest::test_suite("heavy")) {
   // Eight crops, four of each class, one batch; dropout off (it is there to stop exactly this);
   // each network at its own learning rate (VGG16's is 10x lower, so it gets more steps).
   for (const auto& [name, size, steps] : std::vector<std::tuple<std::string, int64_t, int>>{
@@ -543,7 +544,8 @@ TEST_CASE("alexnet-tl without a file pretrains on tumour vs background crops of 
   CHECK(std::isfinite(r.classifier("alexnet-tl").mean_final_loss));
 }
 
-TEST_CASE("a CNN under the shared cross-validation: same folds and baselines as the MLP, and it learns shape") {
+TEST_CASE("a CNN under the shared cross-validation: same folds and baselines as the MLP, and it learns shape" *
+          doctest::test_suite("heavy")) {
   std::vector<PatientRecord> recs = shape_patients(12, 3, 40, 9);
   for (PatientRecord& p : recs) {  // features the MLP can use
     p.features.compactness = p.label == data::Label::Malignant ? 0.4 : 0.85;

@@ -143,7 +143,8 @@ TEST_CASE("resunet, denseunet, vnet2d: parameters and output on fixed weights ma
   }
 }
 
-TEST_CASE("resunet, denseunet, vnet2d: a tiny batch is overfitted with the network's own loss") {
+TEST_CASE("resunet, denseunet, vnet2d: a tiny batch is overfitted with the network's own loss" *
+          doctest::test_suite("heavy")) {
   Tensor image, mask, edge;
   disc_batch(4, 32, image, mask, edge);
   for (const char* name : kBaselines) {

@@ -75,9 +75,18 @@ TEST_CASE("an interrupted run that is resumed ends exactly where an uninterrupte
     CHECK_MESSAGE(std::memcmp(x.raw_data(), y.raw_data(), x.nbytes()) == 0, wa[i].first << " differs after resume");
   }
   CHECK(contains(error_of([&] { resume_training(t.ds, t.c, {a, false, {}}); }), "already trained for 4 of 4 epochs"));
+  // A refused resume changes nothing in the run folder: config.json keeps its epochs.
+  save_run_config(a, t.c);
+  const std::string config = a + "/config.json";
+  const std::vector<char> before = read_file(config);
+  RunConfig fewer = t.c;
+  fewer.epochs = 3;
+  CHECK(contains(error_of([&] { resume_training(t.ds, fewer, {a, false, {}}); }), "already trained for 4 of 3 epochs"));
+  CHECK(read_file(config) == before);
+  CHECK(load_run_config(a).epochs == 4);
 }
 
-TEST_CASE("training lowers the loss, and the run folder holds what it says") {
+TEST_CASE("training lowers the loss, and the run folder holds what it says" * doctest::test_suite("heavy")) {
   Tiny t;
   t.c.epochs = 12;
   t.c.batch = 2;

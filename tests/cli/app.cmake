@@ -1,6 +1,12 @@
 # The segmentation app: the end-to-end run and the errors users meet.
+# Under the sanitizers 4 epochs instead of 40: every output is checked, learning is not.
+if(FBD_SANITIZE)
+  set(_integration_epochs 4)
+else()
+  set(_integration_epochs 40)
+endif()
 add_test(NAME cli_app_integration COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/app_integration.sh $<TARGET_FILE:fbd>
-                                          ${CMAKE_CURRENT_BINARY_DIR}/app_integration)
+                                          ${CMAKE_CURRENT_BINARY_DIR}/app_integration ${_integration_epochs})
 set_tests_properties(cli_app_integration PROPERTIES LABELS cli TIMEOUT 600)
 
 # Bad input: one line, non-zero exit, no run folder left behind.

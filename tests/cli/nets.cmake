@@ -16,7 +16,7 @@ fbd_app_cli_case(cli_nets_train_resunet SETUP nets_resunet_run REQUIRES app_phan
   MATCH ${_n}/resunet/config.json "\"loss\": {[^}]*\"name\": \"dice\"[^}]*}.*\"net\": {[^}]*\"net\": \"resunet\"")
 fbd_app_cli_case(cli_nets_resume_resunet REQUIRES nets_resunet_run
   CMD train --resume ${_n}/resunet --epochs 2
-  REGEX "fbd train: 2 epochs;.*resuming .*resunet \\(resunet, [0-9]+ parameters, dice loss\\) up to epoch 2")
+  REGEX "fbd train: 2 epochs;.*resuming .*resunet \\(resunet, [0-9]+ parameters, dice loss\\) from epoch 1 up to epoch 2")
 fbd_app_cli_case(cli_nets_train_denseunet REQUIRES app_phantom
   CMD train --data ${_nets_phantom} --out ${_n}/denseunet --net denseunet ${_nets_tiny}
   CLEAN ${_n}/denseunet

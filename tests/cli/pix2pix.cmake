@@ -21,7 +21,7 @@ fbd_app_cli_case(cli_pix2pix_train SETUP pix2pix_run REQUIRES pix2pix_phantom
   MATCH ${_p}/run/metrics.csv "^epoch,lr,train_loss,.*,seconds,train_g_adv,train_g_rec,train_d_loss\n1,[^\n]*[0-9]\n2,")
 fbd_app_cli_case(cli_pix2pix_resume REQUIRES pix2pix_run
   CMD train --resume ${_p}/run --epochs 3
-  REGEX "fbd train: 3 epochs.*resuming .*run \\(pix2pix, [0-9]+ parameters, pix2pix loss\\) up to epoch 3"
+  REGEX "fbd train: 3 epochs.*resuming .*run \\(pix2pix, [0-9]+ parameters, pix2pix loss\\) from epoch [0-9] up to epoch 3"
   MATCH ${_p}/run/metrics.csv "\n3,[^\n]*[0-9]\n$")
 fbd_app_cli_case(cli_pix2pix_eval REQUIRES pix2pix_run
   CMD eval --model ${_p}/run --device cpu --out ${_p}/eval.csv
