@@ -234,11 +234,12 @@ Patient make_patient(const PhantomOptions& o, int index, Label label) {
 constexpr float kFat = 0.72f, kGland = 0.30f, kSkin = 0.50f, kMuscle = 0.30f, kLung = 0.05f, kHeart = 0.42f,
                 kMediastinum = 0.62f, kCortex = 0.20f, kMarrow = 0.48f;
 
-void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, Image& mask) {
+void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, Image& mask, Image& breast) {
   const int64_t S = o.size;
   const double s = p.s;
   img = Image(S, S);
   mask = Image(S, S);
+  breast = Image(S, S);
   const double z = double(k);
   const double zslice = z * 0.018 * s;  // texture moves slowly through the stack
   const double tf = std::sqrt(std::max(0.3, 1.0 - std::pow((z - p.z_centre) / p.z_half, 2.0)));
@@ -299,6 +300,7 @@ void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, 
           if (e < 1.0) v = e < 0.4 ? kMarrow : kCortex;
         }
       } else if (in_breast) {
+        breast.at(yi, xi) = 1.0f;
         const Breast& b = p.breast[bi];
         const double edge_px = (1.0 - rb) * std::min(b.rw, b.rh);
         if (edge_px < skin) {
@@ -385,7 +387,7 @@ std::vector<PhantomSlice> synth_patient(const PhantomOptions& o, int patient) {
     sl.patient = pid;
     sl.slice = k;
     sl.label = label;
-    render_slice(p, o, k, sl.image, sl.mask);
+    render_slice(p, o, k, sl.image, sl.mask, sl.breast);
     // Bias field and Rician noise: |signal * bias + n1 + i n2| with n1, n2 ~ N(0, sigma).
     SampleRandom noise(o.seed, uint64_t(patient), 0x40000ull + uint64_t(k));
     const double s = p.s;

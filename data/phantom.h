@@ -41,6 +41,7 @@ struct PhantomSlice {
   int slice = 0;
   Label label = Label::Unknown;
   Image image, mask;  // image in [0, 1], mask {0, 1}
+  Image breast;       // {0, 1}: the breasts (skin, fat and glandular tissue in front of the chest wall)
   // Ground truth of the anatomy, for testing quadrant division:
   double axis_x = 0.0;       // column of the body's symmetry axis
   int64_t cleft_y = 0;       // row of the chest wall's anterior surface on the axis
@@ -67,7 +68,8 @@ struct PhantomSummary {
   int benign = 0, malignant = 0;
 };
 
-// Writes DIR/images/ID.png, masks/ID.png (0/255), edges/ID.png, manifest.csv
+// Writes DIR/images/ID.png, masks/ID.png (0/255), edges/ID.png, breasts/ID.png (the true breast
+// mask, 0/255, for checking breast estimates; not read by training), manifest.csv
 // (image,mask,patient,label,edge), phantom.json (options and per-slice ground truth) and
 // gallery.png. DIR must be new, empty, or an earlier phantom (which is replaced).
 PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o);

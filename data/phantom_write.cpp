@@ -100,10 +100,10 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
     const bool empty = fs::directory_iterator(root, ec) == fs::directory_iterator();
     FBD_CHECK(empty || fs::exists(root / "phantom.json"), dir,
               ": folder is not empty and holds no earlier phantom (phantom.json); choose a new or empty folder");
-    for (const char* sub : {"images", "masks", "edges"}) fs::remove_all(root / sub, ec);
+    for (const char* sub : {"images", "masks", "edges", "breasts"}) fs::remove_all(root / sub, ec);
     for (const char* f : {"manifest.csv", "phantom.json", "gallery.png"}) fs::remove(root / f, ec);
   }
-  for (const char* sub : {"images", "masks", "edges"}) {
+  for (const char* sub : {"images", "masks", "edges", "breasts"}) {
     fs::create_directories(root / sub, ec);
     FBD_CHECK(!ec, (root / sub).string(), ": cannot create folder (", ec.message(), ")");
   }
@@ -121,6 +121,7 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
         write_png((root / "images" / (s.id + ".png")).string(), s.image, o.bit_depth);
         write_mask_png((root / "masks" / (s.id + ".png")).string(), s.mask);
         write_mask_png((root / "edges" / (s.id + ".png")).string(), edges_from_mask(s.mask, o.edge_width));
+        write_mask_png((root / "breasts" / (s.id + ".png")).string(), s.breast);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
         if (!failure) failure = std::current_exception();

@@ -86,6 +86,16 @@ QuadrantLayout quadrant_layout(int64_t height, int64_t width, int64_t split_y, i
   return q;
 }
 
+Image breast_mask(const BodyAxis& a) {
+  Image out(a.body.height, a.body.width);
+  if (!a.found) return out;
+  for (int64_t y = 0; y < std::min(a.split_y, out.height); ++y)
+    for (int64_t x = 0; x < out.width; ++x) out.at(y, x) = a.body.at(y, x) >= 0.5f ? 1.0f : 0.0f;
+  return out;
+}
+
+Image breast_mask(const Image& img) { return breast_mask(find_body_axis(img)); }
+
 QuadrantLayout quadrant_layout(const Image& img) {
   const BodyAxis a = find_body_axis(img);
   return quadrant_layout(img.height, img.width, a.split_y, split_column(a.axis_x));

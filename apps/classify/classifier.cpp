@@ -341,12 +341,12 @@ std::vector<PatientRecord> patient_records(SegNet* net, const data::Dataset& ds,
     std::vector<SliceInput> inputs;
     for (size_t i = 0; i < slices.size(); ++i) {
       const data::Image& img = slices[i].image;
-      const data::Image body = data::find_body_axis(img).body;
+      const data::Image breast_est = data::breast_mask(img);  // the body in front of the chest wall
       tumour[i].resize(img.px.size());
       breast[i].resize(img.px.size());
       for (size_t j = 0; j < img.px.size(); ++j) {
         tumour[i][j] = tumour_prob[i].px[j] >= 0.5f ? 1 : 0;
-        breast[i][j] = body.px.empty() ? 0 : (body.px[j] >= 0.5f ? 1 : 0);
+        breast[i][j] = breast_est.px[j] >= 0.5f ? 1 : 0;
       }
       inputs.push_back({img.px.data(), tumour[i].data(), breast[i].data(), img.height, img.width});
       if (roi.crops) {

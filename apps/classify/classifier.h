@@ -172,8 +172,9 @@ CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint6
 CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, const MlpOptions& o);
 
 // The classifiers' inputs from a trained run: every slice of every listed patient predicted
-// with `net` (quadrant division as the run was trained), thresholded at 1/2, the breast (body)
-// mask from data/quadrants.h; the features, and with roi.crops the crops (apps/classify/roi.h).
+// with `net` (quadrant division as the run was trained), thresholded at 1/2, the breast mask
+// estimated by data/quadrants.h (the body in front of the chest wall); the features, and with
+// roi.crops the crops (apps/classify/roi.h).
 // With use_truth the ground-truth masks replace the predictions (an upper bound that separates
 // segmentation errors from classification errors).
 std::vector<PatientRecord> patient_records(SegNet* net, const data::Dataset& ds, const RunConfig& c, Device device,

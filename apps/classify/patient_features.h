@@ -29,7 +29,7 @@ struct SliceShape {
 SliceShape slice_shape(const uint8_t* mask, int64_t height, int64_t width);
 
 // One slice of a patient: the image (any intensity scale), the predicted tumour mask and the
-// breast (body) mask, all H x W.
+// breast mask (data::breast_mask), all H x W.
 struct SliceInput {
   const float* image = nullptr;
   const uint8_t* tumour = nullptr;

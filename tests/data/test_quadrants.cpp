@@ -55,6 +55,40 @@ TEST_CASE("quadrant division keeps the tumour on at least 95% of phantom slices"
   }
 }
 
+TEST_CASE("the breast estimate matches the phantom's true breasts and leaves the thorax out") {
+  PhantomOptions o;
+  o.patients = 12;
+  o.slices = 3;
+  o.size = 128;
+  o.seed = 5;
+  double dice_sum = 0, body_dice_sum = 0, worst = 1;
+  int n = 0;
+  for (const PhantomSlice& s : synth_phantom(o)) {
+    const BodyAxis a = find_body_axis(s.image);
+    const Image est = breast_mask(a);
+    REQUIRE(est.height == s.breast.height);
+    int64_t both = 0, body_both = 0;
+    for (size_t i = 0; i < est.px.size(); ++i) {
+      both += est.px[i] != 0 && s.breast.px[i] != 0;
+      body_both += a.body.px[i] != 0 && s.breast.px[i] != 0;
+    }
+    const double dice = 2.0 * double(both) / double(count(est) + count(s.breast));
+    dice_sum += dice;
+    body_dice_sum += 2.0 * double(body_both) / double(count(a.body) + count(s.breast));
+    worst = std::min(worst, dice);
+    ++n;
+  }
+  MESSAGE("breast estimate against the truth: mean Dice " << dice_sum / n << ", worst " << worst
+                                                          << "; the whole body's mean Dice " << body_dice_sum / n);
+  // Measured: mean 0.84 (the breast base below the cleft row is missed), body alone 0.67.
+  CHECK(dice_sum / n >= 0.8);
+  CHECK(worst >= 0.7);
+  // The body mask (the estimate before this one) counts the thorax as breast.
+  CHECK(body_dice_sum / n < 0.7);
+  // A blank slice has no breast.
+  CHECK(count(breast_mask(Image(64, 64))) == 0);
+}
+
 TEST_CASE("the axis of a mirror-symmetric body is found; a blank slice falls back to the centre") {
   Image img(40, 60);
   for (int64_t y = 10; y < 30; ++y)
