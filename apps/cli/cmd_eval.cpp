@@ -17,6 +17,7 @@ namespace {
 
 struct Options {
   std::string model, data, split = "auto", checkpoint = "last", out, device = "auto", per = "slice";
+  EvalOptions eval;
 };
 
 void run(const Options& o) {
@@ -29,6 +30,7 @@ void run(const Options& o) {
   FBD_CHECK(split == "test" || split == "train" || split == "all", "--split must be auto, test, train or all");
   FBD_CHECK(split == "all" || same_data, "--split ", split, " needs the run's own data set (", c.data, ")");
   FBD_CHECK(o.per == "slice" || o.per == "patient", "--per must be slice or patient, got '", o.per, "'");
+  check_eval_options(o.eval);
   std::vector<std::string> ids;
   if (split == "all") {
     for (const auto& cs : ds.cases) ids.push_back(cs.id);
@@ -39,7 +41,8 @@ void run(const Options& o) {
   std::string note;
   const Device device = resolve_device(o.device, &note);
   const auto net = load_trained_net(o.model, c, o.checkpoint, device);
-  const std::vector<CaseMetrics> slices = evaluate_predictions(predict_slices(*net, load_slices(ds, ids), c, device));
+  const std::vector<CaseMetrics> slices =
+      evaluate_predictions(predict_slices(*net, load_slices(ds, ids), c, device), o.eval);
   const std::vector<CaseMetrics> cases = o.per == "patient" ? per_patient(slices, ds) : slices;
   const char* unit = o.per == "patient" ? "patient" : "case";
 
@@ -79,8 +82,10 @@ void run(const Options& o) {
   write_file_atomic(out, [&](std::ostream& os) { os << text; });
   std::printf("fbd eval: %zu %ss", cases.size(), unit);
   if (o.per == "patient") std::printf(" of %zu slices pooled", slices.size());
-  std::printf(" (%s split, %s checkpoint, %s); table written to %s\n", split.c_str(), o.checkpoint.c_str(),
-              device.str().c_str(), out.c_str());
+  std::printf(" (%s split, %s checkpoint, %s, field of view: %s%s%s); table written to %s\n", split.c_str(),
+              o.checkpoint.c_str(), device.str().c_str(),
+              o.eval.fov == "quadrant" ? "the tumour's quadrant" : "the whole slice",
+              o.eval.largest ? ", largest component" : "", o.eval.fill_holes ? ", holes filled" : "", out.c_str());
 }
 
 void register_eval(CLI::App& app) {
@@ -98,6 +103,12 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--per", o->per,
                   "slice, or patient (Table 2: a patient's slices pooled for the overlap scores, distances averaged)")
       ->capture_default_str();
+  cmd->add_option("--fov", o->eval.fov,
+                  "field of view scored: slice (the whole slice) or quadrant (the tumour's breast quadrant, as the "
+                  "paper's figures show it)")
+      ->capture_default_str();
+  cmd->add_flag("--largest", o->eval.largest, "score only the largest connected component of the prediction");
+  cmd->add_flag("--fill-holes", o->eval.fill_holes, "fill holes inside the predicted tumour before scoring");
   cmd->add_option("--out", o->out, "CSV file (default: RUN/eval.csv)");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->callback([o] { run(*o); });

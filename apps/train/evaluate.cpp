@@ -8,6 +8,7 @@
 #include "apps/train/run_data.h"
 #include "core/autograd.h"
 #include "data/augment.h"
+#include "data/morphology.h"
 #include "data/quadrants.h"
 
 namespace fbd::app {
@@ -101,15 +102,51 @@ std::vector<SlicePrediction> predict_slices(SegNet& net, const std::vector<data:
   return preds;
 }
 
-std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds) {
+void check_eval_options(const EvalOptions& o) {
+  FBD_CHECK(o.fov == "slice" || o.fov == "quadrant", "--fov must be slice or quadrant, got '", o.fov, "'");
+}
+
+namespace {
+
+// The tumour's quadrant(s) of the slice, clipped to it; the whole slice without a tumour.
+data::Rect tumour_view(const SlicePrediction& p) {
+  const data::Rect whole{0, 0, p.mask.height, p.mask.width};
+  const data::QuadrantLayout q = data::quadrant_layout(p.image);
+  const std::vector<int> qs = data::tumour_quadrants(q, p.mask);
+  if (qs.empty()) return whole;
+  int64_t y0 = p.mask.height, x0 = p.mask.width, y1 = 0, x1 = 0;
+  for (int k : qs) {
+    const data::Rect& r = q.rects[size_t(k - 1)];
+    y0 = std::min(y0, r.y), x0 = std::min(x0, r.x), y1 = std::max(y1, r.y + r.h), x1 = std::max(x1, r.x + r.w);
+  }
+  y0 = std::max<int64_t>(y0, 0), x0 = std::max<int64_t>(x0, 0);
+  y1 = std::min(y1, p.mask.height), x1 = std::min(x1, p.mask.width);
+  return {y0, x0, y1 - y0, x1 - x0};
+}
+
+}  // namespace
+
+std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds, const EvalOptions& o) {
+  check_eval_options(o);
   std::vector<CaseMetrics> out;
   for (const SlicePrediction& p : preds) {
     FBD_CHECK(!p.mask.empty(), p.id, ": no ground-truth mask to evaluate against");
     // Bilinear resizing may overshoot [0, 1] by rounding; the metrics want probabilities.
-    std::vector<float> prob(p.prob.px);
-    for (float& v : prob) v = std::min(1.0f, std::max(0.0f, v));
-    const Shape shape{1, 1, p.prob.height, p.prob.width};
-    const MetricsReport r = compute_metrics(Tensor::from_vector(prob, shape), Tensor::from_vector(p.mask.px, shape));
+    data::Image prob = p.prob;
+    for (float& v : prob.px) v = std::min(1.0f, std::max(0.0f, v));
+    if (o.largest || o.fill_holes) {
+      for (float& v : prob.px) v = v >= 0.5f ? 1.0f : 0.0f;
+      if (o.largest) prob = data::largest_component(prob);
+      if (o.fill_holes) prob = data::fill_holes(prob);
+    }
+    data::Image mask = p.mask;
+    if (o.fov == "quadrant") {
+      const data::Rect r = tumour_view(p);
+      prob = data::crop(prob, r);
+      mask = data::crop(mask, r);
+    }
+    const Shape shape{1, 1, prob.height, prob.width};
+    const MetricsReport r = compute_metrics(Tensor::from_vector(prob.px, shape), Tensor::from_vector(mask.px, shape));
     out.push_back({p.id, r.images.at(0)});
   }
   return out;

@@ -32,7 +32,22 @@ struct CaseMetrics {
   std::string id;
   ImageMetrics m;
 };
-std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds);
+
+struct EvalOptions {
+  // The field of view scored: "slice" (the whole slice) or "quadrant" (the breast quadrant(s)
+  // holding the tumour, as the paper's figures show them: data/quadrants.h's layout of the
+  // slice, the union of the quadrants the ground truth touches, clipped to the image; the whole
+  // slice where the truth is empty). Specificity and pixel accuracy depend on it most: the
+  // background of a whole slice dwarfs the tumour.
+  std::string fov = "slice";
+  // Clean-up of the thresholded prediction, as fbd predict offers it.
+  bool largest = false;     // keep the largest connected component
+  bool fill_holes = false;  // fill holes inside it
+};
+// One-line error naming --fov for anything but slice or quadrant.
+void check_eval_options(const EvalOptions& o);
+
+std::vector<CaseMetrics> evaluate_predictions(const std::vector<SlicePrediction>& preds, const EvalOptions& o = {});
 
 // Per-patient rows (the paper's Table 2 lists patients, "case 1-20"): a patient's slices are
 // pooled as one volume for the overlap metrics (Dice, IoU, mIoU, precision, sensitivity,

@@ -1,6 +1,6 @@
 # The paper's protocol as a user sets it (docs/PAPER.md): split files, held-out fractions,
-# --preset paper, k-fold files, image-level cross-validation, and refused commands that leave a
-# run folder as it was. Uses fbd_app_cli_case and the tiny phantom (6 patients P000-P005) of
+# --preset paper, k-fold files, image-level cross-validation, the ablations (fbd ablate), and
+# refused commands that leave a run folder as it was. Uses fbd_app_cli_case and the tiny phantom (6 patients P000-P005) of
 # app_compare.cmake.
 set(_s ${CMAKE_CURRENT_BINARY_DIR}/cli-protocol)
 file(MAKE_DIRECTORY ${_s})
@@ -82,3 +82,33 @@ fbd_app_cli_case(cli_protocol_crossval_image_level REQUIRES app_phantom
   CLEAN ${_s}/cv_image
   REGEX "warning: --cv-unit image deals slices.*optimistic"
   MATCH ${_s}/cv_image/report.html "Image-level \\(slices dealt into folds.*9 slices of P0")
+
+# ---- fbd ablate (Figs. 1 and 3) ----
+fbd_app_cli_case(cli_protocol_ablate_bam_stage REQUIRES app_phantom
+  CMD ablate --data ${_a}/phantom --study bam-stage --epochs 1 ${_tiny} --out ${_s}/ablate
+  CLEAN ${_s}/ablate
+  REGEX "\nboundary attention on stage 1 +--bam-stage 1 +[0-9.]+.*\nboundary attention on stage 2 \\(paper\\) +--bam-stage 2 +[0-9.]+.*bam-stage: 2 variants of 1 epochs; 3 training and 2 held-out patients"
+  PRESENT ${_s}/ablate/ablate.json ${_s}/ablate/ablate.csv ${_s}/ablate/report.html
+  MATCH ${_s}/ablate/ablate.csv "^variant,setting,dice,[^\n]*\n\"boundary attention on stage 1\",\"--bam-stage 1\",[0-9.]+,[^\n]*\n\"boundary attention on stage 2 \\(paper\\)\",")
+fbd_app_cli_case(cli_protocol_ablate_unknown_study FAIL REQUIRES app_phantom
+  CMD ablate --data ${_a}/phantom --study dropout --out ${_s}/ablate_bad
+  REGEX "^fbd: error: --study must be loss-weights \\(paper Fig. 1\\) or bam-stage \\(paper Fig. 3\\), got 'dropout'$"
+  ABSENT ${_s}/ablate_bad)
+fbd_app_cli_case(cli_protocol_ablate_weights_given FAIL REQUIRES app_phantom
+  CMD ablate --data ${_a}/phantom --study loss-weights --weights 1,0,0 --out ${_s}/ablate_bad
+  REGEX "^fbd: error: --study loss-weights sets the weights of each variant: --weights does not apply$"
+  ABSENT ${_s}/ablate_bad)
+fbd_app_cli_case(cli_protocol_ablate_no_study FAIL REQUIRES app_phantom
+  CMD ablate --data ${_a}/phantom --out ${_s}/ablate_bad
+  REGEX "^fbd: error: --study is required: loss-weights \\(paper Fig. 1\\) or bam-stage \\(paper Fig. 3\\)$"
+  ABSENT ${_s}/ablate_bad)
+
+# ---- fbd eval: --fov quadrant and clean-up ----
+fbd_app_cli_case(cli_protocol_eval_quadrant REQUIRES app_run
+  CMD eval --model ${_a}/run --fov quadrant --largest --per patient --device cpu --out ${_s}/eval_quadrant.csv
+  CLEAN ${_s}/eval_quadrant.csv
+  REGEX "field of view: the tumour's quadrant, largest component\\); table written"
+  MATCH ${_s}/eval_quadrant.csv "^patient,dice,precision,specificity,iou,hd,hd95,boundary_iou,boundary_dice,hd_one_empty\n")
+fbd_app_cli_case(cli_protocol_eval_bad_fov FAIL REQUIRES app_run
+  CMD eval --model ${_a}/run --fov breast --out ${_s}/eval_bad.csv
+  REGEX "^fbd: error: --fov must be slice or quadrant, got 'breast'$" ABSENT ${_s}/eval_bad.csv)
