@@ -202,7 +202,8 @@ size_t CvResult::index_of(const std::string& name) const {
 }
 
 CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint64_t seed,
-                        const std::vector<PatientClassifier*>& classifiers) {
+                        const std::vector<PatientClassifier*>& classifiers, const data::KFold* folds) {
+  if (folds) k = folds->k;
   check_classifier_inputs(patients, k);
   CvResult res;
   res.k = k;
@@ -231,7 +232,25 @@ CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint6
   for (size_t c = 0; c < nc; ++c) res.classifiers[c].name = classifiers[c]->name();
   std::vector<double> first_sum(nc, 0.0), final_sum(nc, 0.0);
 
-  const data::KFold kf = data::make_kfold(labelled, k, seed);
+  data::KFold kf;
+  if (folds) {
+    // The given folds, restricted to the labelled patients; each of them tested exactly once.
+    kf = *folds;
+    std::map<std::string, int> tested_in;
+    for (data::Fold& f : kf.folds) {
+      auto keep = [&](std::vector<std::string>& v) {
+        v.erase(std::remove_if(v.begin(), v.end(), [&](const std::string& p) { return !index.count(p); }), v.end());
+      };
+      keep(f.train_patients);
+      keep(f.test_patients);
+      for (const std::string& p : f.test_patients) ++tested_in[p];
+    }
+    for (const auto& [p, i] : index)
+      FBD_CHECK(tested_in[p] == 1, "classify: labelled patient '", p, "' is in the test part of ", tested_in[p],
+                " folds of the folds file (expected 1)");
+  } else {
+    kf = data::make_kfold(labelled, k, seed);
+  }
   std::vector<int> tested(rec.size(), 0);
   for (size_t f = 0; f < kf.folds.size(); ++f) {
     const data::Fold& fold = kf.folds[f];

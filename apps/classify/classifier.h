@@ -30,6 +30,7 @@
 #include "apps/nets/seg_net.h"
 #include "apps/train/run_config.h"
 #include "data/dataset.h"
+#include "data/kfold.h"
 
 namespace fbd::app {
 
@@ -165,9 +166,11 @@ struct CvResult {
 void check_classifier_inputs(const std::vector<PatientRecord>& patients, int k);
 
 // Stratified patient-level k-fold cross-validation (folds seeded by `seed`) of the classifiers,
-// in order, and the baselines; unlabelled patients are left out and listed.
+// in order, and the baselines; unlabelled patients are left out and listed. With `folds` (a
+// k-fold file's, checked against the data set) those folds are used instead, restricted to the
+// labelled patients, each of whom must be tested exactly once (checked before any fitting).
 CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint64_t seed,
-                        const std::vector<PatientClassifier*>& classifiers);
+                        const std::vector<PatientClassifier*>& classifiers, const data::KFold* folds = nullptr);
 // The MLP alone (folds seeded by o.seed).
 CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, const MlpOptions& o);
 

@@ -20,6 +20,7 @@
 #include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
 #include "core/file_io.h"
+#include "data/kfold.h"
 
 namespace fbd::app {
 
@@ -29,6 +30,8 @@ struct Options {
   std::string model, data, out, device = "auto", checkpoint = "last", masks = "predicted";
   std::string classifier = "mlp";
   int folds = 3;
+  std::string folds_file;
+  bool folds_given = false;
   MlpOptions mlp;
   int64_t input_size = 0;  // 0: 64 on the CPU, each network's paper size on a GPU
   double width_mult = 0;   // 0: 0.25 on the CPU, 1 on a GPU
@@ -106,7 +109,14 @@ void run(const Options& o) {
       if (ds.find(id)->label != data::Label::Unknown) r.label = ds.find(id)->label;
     labels_only.push_back(r);
   }
-  check_classifier_inputs(labels_only, o.folds);
+  std::unique_ptr<data::KFold> folds_file;
+  if (!o.folds_file.empty()) {
+    FBD_CHECK(!o.folds_given, "--folds-file holds the folds: --folds does not apply");
+    folds_file = std::make_unique<data::KFold>(data::load_kfold(o.folds_file));
+    data::check_kfold_patients(*folds_file, ds, o.folds_file);
+  }
+  const int k = folds_file ? folds_file->k : o.folds;
+  check_classifier_inputs(labels_only, k);
   const std::string csv_path = o.out.empty() ? (std::filesystem::path(o.model) / "classify.csv").string() : o.out;
   const std::string json_path = sibling_path(csv_path, ".json"), html_path = sibling_path(csv_path, ".html");
   FBD_CHECK(csv_path != json_path && csv_path != html_path, "--out: ", csv_path,
@@ -160,7 +170,7 @@ void run(const Options& o) {
   const double feature_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::vector<PatientClassifier*> classifiers;
   for (const Plan& p : plans) classifiers.push_back(p.classifier.get());
-  const CvResult cv = cross_validate(records, o.folds, o.mlp.seed, classifiers);
+  const CvResult cv = cross_validate(records, k, o.mlp.seed, classifiers, folds_file.get());
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const size_t nc = plans.size();
 
@@ -427,7 +437,11 @@ void register_classify(CLI::App& app) {
   cmd->add_option("--data", o->data, "data set folder with patient labels (default: the run's)");
   cmd->add_option("--classifier", o->classifier, classifier_name_list() + ", a comma-separated list, or all")
       ->capture_default_str();
-  cmd->add_option("--folds", o->folds, "patient-level stratified cross-validation folds")->capture_default_str();
+  cmd->add_option("--folds", o->folds, "patient-level stratified cross-validation folds")
+      ->capture_default_str()
+      ->each([o](const std::string&) { o->folds_given = true; });
+  cmd->add_option("--folds-file", o->folds_file,
+                  "a k-fold file (as fbd crossval takes; fbd check-data --folds-out writes one) instead of --folds");
   cmd->add_option("--epochs", o->mlp.epochs, "MLP training steps (full-batch Adam)")->capture_default_str();
   cmd->add_option("--hidden", o->mlp.hidden, "MLP hidden units")->capture_default_str();
   cmd->add_option("--lr", o->mlp.lr, "MLP learning rate")->capture_default_str();

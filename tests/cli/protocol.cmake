@@ -112,3 +112,16 @@ fbd_app_cli_case(cli_protocol_eval_quadrant REQUIRES app_run
 fbd_app_cli_case(cli_protocol_eval_bad_fov FAIL REQUIRES app_run
   CMD eval --model ${_a}/run --fov breast --out ${_s}/eval_bad.csv
   REGEX "^fbd: error: --fov must be slice or quadrant, got 'breast'$" ABSENT ${_s}/eval_bad.csv)
+
+# ---- fbd classify --folds-file ----
+fbd_app_cli_case(cli_protocol_classify_folds_file REQUIRES app_run
+  CMD classify --model ${_a}/run --folds-file ${_s}/folds.json --epochs 20 --device cpu --out ${_s}/cls_file.csv
+  CLEAN ${_s}/cls_file.csv ${_s}/cls_file.json ${_s}/cls_file.html
+  REGEX "6 labelled patients, 2-fold"
+  MATCH ${_s}/cls_file.csv "P000,[^\n]*,1,[^\n]*\nP001,")
+fbd_app_cli_case(cli_protocol_classify_folds_file_and_folds FAIL REQUIRES app_run
+  CMD classify --model ${_a}/run --folds-file ${_s}/folds.json --folds 3 --out ${_s}/cls_bad.csv
+  REGEX "^fbd: error: --folds-file holds the folds: --folds does not apply$" ABSENT ${_s}/cls_bad.csv)
+fbd_app_cli_case(cli_protocol_classify_folds_file_unknown FAIL REQUIRES app_run
+  CMD classify --model ${_a}/run --folds-file ${_s}/folds_unknown.json --out ${_s}/cls_bad.csv
+  REGEX "^fbd: error: .*folds_unknown.json: training patient 'P007' is not in the data set$" ABSENT ${_s}/cls_bad.csv)
