@@ -20,6 +20,7 @@
 #include "apps/report/bar_chart.h"
 #include "apps/report/html_report.h"
 #include "apps/train/fold_summary.h"
+#include "apps/train/held_out.h"
 #include "apps/train/progress.h"
 #include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
@@ -49,6 +50,7 @@ struct KSummary {
   int k = 0;
   // final = the last epoch; best = the best epoch of each fold for that metric (max, HD min)
   MeanStd final_dice, final_miou, final_pa, final_hd, best_dice, best_miou, best_pa, best_hd;
+  MeanStd final_boundary_dice, final_quadrant_dice, final_quadrant_specificity;
   double seconds = 0;
 };
 
@@ -72,6 +74,12 @@ KSummary summarise(int k, const std::vector<const FoldRun*>& runs) {
   }
   s.final_dice = mean_std(fd), s.final_miou = mean_std(fm), s.final_pa = mean_std(fp), s.final_hd = mean_std(fh);
   s.best_dice = mean_std(bd), s.best_miou = mean_std(bm), s.best_pa = mean_std(bp), s.best_hd = mean_std(bh);
+  std::vector<double> fb, fqd, fqs;
+  for (const FoldRun* r : runs)
+    fb.push_back(r->final_scores.boundary_dice), fqd.push_back(r->final_quadrant.dice),
+        fqs.push_back(r->final_quadrant.specificity);
+  s.final_boundary_dice = mean_std(fb), s.final_quadrant_dice = mean_std(fqd),
+  s.final_quadrant_specificity = mean_std(fqs);
   return s;
 }
 
@@ -81,11 +89,14 @@ std::string summary_csv(const std::vector<KSummary>& sums) {
   for (const char* what : {"final", "best"})
     for (const char* m : {"dice", "miou", "pixel_accuracy", "hd"})
       os << "," << what << "_" << m << "_mean," << what << "_" << m << "_std";
+  for (const char* m : {"boundary_dice", "quadrant_dice", "quadrant_specificity"})
+    os << ",final_" << m << "_mean,final_" << m << "_std";
   os << "\n";
   for (const KSummary& s : sums) {
     os << s.k << "," << format_number(s.seconds, 1);
     for (const MeanStd* m :
-         {&s.final_dice, &s.final_miou, &s.final_pa, &s.final_hd, &s.best_dice, &s.best_miou, &s.best_pa, &s.best_hd})
+         {&s.final_dice, &s.final_miou, &s.final_pa, &s.final_hd, &s.best_dice, &s.best_miou, &s.best_pa, &s.best_hd,
+          &s.final_boundary_dice, &s.final_quadrant_dice, &s.final_quadrant_specificity})
       os << "," << (m->n ? format_number(m->mean, 6) : "nan") << "," << (m->n ? format_number(m->std, 6) : "nan");
     os << "\n";
   }
@@ -135,6 +146,15 @@ void write_report(const std::string& out, const RunConfig& c, const std::vector<
   }
   rep.table(t);
   rep.paragraph("final: the last epoch; best: each fold's best epoch for that metric (highest, lowest for HD).");
+  Table tb;
+  tb.caption =
+      "The last epoch's held-out boundary Dice (whole slices) and the tumour quadrant's Dice and specificity "
+      "(the paper's field of view): mean ± std over the folds";
+  tb.columns = {"k", "final boundary Dice", "final quadrant Dice", "final quadrant specificity"};
+  for (const KSummary& s : sums)
+    tb.rows.push_back({std::to_string(s.k), format_mean_std(s.final_boundary_dice),
+                       format_mean_std(s.final_quadrant_dice), format_mean_std(s.final_quadrant_specificity)});
+  rep.table(tb);
 
   for (int k : ks) {
     std::vector<std::vector<EpochRecord>> hist;
@@ -257,10 +277,11 @@ void run(const Options& o) {
       std::fprintf(stderr, "fbd crossval: k=%d fold %zu/%d (training %d of %d): %zu training, %zu test patients\n",
                    kf.k, f + 1, kf.k, done + 1, total, c.train_patients.size(), c.test_patients.size());
       const auto f0 = std::chrono::steady_clock::now();
-      TrainOptions to;
-      to.progress = true;
-      const TrainResult res = train_network(ds, c, to);
+      const ScoredRun sr = train_and_score(ds, c, load_slices(ds, kf.folds[f].test_ids));
+      const TrainResult& res = sr.result;
       FoldRun r;
+      r.final_scores = sr.scores;
+      r.final_quadrant = sr.quadrant_scores;
       r.k = kf.k;
       r.fold = int(f) + 1;
       r.train_patients = c.train_patients;

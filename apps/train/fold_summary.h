@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "apps/train/epoch_record.h"
+#include "apps/train/held_out.h"
 
 namespace fbd::app {
 
@@ -27,6 +28,9 @@ struct FoldRun {
   std::vector<EpochRecord> history;
   double seconds = 0;
   size_t test_slices = 0;
+  // The last epoch scored on the held-out whole slices and on the tumour quadrants
+  // (apps/train/held_out.h): boundary scores and the paper's field of view.
+  HeldOutScores final_scores{}, final_quadrant{};
 };
 std::string crossval_csv(const std::vector<FoldRun>& runs);
 
