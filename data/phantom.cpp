@@ -98,7 +98,9 @@ struct Patient {
   double harm_amp[7], harm_phase[7];
   std::vector<Spicule> spicules;
   double gain;
-  double extent;  // largest distance of a tumour pixel from its centre
+  double extent;    // largest distance of a tumour pixel from its centre
+  double contrast;  // 1: the enhanced value; realistic style: 0.2-0.45 of the way from the tissue to it
+  double speckle;   // sigma of the multiplicative speckle (0: none)
 };
 
 // The breast's normalised radius at (x, y): < 1 inside; a slightly conical superellipse.
@@ -159,8 +161,10 @@ Patient make_patient(const PhantomOptions& o, int index, Label label) {
   for (int b = 0; b < 2; ++b) {
     const double off = s * r.uniform(0.2f, 0.23f);
     p.breast[b].bx = p.cx + (b == 0 ? -off : off);
-    p.breast[b].rw = std::min(s * r.uniform(0.17f, 0.2f), off - 0.015 * s);
-    p.breast[b].rh = std::min(s * r.uniform(0.25f, 0.32f), p.base_y - 0.04 * s);
+    // Realistic style: larger breasts, room for lesions of a third of a quadrant.
+    const bool big = o.style == "realistic";
+    p.breast[b].rw = std::min(s * (big ? r.uniform(0.2f, 0.22f) : r.uniform(0.17f, 0.2f)), off - 0.015 * s);
+    p.breast[b].rh = std::min(s * (big ? r.uniform(0.36f, 0.44f) : r.uniform(0.25f, 0.32f)), p.base_y - 0.04 * s);
   }
   p.tax = 0.49 * s;
   p.tay = 0.42 * s;
@@ -186,12 +190,23 @@ Patient make_patient(const PhantomOptions& o, int index, Label label) {
     p.harm_phase[k] = r.uniform(0.0f, float(2 * kPi));
   }
   p.r_max = s * (p.malignant ? r.uniform(0.065f, 0.1f) : r.uniform(0.07f, 0.11f));
+  p.contrast = 1.0;
+  p.speckle = 0.0;
+  if (o.style == "realistic") {
+    // Area log-uniform in [1%, 35%] of a quadrant (s^2 / 4), irregular, low contrast.
+    const double frac = 0.01 * std::exp(r.uniform(0.0f, float(std::log(35.0))));
+    p.r_max = s * std::sqrt(frac / 4.0 / kPi);
+    for (int k = 2; k < 7; ++k) p.harm_amp[k] = r.uniform(0.0f, 0.2f) / std::sqrt(double(k - 1));
+    p.contrast = r.uniform(0.2f, 0.45f);
+    p.speckle = r.uniform(0.15f, 0.3f);
+  }
   if (p.malignant) {
     const int n = int(r.integer(8, 14));
     for (int i = 0; i < n; ++i) {
       Spicule sp;
       sp.angle = r.uniform(0.0f, float(2 * kPi));
-      sp.length = p.r_max * r.uniform(0.3f, 0.85f);
+      // Realistic style: large lesions are irregular more than spiculated (shorter spikes).
+      sp.length = p.r_max * (o.style == "realistic" ? r.uniform(0.15f, 0.4f) : r.uniform(0.3f, 0.85f));
       sp.width = std::max(1.5, 0.012 * s) * r.uniform(0.8f, 1.4f);
       p.spicules.push_back(sp);
     }
@@ -221,7 +236,7 @@ Patient make_patient(const PhantomOptions& o, int index, Label label) {
     bool ok = true;
     for (int i = 0; i < 32 && ok; ++i) {
       const double a = 2 * kPi * i / 32, x = p.tx + ext * std::cos(a), y = p.ty + ext * std::sin(a);
-      ok = breast_rho(b, p.base_y, x, y) < 0.95 && y < p.cleft_y - margin &&
+      ok = breast_rho(b, p.base_y, x, y) < (o.style == "realistic" ? 1.0 : 0.95) && y < p.cleft_y - margin &&
            (p.side == 0 ? x < p.cx - margin : x > p.cx + margin);
     }
     if (ok) break;
@@ -336,6 +351,7 @@ void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, 
             t_int = 1.08 + 0.04 * fbm(key + 19, x, y, zslice, 0.05 * s, 2);
           }
           t_int *= p.gain;
+          t_int = v + p.contrast * (t_int - v);  // realistic style: only part of the way from the tissue
           v = float(v * (1.0 - cover) + t_int * cover);
           if (cover >= 0.5) mask.at(yi, xi) = 1.0f;
         }
@@ -358,6 +374,8 @@ void check_phantom_options(const PhantomOptions& o) {
   FBD_CHECK(o.noise >= 0.0 && o.noise <= 0.5, "synth: --noise must be in [0, 0.5], got ", o.noise);
   FBD_CHECK(o.bit_depth == 8 || o.bit_depth == 16, "synth: --bit-depth must be 8 or 16, got ", o.bit_depth);
   FBD_CHECK(o.edge_width >= 1 && o.edge_width <= 16, "synth: --edge-width must be in [1, 16], got ", o.edge_width);
+  FBD_CHECK(o.style == "default" || o.style == "realistic", "synth: --style must be default or realistic, got '",
+            o.style, "'");
 }
 
 std::vector<Label> phantom_labels(const PhantomOptions& o) {
@@ -401,6 +419,19 @@ std::vector<PhantomSlice> synth_patient(const PhantomOptions& o, int patient) {
         const double n1 = noise.normal() * p.noise, n2 = noise.normal() * p.noise;
         sl.image.at(y, x) = float(std::min(1.0, std::sqrt((sig + n1) * (sig + n1) + n2 * n2)));
       }
+    if (p.speckle > 0) {
+      // Speckle-like multiplicative noise: unit-mean grains of a few pixels (blurred white
+      // noise, rescaled to sigma p.speckle).
+      SampleRandom grain(o.seed, uint64_t(patient), 0x5BECull + uint64_t(k));
+      Image field(o.size, o.size);
+      for (float& v : field.px) v = float(grain.normal());
+      gaussian_blur(field, 5, 1.0);
+      double ss = 0;
+      for (float v : field.px) ss += double(v) * v;
+      const double scale = p.speckle / std::sqrt(std::max(ss / double(field.px.size()), 1e-12));
+      for (size_t i = 0; i < field.px.size(); ++i)
+        sl.image.px[i] = float(std::clamp(sl.image.px[i] * (1.0 + scale * field.px[i]), 0.0, 1.0));
+    }
     sl.axis_x = p.cx;
     sl.cleft_y = int64_t(std::lround(p.cleft_y));
     sl.tumour_left = p.side == 0;

@@ -147,6 +147,7 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
   meta["seed"] = o.seed;
   meta["malignant_fraction"] = o.malignant_fraction;
   meta["noise"] = o.noise;
+  meta["style"] = o.style;
   meta["bit_depth"] = o.bit_depth;
   meta["edge_width"] = o.edge_width;
   meta["cases"] = nlohmann::json::array();

@@ -328,8 +328,8 @@ void run(const Options& o) {
 
 void register_crossval(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  auto* cmd =
-      app.add_subcommand("crossval", "Patient-level k-fold cross-validation with per-epoch curves (paper Figs. 14-16)");
+  auto* cmd = app.add_subcommand(
+      "crossval", "k-fold cross-validation over patients (or images) with per-epoch curves (paper Figs. 14-16)");
   cmd->add_option("--data", o->data, "data set folder");
   cmd->add_option("--folds", o->folds, "comma-separated k values")->capture_default_str();
   cmd->add_option("--folds-file", o->folds_file,

@@ -38,6 +38,9 @@ void register_synth(CLI::App& app) {
   cmd->add_option("--malignant-fraction", p.malignant_fraction, "fraction of malignant patients")
       ->capture_default_str();
   cmd->add_option("--noise", p.noise, "Rician noise sigma (image range is [0, 1])")->capture_default_str();
+  cmd->add_option("--style", p.style,
+                  "default, or realistic: larger, irregular, low-contrast lesions (1-18% of a quadrant) with speckle")
+      ->capture_default_str();
   cmd->add_option("--bit-depth", p.bit_depth, "bits per pixel of the image PNGs (8 or 16)")->capture_default_str();
   cmd->add_option("--edge-width", p.edge_width, "width in pixels of the edge masks")->capture_default_str();
   cmd->add_option("--threads", p.threads, "threads (0: one per core)")->capture_default_str();

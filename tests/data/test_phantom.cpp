@@ -112,6 +112,49 @@ TEST_CASE("phantom: small targets that grow and shrink across the slices") {
   CHECK(grow_shrink >= o.patients - 2);
 }
 
+TEST_CASE("phantom, realistic style: lesions from about 1% to over 15% of a quadrant, low contrast, speckle") {
+  PhantomOptions o = small(24, 3, 128);
+  const auto plain = synth_phantom(o);
+  o.style = "realistic";
+  const auto real = synth_phantom(o);
+  REQUIRE(real.size() == plain.size());
+  // Tumour area as a fraction of a quadrant (a quarter of the slice), at each patient's middle
+  // slice; contrast as the tumour's mean over the mean of the breast tissue around it.
+  auto stats = [&](const std::vector<PhantomSlice>& v, std::vector<double>& frac, double& contrast) {
+    double c = 0;
+    for (int p = 0; p < o.patients; ++p) {
+      const PhantomSlice& s = v[size_t(p * o.slices + 1)];
+      frac.push_back(4.0 * mean_value(s.mask));
+      const Image ring = dilate(s.mask, 4);
+      double t = 0, b = 0;
+      int64_t nt = 0, nb = 0;
+      for (size_t i = 0; i < s.mask.px.size(); ++i) {
+        if (s.mask.px[i] != 0)
+          t += s.image.px[i], ++nt;
+        else if (ring.px[i] != 0 && s.breast.px[i] != 0)
+          b += s.image.px[i], ++nb;
+      }
+      c += std::fabs(t / double(std::max<int64_t>(nt, 1)) / (b / double(std::max<int64_t>(nb, 1))) - 1.0);
+    }
+    contrast = c / o.patients;
+  };
+  std::vector<double> f_plain, f_real;
+  double c_plain = 0, c_real = 0;
+  stats(plain, f_plain, c_plain);
+  stats(real, f_real, c_real);
+  std::sort(f_real.begin(), f_real.end());
+  MESSAGE("realistic: tumour / quadrant from " << f_real.front() << " to " << f_real.back() << ", |contrast - 1| "
+                                               << c_real << " (default style " << c_plain << ")");
+  CHECK(f_real.front() < 0.02);
+  CHECK(f_real.back() > 0.15);
+  CHECK(c_real < 0.6 * c_plain);
+  // The default style is unchanged by the option's existence: the same seed gives the same masks.
+  o.style = "default";
+  CHECK(synth_patient(o, 2)[0].mask.px == plain[size_t(2 * o.slices)].mask.px);
+  o.style = "cartoon";
+  CHECK(contains(error_of([&] { check_phantom_options(o); }), "--style must be default or realistic, got 'cartoon'"));
+}
+
 TEST_CASE("phantom: malignant tumours are spiculated, benign ones smooth; one lesion per slice") {
   const PhantomOptions o = small(16, 3, 192);
   const auto slices = synth_phantom(o);
