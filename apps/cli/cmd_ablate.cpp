@@ -10,6 +10,7 @@
 // Outputs in OUT/: ablate.json (settings, split, variants), ablate.csv (one row per variant),
 // report.html (the table, Dice/precision/specificity bars as the paper's Fig. 3, held-out Dice
 // curves).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -36,7 +37,7 @@ struct Options {
 };
 
 struct Variant {
-  std::string name, setting;  // "Dice-dominant", "weights 0.8,0.1,0.1"
+  std::string name, setting, label;  // "Dice-dominant", "weights 0.8,0.1,0.1", "0.8/0.1/0.1" (charts)
   RunConfig c;
   ScoredRun run;
 };
@@ -50,9 +51,9 @@ std::string weights_text(const std::vector<float>& w) {
 // The variants of a study, each a full configuration (checked).
 std::vector<Variant> variants_of(const std::string& study, const RunConfig& base, const TrainFlags& f) {
   std::vector<Variant> v;
-  auto add = [&](const std::string& name, const std::string& setting, RunConfig c) {
+  auto add = [&](const std::string& name, const std::string& setting, const std::string& label, RunConfig c) {
     check_run_config(c);
-    v.push_back({name, setting, c, {}});
+    v.push_back({name, setting, label, c, {}});
   };
   if (study == "loss-weights") {
     FBD_CHECK(!flag_given(f, "--weights"),
@@ -64,7 +65,9 @@ std::vector<Variant> variants_of(const std::string& study, const RunConfig& base
     for (const auto& [name, weights] : w) {
       RunConfig c = base;
       c.loss.weights = weights;
-      add(name, "weights " + weights_text(weights), c);
+      std::string label = weights_text(weights);
+      std::replace(label.begin(), label.end(), ',', '/');
+      add(name, "weights " + weights_text(weights), label, c);
     }
   } else if (study == "bam-stage") {
     FBD_CHECK(!flag_given(f, "--bam-stage"),
@@ -73,7 +76,7 @@ std::vector<Variant> variants_of(const std::string& study, const RunConfig& base
       RunConfig c = base;
       c.net.bam_stage = stage;
       add("boundary attention on stage " + std::to_string(stage) + (stage == 2 ? " (paper)" : ""),
-          "--bam-stage " + std::to_string(stage), c);
+          "--bam-stage " + std::to_string(stage), "stage " + std::to_string(stage), c);
     }
   } else {
     FBD_FAIL("--study must be loss-weights (paper Fig. 1) or bam-stage (paper Fig. 3), got '", study, "'");
@@ -137,14 +140,14 @@ void write_report(const std::string& out, const std::string& study, const RunCon
   bars.y_label = "held-out score";
   bars.series = {"Dice", "precision", "specificity"};
   for (const Variant& v : vs) {
-    bars.categories.push_back(v.setting);
+    bars.categories.push_back(v.label);
     bars.values.push_back({v.run.scores.dice, v.run.scores.precision, v.run.scores.specificity});
   }
   rep.figures({render_bars_svg(bars, std::max(480, 160 * int(vs.size()) + 60), 300)});
   std::vector<Series> dice;
   for (const Variant& v : vs) {
     Series s;
-    s.label = v.setting;
+    s.label = v.label;
     for (const EpochRecord& r : v.run.result.history) s.x.push_back(r.epoch), s.y.push_back(r.test_dice);
     dice.push_back(s);
   }
