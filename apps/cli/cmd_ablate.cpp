@@ -201,11 +201,11 @@ void run(const Options& o) {
   }
   write_report(o.out, o.study, base, vs, device.str());
 
-  std::printf("%-36s %-22s %7s %9s %11s %11s %9s %9s %9s\n", "variant", "setting", "Dice", "precision", "sensitivity",
+  std::printf("%-40s %-22s %7s %9s %11s %11s %9s %9s %9s\n", "variant", "setting", "Dice", "precision", "sensitivity",
               "specificity", "HD95(px)", "bnd.Dice", "time");
   for (const Variant& v : vs) {
     const std::vector<std::string> r = row_of(v);
-    std::printf("%-36s %-22s %7s %9s %11s %11s %9s %9s %9s\n", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
+    std::printf("%-40s %-22s %7s %9s %11s %11s %9s %9s %9s\n", r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
                 r[4].c_str(), r[5].c_str(), r[6].c_str(), r[7].c_str(), r[8].c_str());
   }
   std::printf("(held-out patients, last epoch)\nfbd ablate: %s (ablate.json, ablate.csv, report.html)\n",
