@@ -104,10 +104,14 @@ Fold fold_of(std::vector<std::string> test, const Strata& st) {
   return fold;
 }
 
+// The case ids of the fold's (sorted) training and test patients, in data set order; cases of
+// patients on neither side (left out by a split file) are in neither list.
 void fill_ids(Fold& f, const Dataset& ds) {
+  f.train_ids.clear();
+  f.test_ids.clear();
   for (const CaseEntry& c : ds.cases) {
-    const bool is_test = std::binary_search(f.test_patients.begin(), f.test_patients.end(), c.patient);
-    (is_test ? f.test_ids : f.train_ids).push_back(c.id);
+    if (std::binary_search(f.test_patients.begin(), f.test_patients.end(), c.patient)) f.test_ids.push_back(c.id);
+    if (std::binary_search(f.train_patients.begin(), f.train_patients.end(), c.patient)) f.train_ids.push_back(c.id);
   }
 }
 
@@ -244,11 +248,6 @@ Fold load_split(const std::string& path, const Dataset& ds) {
     FBD_CHECK(!std::binary_search(f.train_patients.begin(), f.train_patients.end(), p), path, ": patient '", p,
               "' is both a training and a test patient");
   fill_ids(f, ds);
-  // fill_ids puts every case outside the test part into training: keep only the listed ones.
-  std::vector<std::string> train_ids;
-  for (const CaseEntry& c : ds.cases)
-    if (std::binary_search(f.train_patients.begin(), f.train_patients.end(), c.patient)) train_ids.push_back(c.id);
-  f.train_ids = std::move(train_ids);
   return f;
 }
 
@@ -260,12 +259,7 @@ void check_kfold_patients(KFold& kf, const Dataset& ds, const std::string& sourc
     check_known(f.test_patients, known, source, "test");
     std::sort(f.train_patients.begin(), f.train_patients.end());
     std::sort(f.test_patients.begin(), f.test_patients.end());
-    f.train_ids.clear();
-    f.test_ids.clear();
-    for (const CaseEntry& c : ds.cases) {
-      if (std::binary_search(f.test_patients.begin(), f.test_patients.end(), c.patient)) f.test_ids.push_back(c.id);
-      if (std::binary_search(f.train_patients.begin(), f.train_patients.end(), c.patient)) f.train_ids.push_back(c.id);
-    }
+    fill_ids(f, ds);
   }
 }
 
