@@ -38,6 +38,11 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
     cmd->footer(networks_help());
   }
   cmd->add_option("--weights", f->weights, "Focal Boundary Dice weights: Dice,focal,boundary")->capture_default_str();
+  cmd->add_option("--alpha", c.loss.alpha, "focal terms' class weight of tumour pixels (negative: none)")
+      ->capture_default_str();
+  cmd->add_option("--boundary-ramp", c.loss.boundary_ramp,
+                  "epochs over which the boundary weight rises linearly to its value (0: full from the start)")
+      ->capture_default_str();
   cmd->add_option("--beta", c.loss.beta, "shape-aware: compactness weight")->capture_default_str();
   cmd->add_option("--eta", c.loss.eta, "shape-aware: smoothness weight")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "training epochs")->capture_default_str();
@@ -52,12 +57,18 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
       ->capture_default_str();
   cmd->add_option("--fusion", c.net.fusion, "fbdnet prediction: finest or mean of the side outputs")
       ->capture_default_str();
+  cmd->add_option("--head", c.net.head,
+                  "fbdnet prediction head: full (global head on layer 1, full resolution) or half (the finest "
+                  "side output, made at half resolution)")
+      ->capture_default_str();
   cmd->add_option("--device", c.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--seed", c.seed, "seed for weights, split, order and augmentation")->capture_default_str();
   cmd->add_option("--workers", c.workers, "data loader threads")->capture_default_str();
   cmd->add_option("--augment", c.augment, "default, none, or an augmentation pipeline JSON file")
       ->capture_default_str();
   cmd->add_flag("--no-quadrants{false}", c.quadrants, "train on whole slices instead of the tumour quadrants");
+  cmd->add_flag("--all-quadrants", c.all_quadrants,
+                "train on all four quadrants of each slice, the tumour-free ones too (the paper: those with tumour)");
   cmd->add_option("--test-fraction", c.test_fraction,
                   "fraction of patients held out, to the nearest patient (the paper's: 0.667, 20 of 30)")
       ->capture_default_str();

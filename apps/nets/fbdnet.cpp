@@ -1,5 +1,13 @@
 // The paper's network (Fig. 2), as docs/APP.md describes it. Stage s runs at 1/2^(s-1) of the
 // input resolution with widths c, 2c, 4c, 8c, 8c.
+//
+// Its prediction (NetConfig::head): "full" adds the global segmentation head on layer 1 that
+// the caption of Fig. 2 names: the finest side's features, upsampled to full resolution and
+// fused with the stage-1 features, make a full-resolution output that is both the prediction
+// and a fourth supervised side. "half" is fbd's first reading: the prediction is the finest
+// side, made at half resolution from stage-2 features and upsampled, so the stem and stage 1
+// never reach the output. Runs trained before the option existed read as "half"; its modules
+// are registered last, so a "half" network is initialised exactly as before.
 #include <algorithm>
 
 #include "apps/nets/blocks.h"
@@ -37,6 +45,11 @@ class FbdNet : public SegNet {
                                  std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
     }
     proj_ = register_module("proj", std::make_shared<nn::Linear>(d, cfg.embed_dim, true, gen));
+    if (cfg.head == "full") {
+      lateral1_ = register_module("lateral1", std::make_shared<ConvBnRelu>(widths[0], d, 1, 1, gen));
+      head_fuse_ = register_module("head_fuse", std::make_shared<ConvBnRelu>(2 * d, d, 3, 1, gen));
+      head_ = register_module("head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
+    }
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
@@ -63,9 +76,18 @@ class FbdNet : public SegNet {
       if (s == 0) finest_features = fused;
       out.sides.push_back(resize_like(side_[s]->forward(fused), x));
     }
+    if (head_) {  // the global head on layer 1: full resolution, listed first among the sides
+      finest_features = head_fuse_->forward(concat({resize_like(finest_features, f[0]), lateral1_->forward(f[0])}, 1));
+      out.sides.insert(out.sides.begin(), resize_like(head_->forward(finest_features), x));
+    }
     out.edge = resize_like(edge_logits, x);
-    out.pred = cfg_.fusion == "mean" ? mul_scalar(add(add(out.sides[0], out.sides[1]), out.sides[2]), 1.0f / 3.0f)
-                                     : out.sides[0];
+    if (cfg_.fusion == "mean") {
+      out.pred = out.sides[0];
+      for (size_t i = 1; i < out.sides.size(); ++i) out.pred = add(out.pred, out.sides[i]);
+      out.pred = mul_scalar(out.pred, 1.0f / static_cast<float>(out.sides.size()));
+    } else {
+      out.pred = out.sides[0];
+    }
     if (need_features) out.features = resize_like(finest_features, x);
     return out;
   }
@@ -78,6 +100,8 @@ class FbdNet : public SegNet {
   std::shared_ptr<nn::Sequential> stages_[5];
   std::shared_ptr<nn::Conv2d> edge_head_, side_[3];
   std::shared_ptr<ConvBnRelu> lateral_[3], fuse_[3];
+  std::shared_ptr<ConvBnRelu> lateral1_, head_fuse_;  // head "full" only
+  std::shared_ptr<nn::Conv2d> head_;
   std::shared_ptr<nn::Linear> proj_;
 };
 

@@ -52,6 +52,7 @@ void check_net_config(const NetConfig& c) {
   FBD_CHECK(c.bam_stage == 1 || c.bam_stage == 2, "the boundary attention module goes on stage 1 or 2, got ",
             c.bam_stage);
   FBD_CHECK(c.fusion == "finest" || c.fusion == "mean", "unknown fusion '", c.fusion, "': expected finest or mean");
+  FBD_CHECK(c.head == "full" || c.head == "half", "unknown head '", c.head, "': expected full or half");
   FBD_CHECK(c.embed_dim >= 1, "embedding size must be positive");
 }
 

@@ -27,7 +27,8 @@ struct NetConfig {
   int width = 16;                 // channels of the first stage; later stages double it (capped at 8x)
   int blocks = 1;                 // residual blocks per fbdnet stage
   int bam_stage = 2;              // fbdnet: stage whose output feeds the boundary attention module (1 or 2)
-  std::string fusion = "finest";  // fbdnet prediction: "finest" (side 3) or "mean" of the three sides
+  std::string fusion = "finest";  // fbdnet prediction: "finest" (the finest side) or "mean" of the sides
+  std::string head = "full";      // fbdnet: "full" (global head on layer 1, full resolution) or "half" (fbdnet.cpp)
   int embed_dim = 16;             // projection head for the shape-aware smoothness term
 };
 

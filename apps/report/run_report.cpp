@@ -145,13 +145,15 @@ void write_run_report(const std::string& run_dir, const RunReportInput& in, cons
   double seconds = 0;
   for (const EpochRecord& e : in.history) seconds += e.seconds;
   r.paragraph("Network " + c.net.net + " (width " + std::to_string(c.net.width) +
-              (c.net.net == "fbdnet" ? ", boundary attention on stage " + std::to_string(c.net.bam_stage) : "") +
+              (c.net.net == "fbdnet" ? ", boundary attention on stage " + std::to_string(c.net.bam_stage) + ", " +
+                                           c.net.head + "-resolution head"
+                                     : "") +
               "), loss " + c.loss.name + ", " + std::to_string(in.history.size()) + " epochs of batch " +
               std::to_string(c.batch) + " at " + std::to_string(c.size) + " px" +
-              (c.quadrants ? " (tumour quadrants)" : "") + ", on " + in.device + " in " + format_number(seconds, 1) +
-              " s. Data: " + c.data + "; " + std::to_string(c.train_patients.size()) + " training and " +
-              std::to_string(c.test_patients.size()) + " held-out patients. Evaluated with the " + in.checkpoint +
-              " checkpoint.");
+              (c.quadrants ? (c.all_quadrants ? " (all quadrants)" : " (tumour quadrants)") : "") + ", on " +
+              in.device + " in " + format_number(seconds, 1) + " s. Data: " + c.data + "; " +
+              std::to_string(c.train_patients.size()) + " training and " + std::to_string(c.test_patients.size()) +
+              " held-out patients. Evaluated with the " + in.checkpoint + " checkpoint.");
   r.heading("Training curves (held-out patients dashed)");
   r.charts(history_charts(in.history));
   if (!in.held_out_patients.empty()) {

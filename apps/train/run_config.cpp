@@ -25,6 +25,7 @@ void check_run_config(const RunConfig& c) {
   FBD_CHECK(c.weight_decay >= 0, "--weight-decay must be non-negative");
   FBD_CHECK(c.workers >= 0 && c.workers <= 64, "--workers must be in [0, 64]");
   FBD_CHECK(c.test_fraction > 0 && c.test_fraction < 1, "--test-fraction must be in (0, 1), got ", c.test_fraction);
+  FBD_CHECK(c.quadrants || !c.all_quadrants, "--all-quadrants and --no-quadrants exclude each other");
   FBD_CHECK(c.preset.empty() || c.preset == "paper", "--preset must be paper, got '", c.preset, "'");
   check_loss_for_net(c.loss, c.net, c.size);
 }
@@ -33,10 +34,11 @@ std::string to_json(const RunConfig& c) {
   json j;
   j["format"] = "fbd-run-1";
   j["data"] = c.data;
-  j["net"] = {{"net", c.net.net},       {"width", c.net.width},
-              {"blocks", c.net.blocks}, {"bam_stage", c.net.bam_stage},
-              {"fusion", c.net.fusion}, {"embed_dim", c.net.embed_dim}};
-  j["loss"] = {{"name", c.loss.name}, {"weights", c.loss.weights}, {"beta", c.loss.beta}, {"eta", c.loss.eta}};
+  j["net"] = {
+      {"net", c.net.net},       {"width", c.net.width}, {"blocks", c.net.blocks},      {"bam_stage", c.net.bam_stage},
+      {"fusion", c.net.fusion}, {"head", c.net.head},   {"embed_dim", c.net.embed_dim}};
+  j["loss"] = {{"name", c.loss.name}, {"weights", c.loss.weights}, {"beta", c.loss.beta},
+               {"eta", c.loss.eta},   {"alpha", c.loss.alpha},     {"boundary_ramp", c.loss.boundary_ramp}};
   j["epochs"] = c.epochs;
   j["batch"] = c.batch;
   j["size"] = c.size;
@@ -45,6 +47,7 @@ std::string to_json(const RunConfig& c) {
   j["seed"] = c.seed;
   j["device"] = c.device;
   j["quadrants"] = c.quadrants;
+  j["all_quadrants"] = c.all_quadrants;
   j["augment"] = c.augment;
   j["workers"] = c.workers;
   j["test_fraction"] = c.test_fraction;
@@ -68,12 +71,15 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.blocks = n.at("blocks").get<int>();
     c.net.bam_stage = n.at("bam_stage").get<int>();
     c.net.fusion = n.at("fusion").get<std::string>();
+    c.net.head = n.value("head", "half");  // runs from before the layer-1 head had the half-resolution one
     c.net.embed_dim = n.at("embed_dim").get<int>();
     const json& l = j.at("loss");
     c.loss.name = l.at("name").get<std::string>();
     c.loss.weights = l.at("weights").get<std::vector<float>>();
     c.loss.beta = l.at("beta").get<float>();
     c.loss.eta = l.at("eta").get<float>();
+    c.loss.alpha = l.value("alpha", 0.25f);  // runs from before these settings had these values
+    c.loss.boundary_ramp = l.value("boundary_ramp", 0);
     c.epochs = j.at("epochs").get<int>();
     c.batch = j.at("batch").get<int>();
     c.size = j.at("size").get<int>();
@@ -82,6 +88,7 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.seed = j.at("seed").get<uint64_t>();
     c.device = j.at("device").get<std::string>();
     c.quadrants = j.at("quadrants").get<bool>();
+    c.all_quadrants = j.value("all_quadrants", false);
     c.augment = j.at("augment").get<std::string>();
     c.workers = j.at("workers").get<int>();
     c.test_fraction = j.at("test_fraction").get<double>();

@@ -23,6 +23,7 @@ struct RunConfig {
   uint64_t seed = 1;
   std::string device = "auto";
   bool quadrants = true;            // the paper's quadrant division (train on tumour quadrants)
+  bool all_quadrants = false;       // with quadrants: train on all four, tumour-free ones included
   std::string augment = "default";  // "default", "none" or a pipeline JSON file
   int workers = 1;                  // loader threads
   double test_fraction = 1.0 / 3;   // patients held out for validation/testing (the paper's: 2/3)

@@ -47,6 +47,7 @@ std::vector<data::Sample> training_samples(const data::Dataset& ds, const std::v
   FBD_CHECK(!ids.empty(), "no training cases");
   data::PrepareOptions po;
   po.quadrants = c.quadrants;
+  po.keep_all_quadrants = c.all_quadrants;
   std::vector<data::Sample> samples = data::prepare_samples(ds, ids, po);
   for (data::Sample& s : samples) data::resize(s, c.size, c.size);
   return samples;

@@ -33,7 +33,7 @@ constexpr double kClipNorm = 5.0;
 // One AdamW step on the run's training loss, clipped at norm 5; a non-finite gradient skips it.
 class SupervisedStep : public TrainStep {
  public:
-  SupervisedStep(SegNet& net, const RunConfig& c) : net_(net), loss_(c.loss) {
+  SupervisedStep(SegNet& net, const RunConfig& c) : net_(net), base_(c.loss), loss_(c.loss) {
     optim::AdamOptions ao;
     ao.lr = c.lr;
     ao.weight_decay = c.weight_decay;
@@ -59,6 +59,7 @@ class SupervisedStep : public TrainStep {
     return training_loss(loss_, net_, out, t).item();
   }
 
+  void begin_epoch(int epoch) override { loss_ = loss_config_at_epoch(base_, epoch); }
   double lr() const override { return opt_->lr(); }
   NamedTensors state_dict() const override { return opt_->state_dict(); }
   void load_state_dict(const NamedTensors& state, const std::string& source) override {
@@ -67,7 +68,8 @@ class SupervisedStep : public TrainStep {
 
  private:
   SegNet& net_;
-  const LossConfig loss_;
+  const LossConfig base_;
+  LossConfig loss_;  // base_ at the current epoch
   std::unique_ptr<optim::AdamW> opt_;
 };
 
@@ -92,7 +94,7 @@ class FrozenParameters {
 // its own Adam (beta1 0.5, beta2 0.999, no weight decay, no clipping).
 class GanStep : public TrainStep {
  public:
-  GanStep(AdversarialNet& net, const RunConfig& c) : net_(net), loss_(c.loss), seed_(c.seed) {
+  GanStep(AdversarialNet& net, const RunConfig& c) : net_(net), base_(c.loss), loss_(c.loss), seed_(c.seed) {
     optim::AdamOptions ao;
     ao.lr = c.lr;
     ao.beta1 = 0.5;
@@ -147,6 +149,7 @@ class GanStep : public TrainStep {
     return adv.item() + double(kPix2PixLambda) * training_loss(loss_, net_, out, t).item();
   }
 
+  void begin_epoch(int epoch) override { loss_ = loss_config_at_epoch(base_, epoch); }
   double lr() const override { return g_->lr(); }
 
   NamedTensors state_dict() const override {
@@ -181,7 +184,8 @@ class GanStep : public TrainStep {
   }
 
   AdversarialNet& net_;
-  const LossConfig loss_;
+  const LossConfig base_;
+  LossConfig loss_;  // base_ at the current epoch
   const uint64_t seed_;
   std::unique_ptr<optim::Adam> g_, d_;
 };
@@ -272,6 +276,7 @@ struct Session {
     const optim::CosineWarmupLR schedule(c.lr, c.epochs > 1 ? steps_per_epoch() : 0, steps_per_epoch() * c.epochs,
                                          c.lr * 0.01);
     net->train();
+    stepper->begin_epoch(epoch + 1);
     train_loader->start_epoch(epoch);
     data::Batch batch;
     double loss_sum = 0, adv_sum = 0, rec_sum = 0, d_sum = 0;

@@ -47,6 +47,9 @@ class TrainStep {
   // One batch ([N,1,H,W] images, 0/1 masks and edges on the network's device) at training step
   // `step` (0-based over the run) with learning rate `lr`; the network is in training mode.
   virtual StepLosses step(const Tensor& image, const Tensor& mask, const Tensor& edge, int64_t step, double lr) = 0;
+  // Called before each epoch's first step and before its held-out pass (`epoch` 1-based): the
+  // loss's epoch schedule (LossConfig::boundary_ramp).
+  virtual void begin_epoch(int epoch) = 0;
   // The training loss of a held-out batch; the caller puts the network in eval mode and turns
   // gradients off.
   virtual double held_out_loss(const Tensor& image, const Targets& targets) = 0;

@@ -20,6 +20,16 @@ void check_loss_config(const LossConfig& c) {
   FBD_CHECK(c.weights.size() == 3, "--weights needs three values (Dice, focal, boundary), got ", c.weights.size());
   for (float w : c.weights) FBD_CHECK(w >= 0.0f && std::isfinite(w), "--weights must be non-negative, got ", w);
   FBD_CHECK(c.beta >= 0 && c.eta >= 0, "shape-aware beta and eta must be non-negative");
+  FBD_CHECK(std::isfinite(c.alpha) && c.alpha <= 1.0f, "--alpha must be at most 1 (negative: no class weight), got ",
+            c.alpha);
+  FBD_CHECK(c.boundary_ramp >= 0, "--boundary-ramp must be a non-negative number of epochs, got ", c.boundary_ramp);
+}
+
+LossConfig loss_config_at_epoch(const LossConfig& c, int epoch) {
+  LossConfig at = c;
+  if (c.boundary_ramp > 0 && epoch < c.boundary_ramp)
+    at.weights.at(2) = c.weights.at(2) * static_cast<float>(std::max(epoch, 0)) / static_cast<float>(c.boundary_ramp);
+  return at;
 }
 
 void check_loss_for_net(const LossConfig& c, const NetConfig& net, int size) {
@@ -34,6 +44,7 @@ LossSettings loss_settings_of(const LossConfig& c) {
   LossSettings s;
   s.w_dice = c.weights.at(0), s.w_focal = c.weights.at(1), s.w_boundary = c.weights.at(2);
   s.beta = c.beta, s.eta = c.eta;
+  s.alpha = c.alpha;
   return s;
 }
 

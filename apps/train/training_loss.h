@@ -27,7 +27,15 @@ struct LossConfig {
   std::string name = "fbd";
   std::vector<float> weights = {0.5f, 0.3f, 0.2f};  // fbd: Dice, focal, boundary
   float beta = 0.01f, eta = 0.01f;                  // shape-aware
+  float alpha = 0.25f;                              // focal terms' class weight (< 0: none)
+  // Epochs over which the boundary weight (weights[2]) rises linearly to its value, as Kervadec
+  // et al. schedule it: epoch e (1-based) trains with min(1, e / boundary_ramp) of it. 0 gives
+  // it in full from the first epoch, the paper's reading.
+  int boundary_ramp = 0;
 };
+
+// The loss configuration epoch `epoch` (1-based) trains with: `c` with its boundary ramp applied.
+LossConfig loss_config_at_epoch(const LossConfig& c, int epoch);
 
 // The pix2pix network's own loss (--loss pix2pix), and the weight of the reconstruction term
 // beside the adversarial one (the paper's lambda).
@@ -39,7 +47,7 @@ void check_loss_config(const LossConfig& c);
 // One-line errors for a loss the network cannot train with (pix2pix's own loss on another
 // network) and for inputs too small for a discriminator.
 void check_loss_for_net(const LossConfig& c, const NetConfig& net, int size);
-// The registry's settings with the run's weights, beta and eta.
+// The registry's settings with the run's weights, beta, eta and alpha.
 LossSettings loss_settings_of(const LossConfig& c);
 
 // Targets of one batch, all [N,1,H,W] on the training device: the mask, the edge map, and the

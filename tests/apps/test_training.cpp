@@ -47,6 +47,7 @@ NamedTensors weights_of(const std::string& path) { return nn::load_safetensors(p
 
 TEST_CASE("an interrupted run that is resumed ends exactly where an uninterrupted one does") {
   Tiny t;
+  t.c.loss.boundary_ramp = 3;  // the ramp follows the epoch, not the process
   const std::string a = t.dir.file("a"), b = t.dir.file("b");
   std::filesystem::create_directories(a);
   std::filesystem::create_directories(b);
@@ -142,11 +143,37 @@ TEST_CASE("run configurations round-trip and reject bad values with one-line err
   CHECK(contains(bad([](RunConfig& d) { d.size = 50; }), "multiple of 16"));
   CHECK(contains(bad([](RunConfig& d) { d.loss.weights = {1, 2}; }), "three values"));
   CHECK(contains(bad([](RunConfig& d) { d.test_fraction = 1.5; }), "--test-fraction"));
+  CHECK(contains(bad([](RunConfig& d) { d.quadrants = false, d.all_quadrants = true; }),
+                 "--all-quadrants and --no-quadrants exclude each other"));
   CHECK(
       contains(error_of([] { run_config_from_json("{\"format\": \"other\"}", "x.json"); }), "x.json: not an fbd run"));
   CHECK(contains(error_of([] { run_config_from_json("{oops", "y.json"); }), "y.json: bad run configuration"));
   CHECK(parse_float_list("0.5,0.3,0.2", "--weights") == std::vector<float>{0.5f, 0.3f, 0.2f});
   CHECK(contains(error_of([] { parse_int_list("3,x", "--folds"); }), "--folds: 'x' is not a number"));
+}
+
+TEST_CASE("training samples: the tumour quadrants, all four with all_quadrants, or whole slices") {
+  Tiny t;
+  const std::vector<std::string> ids = case_ids(t.ds, t.c.train_patients);
+  const std::vector<data::Sample> tumour = training_samples(t.ds, ids, t.c);
+  RunConfig all = t.c;
+  all.all_quadrants = true;
+  const std::vector<data::Sample> four = training_samples(t.ds, ids, all);
+  RunConfig whole = t.c;
+  whole.quadrants = false;
+  const std::vector<data::Sample> slices = training_samples(t.ds, ids, whole);
+  CHECK(four.size() == 4 * slices.size());
+  CHECK(!tumour.empty());
+  CHECK(tumour.size() < four.size());
+  int64_t empty = 0;
+  for (const data::Sample& s : four) {
+    CHECK(s.image.height == t.c.size);
+    bool any = false;
+    for (float v : s.mask.px) any = any || v > 0.5f;
+    empty += any ? 0 : 1;
+  }
+  CHECK(empty > 0);  // the tumour-free quadrants are in
+  CHECK(run_config_from_json(to_json(all), "all.json").all_quadrants);
 }
 
 TEST_CASE("a checkpoint from another network is refused, naming the file") {

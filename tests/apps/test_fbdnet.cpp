@@ -1,0 +1,168 @@
+// The paper's network (apps/nets/fbdnet.cpp) and the training-loss settings chosen for it:
+// both prediction heads give logits, sides, edge and features at the input size; the "full"
+// head's prediction is its own full-resolution output and trains (gradients reach its layers),
+// the "half" head is the first reading unchanged (no extra modules); `--fusion mean` averages
+// every side; runs written before the head existed read back as "half"; the boundary ramp
+// scales the boundary weight by epoch; bad settings are one-line errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "apps/nets/net_registry.h"
+#include "apps/train/run_config.h"
+#include "apps/train/training_loss.h"
+#include "tests/test_util.h"
+
+using namespace fbd;
+using namespace fbd::app;
+using test::contains;
+using test::error_of;
+
+namespace {
+
+std::shared_ptr<SegNet> fbdnet(const std::string& head, const std::string& fusion = "finest", int bam_stage = 2) {
+  NetConfig c;
+  c.net = "fbdnet", c.width = 4, c.head = head, c.fusion = fusion, c.bam_stage = bam_stage;
+  Generator gen(7);
+  auto net = make_net(c, gen);
+  net->eval();
+  return net;
+}
+
+bool has_parameter(SegNet& net, const std::string& prefix) {
+  for (const auto& [name, t] : net.named_parameters())
+    if (name.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("fbdnet: both heads give the prediction, the sides, the edge and the features at the input size") {
+  for (const char* head : {"full", "half"})
+    for (int bam : {1, 2})
+      for (const auto& [h, w] : {std::pair<int64_t, int64_t>{32, 32}, {64, 48}}) {
+        INFO("head " << head << ", boundary attention on stage " << bam << ", input " << h << "x" << w);
+        const auto net = fbdnet(head, "finest", bam);
+        const Tensor x = test::random_tensor({2, 1, h, w}, -1, 1, 5);
+        const SegOutput out = net->forward_seg(x, true);
+        CHECK(out.pred.shape() == Shape{2, 1, h, w});
+        CHECK(out.edge.shape() == Shape{2, 1, h, w});
+        REQUIRE(out.sides.size() == (std::string(head) == "full" ? 4u : 3u));
+        for (const Tensor& s : out.sides) CHECK(s.shape() == out.pred.shape());
+        // --fusion finest: the prediction is the first side (the layer-1 head, or side 3).
+        CHECK(out.pred.to_vector() == out.sides[0].to_vector());
+        REQUIRE(out.features.defined());
+        CHECK(out.features.size(2) == h);
+        CHECK(out.features.size(3) == w);
+        for (float v : out.pred.to_vector()) REQUIRE(std::isfinite(v));
+      }
+}
+
+TEST_CASE("fbdnet: the full head has its own layers on layer 1; the half head has none and predicts side 3") {
+  const auto full = fbdnet("full"), half = fbdnet("half");
+  for (const char* p : {"lateral1.", "head_fuse.", "head."}) {
+    CHECK_MESSAGE(has_parameter(*full, p), p);
+    CHECK_MESSAGE(!has_parameter(*half, p), p);
+  }
+  // Both networks share every other layer, initialised alike (the full head's modules come last).
+  const NamedTensors pf = full->named_parameters(), ph = half->named_parameters();
+  REQUIRE(pf.size() > ph.size());
+  for (size_t i = 0; i < ph.size(); ++i) {
+    CHECK(pf[i].first == ph[i].first);
+    CHECK(pf[i].second.to_vector() == ph[i].second.to_vector());
+  }
+  // The same weights, so the half network's prediction is the full network's side 3, and the
+  // full network predicts something else.
+  const Tensor x = test::random_tensor({1, 1, 32, 32}, -1, 1, 9);
+  const SegOutput a = full->forward_seg(x), b = half->forward_seg(x);
+  CHECK(a.sides[1].to_vector() == b.pred.to_vector());
+  CHECK(a.pred.to_vector() != b.pred.to_vector());
+}
+
+TEST_CASE("fbdnet: the full head trains: the loss of its prediction reaches its layers and stage 1") {
+  const auto net = fbdnet("full");
+  net->train();
+  const Tensor x = test::random_tensor({2, 1, 32, 32}, -1, 1, 11);
+  Tensor target = Tensor::zeros({2, 1, 32, 32});
+  float* t = target.data<float>();
+  for (int64_t i = 0; i < 2 * 32 * 32; ++i) t[i] = (i % 32 > 10 && i % 32 < 20 && (i / 32) % 32 > 12) ? 1.0f : 0.0f;
+  const Tensor loss = mean(mul(sigmoid(net->forward_seg(x).pred), target));
+  loss.backward();
+  for (const char* p : {"head.", "head_fuse.", "lateral1.", "stage1."}) {
+    INFO(p);
+    double norm = 0;
+    for (const auto& [name, w] : net->named_parameters())
+      if (name.rfind(p, 0) == 0 && w.grad().defined())
+        for (float g : w.grad().to_vector()) norm += double(g) * g;
+    CHECK(std::isfinite(norm));
+    CHECK(norm > 0);
+  }
+}
+
+TEST_CASE("fbdnet: --fusion mean averages every side, the layer-1 head's included") {
+  const auto net = fbdnet("full", "mean");
+  const SegOutput out = net->forward_seg(test::random_tensor({1, 1, 32, 32}, -1, 1, 13));
+  REQUIRE(out.sides.size() == 4);
+  const std::vector<float> pred = out.pred.to_vector();
+  std::vector<std::vector<float>> sides;
+  for (const Tensor& s : out.sides) sides.push_back(s.to_vector());
+  for (size_t i = 0; i < pred.size(); i += 37) {
+    const float m = (sides[0][i] + sides[1][i] + sides[2][i] + sides[3][i]) / 4.0f;
+    CHECK(pred[i] == doctest::Approx(m).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("runs from before the head and loss settings existed read as the half head, alpha 0.25, no ramp") {
+  RunConfig c;
+  c.data = "/x";
+  c.train_patients = {"P1"};
+  c.test_patients = {"P2"};
+  c.net.head = "full", c.loss.alpha = 0.5f, c.loss.boundary_ramp = 5;
+  std::string json = to_json(c);
+  const RunConfig back = run_config_from_json(json, "new.json");
+  CHECK(back.net.head == "full");
+  CHECK(back.loss.alpha == 0.5f);
+  CHECK(back.loss.boundary_ramp == 5);
+  for (const char* key : {"\"head\": \"full\",", "\"alpha\": 0.5,", "\"boundary_ramp\": 5,"}) {
+    const size_t at = json.find(key);
+    REQUIRE_MESSAGE(at != std::string::npos, key);
+    json.erase(at, std::string(key).size());
+  }
+  const RunConfig old = run_config_from_json(json, "old.json");
+  CHECK(old.net.head == "half");
+  CHECK(old.loss.alpha == 0.25f);
+  CHECK(old.loss.boundary_ramp == 0);
+}
+
+TEST_CASE("the boundary ramp: epoch e trains with min(1, e / ramp) of the boundary weight, the others unchanged") {
+  LossConfig c;
+  c.weights = {0.5f, 0.3f, 0.2f};
+  c.boundary_ramp = 4;
+  const float expect[] = {0.05f, 0.1f, 0.15f, 0.2f, 0.2f, 0.2f};
+  for (int e = 1; e <= 6; ++e) {
+    INFO("epoch " << e);
+    const LossConfig at = loss_config_at_epoch(c, e);
+    CHECK(at.weights[0] == 0.5f);
+    CHECK(at.weights[1] == 0.3f);
+    CHECK(at.weights[2] == doctest::Approx(expect[e - 1]));
+    CHECK(loss_settings_of(at).w_boundary == doctest::Approx(expect[e - 1]));
+  }
+  c.boundary_ramp = 0;
+  CHECK(loss_config_at_epoch(c, 1).weights[2] == 0.2f);
+  c.alpha = -1.0f;
+  CHECK(loss_settings_of(c).alpha == -1.0f);
+}
+
+TEST_CASE("a bad head, alpha or boundary ramp is a one-line error") {
+  NetConfig n;
+  n.head = "quarter";
+  CHECK(contains(error_of([&] { check_net_config(n); }), "unknown head 'quarter': expected full or half"));
+  LossConfig l;
+  l.alpha = 1.5f;
+  CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
+  l.alpha = NAN;
+  CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
+  l = LossConfig{};
+  l.boundary_ramp = -2;
+  CHECK(contains(error_of([&] { check_loss_config(l); }), "--boundary-ramp must be a non-negative"));
+}

@@ -1,0 +1,32 @@
+# The method's settings as a user sets them (docs/APP.md, "Closing the gap to U-Net"): fbdnet's
+# prediction head, the focal alpha, the boundary-weight ramp and all-quadrant training are
+# recorded in config.json; bad values are one-line errors that create nothing. Uses
+# fbd_app_cli_case and the tiny phantom of app_compare.cmake.
+set(_m ${CMAKE_CURRENT_BINARY_DIR}/cli-method)
+file(MAKE_DIRECTORY ${_m})
+
+fbd_app_cli_case(cli_method_settings_recorded REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/run --epochs 2 --head half --alpha 0.5 --boundary-ramp 2
+      --all-quadrants ${_tiny}
+  CLEAN ${_m}/run
+  REGEX "2 epochs; last epoch: test Dice"
+  MATCH ${_m}/run/config.json
+        "\"all_quadrants\": true,.*\"loss\": {\n +\"alpha\": 0.5,\n +\"beta\": [0-9.e-]+,\n +\"boundary_ramp\": 2,.*\"head\": \"half\",")
+fbd_app_cli_case(cli_method_defaults_recorded REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/run_default --epochs 1 ${_tiny}
+  CLEAN ${_m}/run_default
+  REGEX "1 epochs; last epoch: test Dice"
+  MATCH ${_m}/run_default/config.json
+        "\"all_quadrants\": false,.*\"loss\": {\n +\"alpha\": 0.25,\n +\"beta\": [0-9.e-]+,\n +\"boundary_ramp\": 0,.*\"head\": \"full\",")
+fbd_app_cli_case(cli_method_bad_head FAIL REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/bad --head quarter ${_tiny}
+  REGEX "^fbd: error: unknown head 'quarter': expected full or half" ABSENT ${_m}/bad)
+fbd_app_cli_case(cli_method_bad_ramp FAIL REQUIRES app_phantom
+  CMD compare --data ${_a}/phantom --out ${_m}/bad --nets fbdnet --losses fbd --boundary-ramp -3 ${_tiny}
+  REGEX "^fbd: error: --boundary-ramp must be a non-negative number of epochs, got -3" ABSENT ${_m}/bad)
+fbd_app_cli_case(cli_method_bad_alpha FAIL REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/bad --alpha 1.5 ${_tiny}
+  REGEX "^fbd: error: --alpha must be at most 1" ABSENT ${_m}/bad)
+fbd_app_cli_case(cli_method_quadrant_flags_clash FAIL REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/bad --all-quadrants --no-quadrants ${_tiny}
+  REGEX "^fbd: error: --all-quadrants and --no-quadrants exclude each other" ABSENT ${_m}/bad)
