@@ -204,7 +204,8 @@ size_t CvResult::index_of(const std::string& name) const {
 CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint64_t seed,
                         const std::vector<PatientClassifier*>& classifiers, const data::KFold* folds) {
   if (folds) k = folds->k;
-  check_classifier_inputs(patients, k);
+  const bool holdout = folds && k == 1;
+  check_classifier_inputs(patients, holdout ? 2 : k);
   CvResult res;
   res.k = k;
   std::vector<data::PatientLabel> labelled;
@@ -245,9 +246,19 @@ CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint6
       keep(f.test_patients);
       for (const std::string& p : f.test_patients) ++tested_in[p];
     }
-    for (const auto& [p, i] : index)
-      FBD_CHECK(tested_in[p] == 1, "classify: labelled patient '", p, "' is in the test part of ", tested_in[p],
-                " folds of the folds file (expected 1)");
+    if (holdout) {
+      const data::Fold& f = kf.folds.at(0);
+      int train_classes[2] = {0, 0};
+      for (const std::string& p : f.train_patients) ++train_classes[rec[index.at(p)]->label == data::Label::Malignant];
+      FBD_CHECK(!f.test_patients.empty(), "classify: the split has no labelled test patient");
+      FBD_CHECK(train_classes[0] > 0 && train_classes[1] > 0,
+                "classify: the split's training patients must include both classes, found ", train_classes[0],
+                " benign and ", train_classes[1], " malignant");
+    } else {
+      for (const auto& [p, i] : index)
+        FBD_CHECK(tested_in[p] == 1, "classify: labelled patient '", p, "' is in the test part of ", tested_in[p],
+                  " folds of the folds file (expected 1)");
+    }
   } else {
     kf = data::make_kfold(labelled, k, seed);
   }
@@ -296,6 +307,16 @@ CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint6
       cp.majority = majority;
       cp.volume = rule.predict(rec[test_at[t]]->features.volume_ratio);
     }
+  }
+  if (holdout) {  // only the test patients were predicted; those in neither part are out of the run
+    const std::vector<std::string>& train = kf.folds[0].train_patients;
+    std::vector<CvPrediction> tested_only;
+    for (CvPrediction& cp : res.predictions)
+      if (cp.fold > 0)
+        tested_only.push_back(std::move(cp));
+      else if (std::find(train.begin(), train.end(), cp.patient) != train.end())
+        res.train_only.push_back(cp.patient);
+    res.predictions = std::move(tested_only);
   }
   std::vector<int> truth, maj, vol;
   std::vector<std::vector<int>> pred(nc);

@@ -151,11 +151,12 @@ struct ClassifierResult {
 };
 
 struct CvResult {
-  int k = 0;
-  std::vector<CvPrediction> predictions;  // in the order of the labelled patients given
+  int k = 0;                              // folds; 1 for a hold-out split
+  std::vector<CvPrediction> predictions;  // the tested patients, in the order of the labelled patients given
   std::vector<ClassifierResult> classifiers;
   BinaryMetrics majority, volume;
-  std::vector<std::string> left_out;  // patients without a label
+  std::vector<std::string> left_out;    // patients without a label
+  std::vector<std::string> train_only;  // a hold-out split: the labelled patients it only trained on
   // The result of the classifier named `name` (an error when it did not run).
   const ClassifierResult& classifier(const std::string& name) const;
   size_t index_of(const std::string& name) const;
@@ -169,6 +170,9 @@ void check_classifier_inputs(const std::vector<PatientRecord>& patients, int k);
 // in order, and the baselines; unlabelled patients are left out and listed. With `folds` (a
 // k-fold file's, checked against the data set) those folds are used instead, restricted to the
 // labelled patients, each of whom must be tested exactly once (checked before any fitting).
+// `folds` with k = 1 is a hold-out split (a split file's): its test patients are tested once,
+// its training patients never (CvResult::train_only), patients in neither part are out of the
+// run, and the training part must hold both classes.
 CvResult cross_validate(const std::vector<PatientRecord>& patients, int k, uint64_t seed,
                         const std::vector<PatientClassifier*>& classifiers, const data::KFold* folds = nullptr);
 // The MLP alone (folds seeded by o.seed).

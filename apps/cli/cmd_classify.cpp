@@ -31,6 +31,7 @@ struct Options {
   std::string classifier = "mlp";
   int folds = 3;
   std::string folds_file;
+  std::string split;  // a split file: one hold-out split instead of cross-validation
   bool folds_given = false;
   MlpOptions mlp;
   int64_t input_size = 0;  // 0: 64 on the CPU, each network's paper size on a GPU
@@ -112,11 +113,17 @@ void run(const Options& o) {
   std::unique_ptr<data::KFold> folds_file;
   if (!o.folds_file.empty()) {
     FBD_CHECK(!o.folds_given, "--folds-file holds the folds: --folds does not apply");
+    FBD_CHECK(o.split.empty(), "--split and --folds-file are two ways to choose the test patients: give one");
     folds_file = std::make_unique<data::KFold>(data::load_kfold(o.folds_file));
     data::check_kfold_patients(*folds_file, ds, o.folds_file);
+  } else if (!o.split.empty()) {  // one hold-out split: a k-fold of one fold
+    FBD_CHECK(!o.folds_given, "--split holds the test patients: --folds does not apply");
+    folds_file = std::make_unique<data::KFold>();
+    folds_file->k = 1;
+    folds_file->folds.push_back(data::load_split(o.split, ds));
   }
   const int k = folds_file ? folds_file->k : o.folds;
-  check_classifier_inputs(labels_only, k);
+  check_classifier_inputs(labels_only, k == 1 ? 2 : k);
   const std::string csv_path = o.out.empty() ? (std::filesystem::path(o.model) / "classify.csv").string() : o.out;
   const std::string json_path = sibling_path(csv_path, ".json"), html_path = sibling_path(csv_path, ".html");
   FBD_CHECK(csv_path != json_path && csv_path != html_path, "--out: ", csv_path,
@@ -271,11 +278,15 @@ void run(const Options& o) {
   row("volume-ratio threshold", cv.volume, "-", "features", "-", "-");
   row("majority class", cv.majority, "-", "-", "-", "-");
   int64_t seen = 0;
-  for (const PatientRecord& r : records) seen += r.in_training_split && r.label != data::Label::Unknown;
-  std::printf(
-      "(%zu labelled patients, %d-fold patient-level stratified cross-validation, pooled over the test folds; "
-      "malignant = positive",
-      cv.predictions.size(), cv.k);
+  for (const CvPrediction& p : cv.predictions) seen += rec.at(p.patient)->in_training_split;  // of those tested
+  if (cv.k == 1)
+    std::printf("(%zu labelled test patients of the split %s, %zu labelled training patients; malignant = positive",
+                cv.predictions.size(), o.split.c_str(), cv.train_only.size());
+  else
+    std::printf(
+        "(%zu labelled patients, %d-fold patient-level stratified cross-validation, pooled over the test folds; "
+        "malignant = positive",
+        cv.predictions.size(), cv.k);
   for (size_t k = 0; k < nc; ++k)
     if (plans[k].info->input == ClassifierInput::Features)
       std::printf("; MLP %zu-%d-1, %d Adam steps, training BCE %.3f -> %.3f", fnames.size(), o.mlp.hidden,
@@ -320,6 +331,8 @@ void run(const Options& o) {
                       {"checkpoint", o.checkpoint},
                       {"device", device.str()},
                       {"folds", cv.k},
+                      {"split", o.split},
+                      {"train_only", cv.train_only},
                       {"seed", o.mlp.seed},
                       {"classifier", o.classifier},
                       {"classifiers", about},
@@ -363,10 +376,16 @@ void run(const Options& o) {
   Report rep("fbd classify: benign vs malignant (paper Table 4)");
   std::ostringstream intro;
   intro << "Segmentations of " << o.model << " (" << o.checkpoint << " checkpoint, " << o.masks << " masks) on "
-        << data_dir << "; " << cv.predictions.size() << " labelled patients, " << cv.k
-        << "-fold patient-level stratified cross-validation (seed " << o.mlp.seed
-        << "), every classifier and baseline on the same folds, pooled over the test folds; malignant is positive. "
-        << "Device " << device.str() << ".";
+        << data_dir << "; ";
+  if (cv.k == 1)
+    intro << cv.predictions.size() << " labelled test patients of the split " << o.split << ", every classifier "
+          << "and baseline trained on its " << cv.train_only.size() << " labelled training patients (seed "
+          << o.mlp.seed << "); malignant is positive. ";
+  else
+    intro << cv.predictions.size() << " labelled patients, " << cv.k
+          << "-fold patient-level stratified cross-validation (seed " << o.mlp.seed
+          << "), every classifier and baseline on the same folds, pooled over the test folds; malignant is positive. ";
+  intro << "Device " << device.str() << ".";
   if (any_image)
     intro << " CNNs: tumour crops (bounding box grown by " << short_number(100.0 * o.roi_margin)
           << "% of its longer side), " << o.cnn.epochs << " epochs of AdamW, batch " << o.cnn.batch
@@ -410,8 +429,8 @@ void run(const Options& o) {
   bars.values.push_back({cv.volume.accuracy, cv.volume.sensitivity, cv.volume.specificity});
   rep.figures({render_bars_svg(bars, std::max(480, 110 * int(bars.categories.size()) + 60), 300)});
   Table per;
-  per.caption = "Every patient: its fold, whether segmentation training saw it, and each classifier's probability "
-                "of malignancy";
+  per.caption = std::string(cv.k == 1 ? "Every test patient of the split" : "Every patient") +
+                ": its fold, whether segmentation training saw it, and each classifier's probability of malignancy";
   per.columns = {"patient", "label", "fold", "seen", "volume ratio"};
   for (const Plan& p : plans) per.columns.push_back(std::string("p(mal) ") + p.info->label);
   for (const CvPrediction& p : cv.predictions) {
@@ -442,6 +461,9 @@ void register_classify(CLI::App& app) {
       ->each([o](const std::string&) { o->folds_given = true; });
   cmd->add_option("--folds-file", o->folds_file,
                   "a k-fold file (as fbd crossval takes; fbd check-data --folds-out writes one) instead of --folds");
+  cmd->add_option("--split", o->split,
+                  "split file (as fbd train takes: JSON {\"train_patients\": [...], \"test_patients\": [...]}): "
+                  "train on one part, test on the other, instead of cross-validation");
   cmd->add_option("--epochs", o->mlp.epochs, "MLP training steps (full-batch Adam)")->capture_default_str();
   cmd->add_option("--hidden", o->mlp.hidden, "MLP hidden units")->capture_default_str();
   cmd->add_option("--lr", o->mlp.lr, "MLP learning rate")->capture_default_str();

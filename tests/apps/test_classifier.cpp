@@ -371,3 +371,32 @@ TEST_CASE("patient features of a phantom's ground truth: labels, slices, volume 
   CHECK(contains(error_of([&] { patient_records(nullptr, ds, c, Device::cpu(), ds.patients(), false, false); }),
                  "no network to predict with"));
 }
+
+TEST_CASE("a hold-out split (a k-fold of one fold): test patients scored once, training patients only trained on") {
+  const std::vector<PatientRecord> pts = synthetic(10, 1.0, 4);  // P100 (benign), P101 (malignant), ...
+  data::KFold split;
+  split.k = 1;
+  data::Fold f;
+  f.train_patients = {"P100", "P101", "P102", "P103", "P104", "P105"};
+  f.test_patients = {"P106", "P107", "P108"};  // P109 is in neither part
+  split.folds = {f};
+  Recorder yes(0.9);
+  const CvResult r = cross_validate(pts, 3, 5, {&yes}, &split);
+  CHECK(r.k == 1);
+  REQUIRE(yes.folds.size() == 1);
+  CHECK(yes.folds[0].train.size() == 6);
+  CHECK(yes.folds[0].test.size() == 3);
+  REQUIRE(r.predictions.size() == 3);
+  CHECK(r.predictions[0].patient == "P106");
+  CHECK(r.predictions[2].patient == "P108");
+  for (const CvPrediction& p : r.predictions) CHECK(p.fold == 1);
+  CHECK(r.train_only == std::vector<std::string>{"P100", "P101", "P102", "P103", "P104", "P105"});
+  // P106 and P108 are benign, P107 malignant: "always malignant" is right once in three.
+  CHECK(r.classifiers[0].metrics.accuracy == doctest::Approx(1.0 / 3));
+  CHECK(r.classifiers[0].metrics.sensitivity == 1.0);
+  CHECK(r.classifiers[0].metrics.specificity == 0.0);
+  // A training part of one class cannot train a classifier.
+  split.folds[0].train_patients = {"P100", "P102", "P104"};
+  CHECK(contains(error_of([&] { cross_validate(pts, 3, 5, {&yes}, &split); }),
+                 "classify: the split's training patients must include both classes, found 3 benign and 0 malignant"));
+}

@@ -125,3 +125,16 @@ fbd_app_cli_case(cli_protocol_classify_folds_file_and_folds FAIL REQUIRES app_ru
 fbd_app_cli_case(cli_protocol_classify_folds_file_unknown FAIL REQUIRES app_run
   CMD classify --model ${_a}/run --folds-file ${_s}/folds_unknown.json --out ${_s}/cls_bad.csv
   REGEX "^fbd: error: .*folds_unknown.json: training patient 'P007' is not in the data set" ABSENT ${_s}/cls_bad.csv)
+
+# ---- fbd classify --split: one hold-out split instead of cross-validation ----
+fbd_app_cli_case(cli_protocol_classify_split REQUIRES app_run
+  CMD classify --model ${_a}/run --split ${_s}/split.json --epochs 20 --device cpu --out ${_s}/cls_split.csv
+  CLEAN ${_s}/cls_split.csv ${_s}/cls_split.json ${_s}/cls_split.html
+  REGEX "2 labelled test patients of the split [^\n]*split.json, 3 labelled training patients"
+  MATCH ${_s}/cls_split.json "\"folds\": 1,.*\"split\": \"[^\"]*split.json\",.*\"train_only\": \\[\n +\"P000\",\n +\"P001\",\n +\"P003\"\n +\\]")
+fbd_app_cli_case(cli_protocol_classify_split_and_folds_file FAIL REQUIRES app_run
+  CMD classify --model ${_a}/run --split ${_s}/split.json --folds-file ${_s}/folds.json --out ${_s}/cls_bad.csv
+  REGEX "^fbd: error: --split and --folds-file are two ways to choose the test patients: give one" ABSENT ${_s}/cls_bad.csv)
+fbd_app_cli_case(cli_protocol_classify_split_unknown FAIL REQUIRES app_run
+  CMD classify --model ${_a}/run --split ${_s}/split_unknown.json --out ${_s}/cls_bad.csv
+  REGEX "^fbd: error: .*split_unknown.json: test patient 'P099' is not in the data set" ABSENT ${_s}/cls_bad.csv)
