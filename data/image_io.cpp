@@ -4,7 +4,9 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <ostream>
@@ -92,6 +94,25 @@ void write_bytes(const std::string& path, const std::vector<char>& bytes) {
 
 }  // namespace
 
+int64_t max_image_pixels() {
+  const char* env = std::getenv("FBD_MAX_PIXELS");
+  if (env == nullptr || *env == '\0') return kDefaultMaxImagePixels;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(env, &end, 10);
+  FBD_CHECK(errno == 0 && end != env && *end == '\0' && v > 0, "FBD_MAX_PIXELS must be a positive whole number, got '",
+            env, "'");
+  return int64_t(v);
+}
+
+namespace {
+void check_pixel_count(int64_t width, int64_t height, const std::string& name) {
+  const int64_t limit = max_image_pixels();
+  FBD_CHECK(width * height <= limit, name, ": ", width, " x ", height, " = ", width * height,
+            " pixels, more than the limit of ", limit, " (set FBD_MAX_PIXELS to raise it)");
+}
+}  // namespace
+
 RawImage decode_image(const std::vector<char>& bytes, const std::string& name) {
   RawImage raw;
   const bool png = has_png_signature(bytes);
@@ -103,10 +124,12 @@ RawImage decode_image(const std::vector<char>& bytes, const std::string& name) {
   int w = 0, h = 0, comp = 0;
   if (png) {
     const PngHeader hdr = check_png_structure(bytes, name);
+    check_pixel_count(hdr.width, hdr.height, name);
     raw.format = ImageFormat::PNG;
     raw.bit_depth = hdr.bit_depth == 16 ? 16 : 8;
   } else {
     check_jpeg_complete(bytes, name);
+    if (stbi_info_from_memory(data, len, &w, &h, &comp)) check_pixel_count(w, h, name);  // else: decoding says why
     raw.format = ImageFormat::JPEG;
     raw.bit_depth = 8;
   }

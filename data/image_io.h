@@ -29,7 +29,15 @@ struct RawImage {
   float max_value() const { return bit_depth == 16 ? 65535.0f : 255.0f; }
 };
 
-// `name` is used in error messages (normally the path).
+// The most pixels one image may have before it is decoded: 2^26 (8192 x 8192) unless the
+// environment variable FBD_MAX_PIXELS gives another positive number. A file that declares more
+// is refused from its header, before any memory is taken for its pixels (a small PNG of zeros
+// can declare 20000 x 20000). A bad FBD_MAX_PIXELS is a one-line error.
+inline constexpr int64_t kDefaultMaxImagePixels = int64_t(1) << 26;
+int64_t max_image_pixels();
+
+// `name` is used in error messages (normally the path). Refuses images of more than
+// max_image_pixels() pixels.
 RawImage decode_image(const std::vector<char>& bytes, const std::string& name);
 RawImage read_raw_image(const std::string& path);
 

@@ -2,6 +2,7 @@
 // (tests/reference/make_data_fixtures.py), JPEG, masks, and one error per kind of bad file.
 #include <stb/stb_image_write.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -225,4 +226,49 @@ TEST_CASE("each kind of bad file is a one-line error naming the file") {
 TEST_CASE("the PNG structure check: CRC-32 known answer") {
   const char* s = "123456789";
   CHECK(crc32(reinterpret_cast<const uint8_t*>(s), 9) == 0xCBF43926u);
+}
+
+TEST_CASE("an image declaring more pixels than the limit is refused from its header; FBD_MAX_PIXELS moves it") {
+  test::TempDir dir;
+  // A structurally valid PNG declaring 20000 x 20000 gray pixels over 8 bytes of data: decoding
+  // it would first take 400 MB for the pixels.
+  auto chunk = [](std::vector<char>& b, const char* type, const std::vector<uint8_t>& data) {
+    for (int s = 24; s >= 0; s -= 8) b.push_back(char((data.size() >> s) & 0xFF));
+    std::vector<uint8_t> body(type, type + 4);
+    body.insert(body.end(), data.begin(), data.end());
+    b.insert(b.end(), body.begin(), body.end());
+    const uint32_t crc = crc32(body.data(), body.size());
+    for (int s = 24; s >= 0; s -= 8) b.push_back(char((crc >> s) & 0xFF));
+  };
+  std::vector<char> png = {char(0x89), 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  const uint32_t side = 20000;
+  std::vector<uint8_t> ihdr;
+  for (int k = 0; k < 2; ++k)
+    for (int s = 24; s >= 0; s -= 8) ihdr.push_back(uint8_t((side >> s) & 0xFF));
+  ihdr.insert(ihdr.end(), {8, 0, 0, 0, 0});  // 8-bit gray, no interlace
+  chunk(png, "IHDR", ihdr);
+  chunk(png, "IDAT", {1, 2, 3, 4, 5, 6, 7, 8});
+  chunk(png, "IEND", {});
+  put_bytes(dir.file("huge.png"), png);
+  unsetenv("FBD_MAX_PIXELS");
+  CHECK(max_image_pixels() == kDefaultMaxImagePixels);
+  const std::string e = error_of([&] { read_image(dir.file("huge.png")); });
+  CHECK(contains(e, dir.file("huge.png") + ": 20000 x 20000 = 400000000 pixels, more than the limit of 67108864"));
+  CHECK(contains(e, "FBD_MAX_PIXELS"));
+  // Raised, the same file goes on to the decoder, which finds its data corrupt.
+  setenv("FBD_MAX_PIXELS", "400000000", 1);
+  CHECK(max_image_pixels() == 400000000);
+  CHECK(contains(error_of([&] { read_image(dir.file("huge.png")); }), "corrupt PNG ("));
+  // Lowered, an ordinary image is refused too; a bad value is a one-line error.
+  write_png(dir.file("small.png"), ramp(16, 16), 8);
+  setenv("FBD_MAX_PIXELS", "255", 1);
+  CHECK(contains(error_of([&] { read_image(dir.file("small.png")); }), "16 x 16 = 256 pixels, more than the limit of 255"));
+  setenv("FBD_MAX_PIXELS", "256", 1);
+  CHECK(read_image(dir.file("small.png")).width == 16);
+  for (const char* bad : {"lots", "-5", "0", "12x"}) {
+    setenv("FBD_MAX_PIXELS", bad, 1);
+    CHECK(contains(error_of([&] { read_image(dir.file("small.png")); }),
+                   std::string("FBD_MAX_PIXELS must be a positive whole number, got '") + bad + "'"));
+  }
+  unsetenv("FBD_MAX_PIXELS");
 }
