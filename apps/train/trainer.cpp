@@ -33,7 +33,7 @@ constexpr double kClipNorm = 5.0;
 // One AdamW step on the run's training loss, clipped at norm 5; a non-finite gradient skips it.
 class SupervisedStep : public TrainStep {
  public:
-  SupervisedStep(SegNet& net, const RunConfig& c) : net_(net), base_(c.loss), loss_(c.loss) {
+  SupervisedStep(SegNet& net, const RunConfig& c) : TrainStep(c.loss), net_(net) {
     optim::AdamOptions ao;
     ao.lr = c.lr;
     ao.weight_decay = c.weight_decay;
@@ -42,8 +42,8 @@ class SupervisedStep : public TrainStep {
 
   StepLosses step(const Tensor& image, const Tensor& mask, const Tensor& edge, int64_t, double lr) override {
     opt_->set_lr(lr);
-    const SegOutput out = net_.forward_seg(image, loss_needs_features(loss_));
-    const Tensor loss = training_loss(loss_, net_, out, prepare_targets(loss_, mask, edge));
+    const SegOutput out = net_.forward_seg(image, loss_needs_features(run_loss()));
+    const Tensor loss = training_loss(run_loss(), net_, out, prepare_targets(run_loss(), mask, edge));
     opt_->zero_grad();
     loss.backward();
     const double norm = optim::clip_grad_norm_(opt_->params(), kClipNorm);
@@ -55,11 +55,10 @@ class SupervisedStep : public TrainStep {
   }
 
   double held_out_loss(const Tensor& image, const Targets& t) override {
-    const SegOutput out = net_.forward_seg(image, loss_needs_features(loss_));
-    return training_loss(loss_, net_, out, t).item();
+    const SegOutput out = net_.forward_seg(image, loss_needs_features(run_loss()));
+    return training_loss(run_loss(), net_, out, t).item();
   }
 
-  void begin_epoch(int epoch) override { loss_ = loss_config_at_epoch(base_, epoch); }
   double lr() const override { return opt_->lr(); }
   NamedTensors state_dict() const override { return opt_->state_dict(); }
   void load_state_dict(const NamedTensors& state, const std::string& source) override {
@@ -68,8 +67,6 @@ class SupervisedStep : public TrainStep {
 
  private:
   SegNet& net_;
-  const LossConfig base_;
-  LossConfig loss_;  // base_ at the current epoch
   std::unique_ptr<optim::AdamW> opt_;
 };
 
@@ -94,7 +91,7 @@ class FrozenParameters {
 // its own Adam (beta1 0.5, beta2 0.999, no weight decay, no clipping).
 class GanStep : public TrainStep {
  public:
-  GanStep(AdversarialNet& net, const RunConfig& c) : net_(net), base_(c.loss), loss_(c.loss), seed_(c.seed) {
+  GanStep(AdversarialNet& net, const RunConfig& c) : TrainStep(c.loss), net_(net), seed_(c.seed) {
     optim::AdamOptions ao;
     ao.lr = c.lr;
     ao.beta1 = 0.5;
@@ -107,7 +104,7 @@ class GanStep : public TrainStep {
     g_->set_lr(lr);
     d_->set_lr(lr);
     net_.reseed_noise(data::derive_key(seed_, uint64_t(step), kNoiseStream));
-    const SegOutput out = net_.forward_seg(image, loss_needs_features(loss_));
+    const SegOutput out = net_.forward_seg(image, loss_needs_features(run_loss()));
     const Tensor fake = sigmoid(out.pred);
 
     // 1. The discriminator: true pairs are real, generated ones fake (the generator held fixed).
@@ -126,7 +123,7 @@ class GanStep : public TrainStep {
       const FrozenParameters frozen(net_.discriminator());
       const Tensor judged = net_.discriminate(image, fake);
       adv = bce_loss(judged, label(judged, 1.0f));
-      rec = training_loss(loss_, net_, out, prepare_targets(loss_, mask, edge));
+      rec = training_loss(run_loss(), net_, out, prepare_targets(run_loss(), mask, edge));
       g_loss = add(adv, mul_scalar(rec, kPix2PixLambda));
       g_->zero_grad();
       g_loss.backward();
@@ -143,13 +140,12 @@ class GanStep : public TrainStep {
   }
 
   double held_out_loss(const Tensor& image, const Targets& t) override {
-    const SegOutput out = net_.forward_seg(image, loss_needs_features(loss_));
+    const SegOutput out = net_.forward_seg(image, loss_needs_features(run_loss()));
     const Tensor judged = net_.discriminate(image, sigmoid(out.pred));
     const Tensor adv = bce_loss(judged, label(judged, 1.0f));
-    return adv.item() + double(kPix2PixLambda) * training_loss(loss_, net_, out, t).item();
+    return adv.item() + double(kPix2PixLambda) * training_loss(run_loss(), net_, out, t).item();
   }
 
-  void begin_epoch(int epoch) override { loss_ = loss_config_at_epoch(base_, epoch); }
   double lr() const override { return g_->lr(); }
 
   NamedTensors state_dict() const override {
@@ -184,8 +180,6 @@ class GanStep : public TrainStep {
   }
 
   AdversarialNet& net_;
-  const LossConfig base_;
-  LossConfig loss_;  // base_ at the current epoch
   const uint64_t seed_;
   std::unique_ptr<optim::Adam> g_, d_;
 };

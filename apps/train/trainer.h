@@ -43,13 +43,14 @@ struct StepLosses {
 
 class TrainStep {
  public:
+  explicit TrainStep(const LossConfig& loss) : base_(loss), loss_(loss) {}
   virtual ~TrainStep() = default;
   // One batch ([N,1,H,W] images, 0/1 masks and edges on the network's device) at training step
   // `step` (0-based over the run) with learning rate `lr`; the network is in training mode.
   virtual StepLosses step(const Tensor& image, const Tensor& mask, const Tensor& edge, int64_t step, double lr) = 0;
   // Called before each epoch's first step and before its held-out pass (`epoch` 1-based): the
   // loss's epoch schedule (LossConfig::boundary_ramp).
-  virtual void begin_epoch(int epoch) = 0;
+  void begin_epoch(int epoch) { loss_ = loss_config_at_epoch(base_, epoch); }
   // The training loss of a held-out batch; the caller puts the network in eval mode and turns
   // gradients off.
   virtual double held_out_loss(const Tensor& image, const Targets& targets) = 0;
@@ -58,6 +59,13 @@ class TrainStep {
   // name `source`.
   virtual NamedTensors state_dict() const = 0;
   virtual void load_state_dict(const NamedTensors& state, const std::string& source) = 0;
+
+ protected:
+  const LossConfig& run_loss() const { return loss_; }  // the run's loss at the current epoch
+
+ private:
+  const LossConfig base_;
+  LossConfig loss_;
 };
 
 // The step `net` trains with under `c`: the GAN step for an AdversarialNet, otherwise the
