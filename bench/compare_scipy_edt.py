@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Runs fbd_bench's EDT, signed-distance and metric cases and the same work in SciPy / NumPy
 (and, where a GPU and CuPy are present, CuPy's cupyx.scipy.ndimage.distance_transform_edt) in
-the same run, on the same 16 x 256 x 256 masks (bench/edt_metrics.h), and prints both times
-and their ratios.
+the same run, on the same 16 x 256 x 256 masks (bench/edt_metrics.h), and the 3-D EDT of one
+160 x 256 x 256 volume with spacing (2, 0.7, 0.7) (SciPy: distance_transform_edt(v, sampling)),
+and prints both times and their ratios.
 
     /usr/bin/python3 bench/compare_scipy_edt.py [--bench build/bench/fbd_bench] [--device cpu|cuda|all]
 
@@ -26,6 +27,7 @@ from scipy.ndimage import binary_erosion, distance_transform_edt
 from compare_common import bench_seconds, time_cupy, time_host, write_json
 
 B, S = 16, 256
+VOL_D, VOL_S, VOL_SPACING = 160, 256, (2.0, 0.7, 0.7)
 
 
 def ellipse_masks(dy=0, dx=0, grow=0):
@@ -37,6 +39,14 @@ def ellipse_masks(dy=0, dx=0, grow=0):
         ry, rx = 12 + (7 * i) % 40 + grow, 10 + (11 * i) % 44 + grow
         m[i] = (yy - cy) ** 2 * rx * rx + (xx - cx) ** 2 * ry * ry <= rx * rx * ry * ry
     return m
+
+
+def ellipsoid_volume():
+    """bench/edt_metrics.h's 3-D volume, in the same integer arithmetic."""
+    zz, yy, xx = np.mgrid[:VOL_D, :VOL_S, :VOL_S].astype(np.int64)
+    cz, cy, cx, rz, ry, rx = 80, 120, 136, 30, 70, 90
+    return ((zz - cz) ** 2 * ry * ry * rx * rx + (yy - cy) ** 2 * rz * rz * rx * rx
+            + (xx - cx) ** 2 * rz * rz * ry * ry <= rz * rz * ry * ry * rx * rx)
 
 
 def phi_np(g, edt):
@@ -88,14 +98,16 @@ def main():
 
     threads = int(os.environ.get("OMP_NUM_THREADS", os.cpu_count()))
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
-    pattern = "^(" + "|".join(devices) + ")/(edt|signed_distance|metrics)/"
+    pattern = "^(" + "|".join(devices) + ")/(edt|edt3d|signed_distance|metrics)/"
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter={pattern}",
                           f"--benchmark_min_time={args.min_time}"], capture_output=True, text=True, env=env, check=True)
     report = json.loads(out.stdout)
 
     g, p = ellipse_masks(), ellipse_masks(3, -4, 2)
+    vol = ellipsoid_volume()
     scipy_fn = {
+        "edt3d": lambda: distance_transform_edt(vol, sampling=VOL_SPACING),
         "edt": lambda: [distance_transform_edt(a) for a in g],
         "signed_distance": lambda: [phi_np(a, distance_transform_edt) for a in g],
         "metrics": lambda: [metrics_np(p[i], g[i]) for i in range(B)],
@@ -116,7 +128,8 @@ def main():
         rows.append(row)
 
     import scipy
-    print(f"batch {B} x 1 x {S} x {S}; fbd threads {threads}; SciPy {scipy.__version__} (one thread, one image per call)")
+    print(f"batch {B} x 1 x {S} x {S}; edt3d: one {VOL_D} x {VOL_S} x {VOL_S} volume, spacing {VOL_SPACING}; "
+          f"fbd threads {threads}; SciPy {scipy.__version__} (one thread, one image per call)")
     print(f"{'case':24} {'fbd ms':>9} {'scipy ms':>9} {'vs scipy':>9} {'cupy ms':>9} {'vs cupy':>8}")
     for r in rows:
         cupy = f"{r['cupy_ms']:>9.3f} {r['vs_cupy']:>8.2f}" if "cupy_ms" in r else f"{'-':>9} {'-':>8}"

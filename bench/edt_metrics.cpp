@@ -1,6 +1,7 @@
 // CPU cases of the exact EDT, the signed distance map and the metrics on the paper's loss-map
-// batch (16 x 1 x 256 x 256 ellipse masks, bench/edt_metrics.h). bench/compare_scipy_edt.py runs
-// SciPy (and NumPy) on the same masks in the same run.
+// batch (16 x 1 x 256 x 256 ellipse masks, bench/edt_metrics.h), and the 3-D EDT of one
+// 160 x 256 x 256 volume with spacing (2, 0.7, 0.7). bench/compare_scipy_edt.py runs SciPy (and
+// NumPy) on the same masks in the same run.
 // Bytes reported: the compulsory traffic (EDT: 1 byte in, 4 out per pixel; signed map: 4 in,
 // 4 out; metrics: 4 + 1 in per pixel for pred and target), so GB/s reads as "how close to a
 // copy"; the transforms are arithmetic- and latency-bound, not bandwidth-bound.
@@ -8,6 +9,7 @@
 
 #include "bench/bench_common.h"
 #include "core/tensor.h"
+#include "kernels/edt3d_kernels.h"
 #include "kernels/edt_kernels.h"
 #include "losses/metrics.h"
 
@@ -34,6 +36,17 @@ void BM_cpu_signed_distance(benchmark::State& state) {
   });
 }
 
+// The 3-D EDT of one 160 x 256 x 256 volume with spacing (2, 0.7, 0.7): 1 byte in, 4 out per voxel.
+void BM_cpu_edt3d(benchmark::State& state) {
+  const auto m = ellipsoid_volume();
+  std::vector<float> out(m.size());
+  run_cpu(state, 5.0 * double(m.size()), [&] {
+    kernels::edt3d_cpu(m.data(), out.data(), 1, kVolDepth, kVolSide, kVolSide, kVolSpacingZ, kVolSpacingY,
+                       kVolSpacingX);
+    benchmark::DoNotOptimize(out.data());
+  });
+}
+
 void BM_cpu_metrics(benchmark::State& state) {
   const auto g = ellipse_masks(), p = ellipse_masks(3, -4, 2);
   const Tensor gt = Tensor::from_data(g.data(), {kEdtBatch, 1, kEdtSide, kEdtSide});
@@ -48,6 +61,9 @@ void register_edt_metrics_cpu() {
   benchmark::RegisterBenchmark("cpu/edt", BM_cpu_edt)->Arg(kPixels)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("cpu/signed_distance", BM_cpu_signed_distance)
       ->Arg(kPixels)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("cpu/edt3d", BM_cpu_edt3d)
+      ->Arg(kVolDepth * kVolSide * kVolSide)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("cpu/metrics", BM_cpu_metrics)->Arg(kPixels)->Unit(benchmark::kMillisecond);
 }
