@@ -9,6 +9,9 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/nifti.h"
+#include "data/volume_dataset.h"
+#include "data/volume_io.h"
 
 namespace fbd::data {
 
@@ -178,6 +181,21 @@ void scan_manifest(Dataset& ds, const fs::path& root) {
       ds.problems.push_back({where, "label '" + f[col["label"]] + "' is not benign, malignant or unknown"});
       continue;
     }
+    if (is_nifti_path(image) || is_dicom_folder((root / image).string()) ||
+        (fs::is_regular_file(root / image) && is_nifti_path(mask))) {
+      VolumeEntry v;
+      v.image = (root / image).string();
+      v.mask = (root / mask).string();
+      v.patient = c.patient;
+      v.label = c.label;
+      if (!fs::exists(v.image))
+        ds.problems.push_back({where, "image " + v.image + " does not exist"});
+      else if (!fs::is_regular_file(v.mask))
+        ds.problems.push_back({where, "mask " + v.mask + " does not exist"});
+      else
+        add_volume(ds, std::move(v), where);
+      continue;
+    }
     c.image = (root / image).string();
     c.id = fs::path(image).stem().string();
     if (!fs::is_regular_file(c.image)) ds.problems.push_back({where, "image " + c.image + " does not exist"});
@@ -307,6 +325,12 @@ std::vector<std::string> Dataset::patients() const {
   return {s.begin(), s.end()};
 }
 
+const VolumeEntry* Dataset::find_volume(const std::string& id) const {
+  for (const VolumeEntry& v : volumes)
+    if (v.id == id) return &v;
+  return nullptr;
+}
+
 const CaseEntry* Dataset::find(const std::string& id) const {
   for (const CaseEntry& c : cases)
     if (c.id == id) return &c;
@@ -322,17 +346,21 @@ Dataset scan_dataset(const std::string& dir) {
   const fs::path root(dir);
   if (fs::is_regular_file(root / "manifest.csv")) {
     scan_manifest(ds, root);
+  } else if (fs::is_regular_file(root / "dataset.json") && fs::is_directory(root / "imagesTr")) {
+    scan_nnunet(ds, dir);
   } else if (fs::is_directory(root / "images")) {
     if (!fs::is_directory(root / "masks")) ds.problems.push_back({dir, "has images/ but no masks/ folder"});
     scan_folders(ds, root);
   } else {
     scan_flat(ds, root);
   }
-  if (ds.cases.empty())
+  if (ds.cases.empty() && !ds.volumes.empty())
+    ds.problems.push_back({dir, "no volume's mask holds tumour: no slice to train or test on"});
+  else if (ds.cases.empty())
     ds.problems.push_back({dir,
-                           "no images found (expected manifest.csv, images/ + masks/, or NAME.png + "
-                           "NAME_mask.png)"});
-  if (ds.layout != "manifest" && !ds.cases.empty())
+                           "no images found (expected manifest.csv, images/ + masks/, NAME.png + "
+                           "NAME_mask.png, or nnU-Net's dataset.json + imagesTr/ + labelsTr/)"});
+  if (ds.layout != "manifest" && ds.layout != "nnunet" && !ds.cases.empty())
     ds.problems.push_back({dir,
                            "no manifest.csv: each image is treated as its own patient, so k-fold cannot keep "
                            "a patient's slices together",

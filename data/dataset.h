@@ -9,6 +9,12 @@
 //   3. DIR/NAME.{png,jpg,jpeg} with DIR/NAME_mask.png and any NAME_mask_1.png, NAME_mask_2.png,
 //      ... (merged by OR), optional NAME_edge.png; also one level of subfolders, where a
 //      folder called benign or malignant (any case) gives the label (the BUSI layout).
+//   4. nnU-Net v2 raw: DIR/dataset.json, DIR/imagesTr/CASE_0000.nii.gz and
+//      DIR/labelsTr/CASE.nii.gz (data/volume_dataset.h).
+// A manifest row whose image is a NIfTI volume (.nii, .nii.gz) is a volume too. A volume is one
+// patient's scan; it enters the data set as one case per slice holding tumour, sliced along the
+// axis of largest spacing (data/volume_slices.h), and is listed whole in Dataset::volumes for
+// the commands that work on whole volumes (predict, eval, check-data).
 // Without a manifest every image is its own patient (noted in the problems as a warning,
 // because then k-fold cannot keep a patient's slices together).
 #pragma once
@@ -31,6 +37,22 @@ struct CaseEntry {
   std::string edge;                // "" = none (derived from the mask on load)
   std::string patient;
   Label label = Label::Unknown;
+  // A slice of a volume: `image` and `masks[0]` are the volume files, and this case is slice
+  // `slice` along voxel axis `slice_axis`. -1 for a 2-D image file.
+  int64_t slice = -1;
+  int slice_axis = 2;
+  bool is_volume_slice() const { return slice >= 0; }
+};
+
+// One volume of a data set: an image and its mask on the same grid.
+struct VolumeEntry {
+  std::string id;  // the nnU-Net case name, or the image's name without .nii(.gz)
+  std::string image, mask;
+  std::string patient;
+  Label label = Label::Unknown;
+  int slice_axis = 2;
+  int64_t slices = 0;                  // along slice_axis
+  std::vector<int64_t> tumour_slices;  // those with a tumour voxel: the volume's cases
 };
 
 struct Problem {
@@ -44,11 +66,13 @@ struct Problem {
 
 struct Dataset {
   std::string root;
-  std::string layout;  // "manifest", "images/masks" or "flat"
+  std::string layout;  // "manifest", "images/masks", "flat" or "nnunet"
   std::vector<CaseEntry> cases;
+  std::vector<VolumeEntry> volumes;  // empty for a data set of 2-D images
   std::vector<Problem> problems;              // found while scanning (orphan masks, duplicate ids, bad rows)
   std::vector<std::string> patients() const;  // distinct patient ids, sorted
   const CaseEntry* find(const std::string& id) const;
+  const VolumeEntry* find_volume(const std::string& id) const;
 };
 
 // Scans `dir` (see the layouts above). Throws only when `dir` is not a readable folder;
@@ -59,6 +83,8 @@ Dataset scan_dataset(const std::string& dir);
 // One case in memory: the image in [0, 1], the masks merged (OR) as {0, 1}, the edge mask read
 // or, when the case has none, derived from the mask with edges_from_mask(mask, edge_width).
 // Throws a one-line error naming the file for anything unreadable, non-binary or mismatched.
+// A volume slice comes out of its volume normalised (normalize_volume), through a small cache
+// so that consecutive slices of one volume read it once.
 Sample load_case(const CaseEntry& c, int edge_width = 1);
 
 struct CaseStats {
@@ -70,14 +96,27 @@ struct CaseStats {
   bool ok = false;          // loaded without an error problem
 };
 
+// One volume as `fbd check-data` reports it.
+struct VolumeStats {
+  std::string id, patient;
+  std::string shape, spacing, orientation;  // "256x256x40", "0.70 x 0.70 x 2.00 mm", "LPS"
+  int slice_axis = 2;
+  int64_t slices = 0, tumour_slices = 0;
+  std::string label_values;  // the mask's distinct values, "0 1"
+  double tumour_ml = 0.0;
+  bool ok = false;
+};
+
 struct CheckReport {
   std::vector<Problem> problems;  // scan problems first, then per-file ones
   std::vector<CaseStats> cases;
+  std::vector<VolumeStats> volumes;
   size_t errors() const;
   size_t warnings() const;
   // The summary `fbd check-data` prints: counts, sizes, labels, foreground fractions.
   std::string summary(const Dataset& ds) const;
-  std::string case_table() const;  // one line per case
+  std::string case_table() const;    // one line per case
+  std::string volume_table() const;  // one line per volume ("" for a data set of 2-D images)
 };
 
 // Reads every file of the data set and checks: images decode; each image has a mask, of the

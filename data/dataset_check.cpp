@@ -8,6 +8,10 @@
 #include "data/dataset.h"
 #include "data/image_io.h"
 #include "data/morphology.h"
+#include "data/nifti.h"
+#include "data/volume_dataset.h"
+#include "data/volume_slices.h"
+#include "data/volume_io.h"
 
 namespace fbd::data {
 
@@ -23,7 +27,51 @@ std::string percent(double f) {
 
 }  // namespace
 
+namespace {
+
+Sample load_volume_slice(const CaseEntry& c, int edge_width) {
+  FBD_CHECK(c.masks.size() == 1, c.image, ": a volume has exactly one mask volume");
+  const auto pair = load_volume_pair(c.image, c.masks[0]);
+  Sample s;
+  s.id = c.id;
+  s.image = extract_slice(pair->image, c.slice_axis, c.slice);
+  s.mask = extract_slice(pair->mask, c.slice_axis, c.slice);
+  s.edge = edges_from_mask(s.mask, edge_width);
+  return s;
+}
+
+// check_dataset for the volumes: each pair read and checked once, its slice cases' statistics
+// taken from it.
+void check_volumes(const Dataset& ds, CheckReport& rep) {
+  for (const VolumeEntry& v : ds.volumes) {
+    VolumeStats st;
+    st.id = v.id;
+    st.patient = v.patient;
+    st.slice_axis = v.slice_axis;
+    st.slices = v.slices;
+    st.tumour_slices = int64_t(v.tumour_slices.size());
+    try {
+      const Volume header = read_volume_header(v.image);
+      st.shape = header.shape_str();
+      st.spacing = header.spacing_str();
+      st.orientation = header.orientation_code();
+      const auto pair = load_volume_pair(v.image, v.mask);
+      mask_label_problem(pair->mask, &st.label_values);
+      int64_t fg = 0;
+      for (float x : pair->mask.voxels) fg += x != 0.0f;
+      st.tumour_ml = double(fg) * header.dx * header.dy * header.dz / 1000.0;
+      st.ok = true;
+    } catch (const Error& e) {
+      rep.problems.push_back({"", e.what()});
+    }
+    rep.volumes.push_back(st);
+  }
+}
+
+}  // namespace
+
 Sample load_case(const CaseEntry& c, int edge_width) {
+  if (c.is_volume_slice()) return load_volume_slice(c, edge_width);
   Sample s;
   s.id = c.id;
   s.image = read_image(c.image);
@@ -56,11 +104,25 @@ size_t CheckReport::warnings() const { return problems.size() - errors(); }
 CheckReport check_dataset(const Dataset& ds) {
   CheckReport rep;
   rep.problems = ds.problems;
+  check_volumes(ds, rep);
   for (const CaseEntry& c : ds.cases) {
     CaseStats st;
     st.id = c.id;
     st.patient = c.patient;
     st.label = c.label;
+    if (c.is_volume_slice()) {
+      try {
+        const Sample s = load_volume_slice(c, 1);
+        st.height = s.image.height;
+        st.width = s.image.width;
+        st.foreground = mean_value(s.mask);
+        st.ok = true;
+      } catch (const Error&) {
+        // the volume's problem is listed once, by check_volumes
+      }
+      rep.cases.push_back(st);
+      continue;
+    }
     bool ok = true;
     RawImage img;
     try {
@@ -151,6 +213,34 @@ std::string CheckReport::case_table() const {
   return os.str();
 }
 
+std::string CheckReport::volume_table() const {
+  if (volumes.empty()) return "";
+  std::ostringstream os;
+  size_t wid = 6, wpat = 7;
+  for (const VolumeStats& v : volumes) {
+    wid = std::max(wid, v.id.size());
+    wpat = std::max(wpat, v.patient.size());
+  }
+  char line[768];
+  std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n", int(wid), "volume",
+                int(wpat), "patient", "shape", "spacing", "orient", "axis", "tumour slices", "labels", "tumour ml",
+                "status");
+  os << line;
+  for (const VolumeStats& v : volumes) {
+    const std::string slices = std::to_string(v.tumour_slices) + " of " + std::to_string(v.slices);
+    char ml[32] = "-";
+    if (v.ok) std::snprintf(ml, sizeof(ml), "%.2f", v.tumour_ml);
+    const char axis[2] = {"ijk"[v.slice_axis], 0};
+    std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n", int(wid),
+                  v.id.c_str(), int(wpat), v.patient.c_str(), v.shape.empty() ? "-" : v.shape.c_str(),
+                  v.spacing.empty() ? "-" : v.spacing.c_str(), v.orientation.empty() ? "-" : v.orientation.c_str(),
+                  axis, slices.c_str(), v.label_values.empty() ? "-" : v.label_values.c_str(),
+                  ml, v.ok ? "ok" : "PROBLEM");
+    os << line;
+  }
+  return os.str();
+}
+
 std::string CheckReport::summary(const Dataset& ds) const {
   std::ostringstream os;
   size_t ok = 0, empty_masks = 0;
@@ -169,6 +259,11 @@ std::string CheckReport::summary(const Dataset& ds) const {
   for (const CaseEntry& c : ds.cases) patient_label[c.patient] = c.label;
   for (const auto& [p, l] : patient_label) ++labels[label_name(l)];
   os << "data set: " << ds.root << " (layout " << (ds.layout.empty() ? "none" : ds.layout) << ")\n";
+  if (!volumes.empty()) {
+    size_t vok = 0;
+    for (const VolumeStats& v : volumes) vok += v.ok;
+    os << "volumes: " << volumes.size() << " (" << vok << " ok); their slices with tumour are the cases\n";
+  }
   os << "cases: " << cases.size() << " (" << ok << " ok), patients: " << patient_label.size() << "\n";
   os << "patients by label:";
   for (const char* l : {"benign", "malignant", "unknown"}) os << " " << l << " " << labels[l];

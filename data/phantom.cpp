@@ -376,6 +376,9 @@ void check_phantom_options(const PhantomOptions& o) {
   FBD_CHECK(o.edge_width >= 1 && o.edge_width <= 16, "synth: --edge-width must be in [1, 16], got ", o.edge_width);
   FBD_CHECK(o.style == "default" || o.style == "realistic", "synth: --style must be default or realistic, got '",
             o.style, "'");
+  FBD_CHECK(o.format == "png" || o.format == "nifti", "synth: --format must be png or nifti, got '", o.format, "'");
+  FBD_CHECK(o.spacing_xy > 0 && o.spacing_xy <= 100 && o.spacing_z > 0 && o.spacing_z <= 100,
+            "synth: --spacing values must be in (0, 100] mm, got ", o.spacing_xy, ", ", o.spacing_z);
 }
 
 std::vector<Label> phantom_labels(const PhantomOptions& o) {

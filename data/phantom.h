@@ -21,6 +21,7 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "data/image_io.h"
+#include "data/volume.h"
 
 namespace fbd::data {
 
@@ -42,6 +43,10 @@ struct PhantomOptions {
   // the way from the tissue around it to the enhanced value) and speckle-like multiplicative
   // noise (sigma 0.15-0.3, blurred into grains of a few pixels) on top of the Rician noise.
   std::string style = "default";
+  // "png": the 2-D files below. "nifti": each patient's slices as one volume (write_phantom).
+  std::string format = "png";
+  // Voxel spacing of the NIfTI volumes in mm: in-plane (both axes) and between slices.
+  double spacing_xy = 0.7, spacing_z = 2.0;
 };
 
 struct PhantomSlice {
@@ -80,6 +85,16 @@ struct PhantomSummary {
 // mask, 0/255, for checking breast estimates; not read by training), manifest.csv
 // (image,mask,patient,label,edge), phantom.json (options and per-slice ground truth) and
 // gallery.png. DIR must be new, empty, or an earlier phantom (which is replaced).
+// With format "nifti" it writes instead one volume per patient in nnU-Net v2's raw layout:
+// imagesTr/PATIENT_0000.nii.gz (int16, the image times 4095: a 12-bit scanner range),
+// labelsTr/PATIENT.nii.gz (uint8 0/1), dataset.json, and a manifest.csv of volume rows
+// (image,mask,patient,label) that gives the labels nnU-Net's layout has no place for. Voxel
+// (i, j, k) is pixel (x = i, y = j) of slice k; the affine is a scanner's axial one, LPS
+// (i to the patient's left, j to posterior, k superior), spacing_xy x spacing_xy x spacing_z
+// mm, centred on the world origin.
 PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o);
+
+// The affine write_phantom gives a patient's volume of nx x ny x nz voxels.
+Affine phantom_affine(const PhantomOptions& o, int64_t nx, int64_t ny, int64_t nz);
 
 }  // namespace fbd::data

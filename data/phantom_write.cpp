@@ -1,7 +1,9 @@
 // Writing a phantom data set to disk, and its gallery figure.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -12,6 +14,7 @@
 #include "core/file_io.h"
 #include "data/draw.h"
 #include "data/morphology.h"
+#include "data/nifti.h"
 #include "data/phantom.h"
 #include "data/quadrants.h"
 
@@ -36,7 +39,81 @@ void draw_quadrant_lines(RgbImage& dst, const QuadrantLayout& q, int64_t y0, int
     if ((x / 3) % 2 == 0 && sy >= 0 && sy < h) std::copy(kYellow.begin(), kYellow.end(), dst.at(y0 + sy, x0 + x));
 }
 
+void write_phantom_pngs(const fs::path& root, const PhantomOptions& o, const std::vector<PhantomSlice>& slices) {
+  // Encode and write the PNGs on the same threads as the synthesis would use.
+  std::atomic<size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex mu;
+  auto work = [&] {
+    for (size_t i = next++; i < slices.size(); i = next++) {
+      try {
+        const PhantomSlice& s = slices[i];
+        write_png((root / "images" / (s.id + ".png")).string(), s.image, o.bit_depth);
+        write_mask_png((root / "masks" / (s.id + ".png")).string(), s.mask);
+        write_mask_png((root / "edges" / (s.id + ".png")).string(), edges_from_mask(s.mask, o.edge_width));
+        write_mask_png((root / "breasts" / (s.id + ".png")).string(), s.breast);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  threads = int(std::min<size_t>(size_t(threads), slices.size()));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+
+}
+
+
+// One volume per patient: the patient's slices stacked along k (data/phantom.h).
+void write_phantom_volumes(const fs::path& root, const PhantomOptions& o, const std::vector<PhantomSlice>& slices) {
+  std::map<std::string, std::vector<const PhantomSlice*>> by_patient;
+  for (const PhantomSlice& s : slices) by_patient[s.patient].push_back(&s);
+  for (const auto& [patient, ps] : by_patient) {
+    Volume image, mask;
+    for (Volume* v : {&image, &mask}) {
+      v->nx = o.size;
+      v->ny = o.size;
+      v->nz = int64_t(ps.size());
+      v->dx = v->dy = o.spacing_xy;
+      v->dz = o.spacing_z;
+      v->affine = phantom_affine(o, v->nx, v->ny, v->nz);
+      set_space_from_affine(*v);
+      v->voxels.resize(static_cast<size_t>(v->voxels_per_channel()));
+    }
+    std::vector<uint8_t> labels(mask.voxels.size());
+    const size_t plane = size_t(o.size) * size_t(o.size);
+    for (size_t k = 0; k < ps.size(); ++k)
+      for (size_t p = 0; p < plane; ++p) {
+        image.voxels[k * plane + p] = std::round(ps[k]->image.px[p] * 4095.0f);
+        labels[k * plane + p] = ps[k]->mask.px[p] != 0.0f ? 1 : 0;
+      }
+    write_nifti((root / "imagesTr" / (patient + "_0000.nii.gz")).string(), image, NiftiDtype::Int16);
+    write_nifti_mask((root / "labelsTr" / (patient + ".nii.gz")).string(), labels, mask);
+  }
+  nlohmann::json ds;
+  ds["name"] = "fbd synthetic breast MRI";
+  ds["channel_names"] = {{"0", "T1 DCE"}};
+  ds["labels"] = {{"background", 0}, {"tumour", 1}};
+  ds["numTraining"] = by_patient.size();
+  ds["file_ending"] = ".nii.gz";
+  const std::string text = ds.dump(1) + "\n";
+  write_file_atomic((root / "dataset.json").string(), [&](std::ostream& os) { os << text; });
+}
+
 }  // namespace
+
+Affine phantom_affine(const PhantomOptions& o, int64_t nx, int64_t ny, int64_t nz) {
+  Affine a;
+  a.m[0] = {-o.spacing_xy, 0, 0, o.spacing_xy * double(nx - 1) / 2};
+  a.m[1] = {0, -o.spacing_xy, 0, o.spacing_xy * double(ny - 1) / 2};
+  a.m[2] = {0, 0, o.spacing_z, -o.spacing_z * double(nz - 1) / 2};
+  return a;
+}
 
 RgbImage phantom_gallery(const std::vector<PhantomSlice>& slices, const PhantomOptions& o) {
   FBD_CHECK(!slices.empty(), "phantom gallery: no slices");
@@ -100,41 +177,23 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
     const bool empty = fs::directory_iterator(root, ec) == fs::directory_iterator();
     FBD_CHECK(empty || fs::exists(root / "phantom.json"), dir,
               ": folder is not empty and holds no earlier phantom (phantom.json); choose a new or empty folder");
-    for (const char* sub : {"images", "masks", "edges", "breasts"}) fs::remove_all(root / sub, ec);
-    for (const char* f : {"manifest.csv", "phantom.json", "gallery.png"}) fs::remove(root / f, ec);
+    for (const char* sub : {"images", "masks", "edges", "breasts", "imagesTr", "labelsTr"}) fs::remove_all(root / sub, ec);
+    for (const char* f : {"manifest.csv", "phantom.json", "gallery.png", "dataset.json"}) fs::remove(root / f, ec);
   }
-  for (const char* sub : {"images", "masks", "edges", "breasts"}) {
+  const bool nifti = o.format == "nifti";
+  const std::vector<const char*> subs =
+      nifti ? std::vector<const char*>{"imagesTr", "labelsTr"} : std::vector<const char*>{"images", "masks", "edges", "breasts"};
+  for (const char* sub : subs) {
     fs::create_directories(root / sub, ec);
     FBD_CHECK(!ec, (root / sub).string(), ": cannot create folder (", ec.message(), ")");
   }
 
   const std::vector<PhantomSlice> slices = synth_phantom(o);
-
-  // Encode and write the PNGs on the same threads as the synthesis would use.
-  std::atomic<size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex mu;
-  auto work = [&] {
-    for (size_t i = next++; i < slices.size(); i = next++) {
-      try {
-        const PhantomSlice& s = slices[i];
-        write_png((root / "images" / (s.id + ".png")).string(), s.image, o.bit_depth);
-        write_mask_png((root / "masks" / (s.id + ".png")).string(), s.mask);
-        write_mask_png((root / "edges" / (s.id + ".png")).string(), edges_from_mask(s.mask, o.edge_width));
-        write_mask_png((root / "breasts" / (s.id + ".png")).string(), s.breast);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!failure) failure = std::current_exception();
-      }
-    }
-  };
-  int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  threads = int(std::min<size_t>(size_t(threads), slices.size()));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  if (nifti) {
+    write_phantom_volumes(root, o, slices);
+  } else {
+    write_phantom_pngs(root, o, slices);
+  }
 
   PhantomSummary sum;
   sum.cases = slices.size();
@@ -150,9 +209,11 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
   meta["style"] = o.style;
   meta["bit_depth"] = o.bit_depth;
   meta["edge_width"] = o.edge_width;
+  meta["format"] = o.format;
+  if (nifti) meta["spacing_mm"] = {o.spacing_xy, o.spacing_xy, o.spacing_z};
   meta["cases"] = nlohmann::json::array();
   std::ostringstream manifest;
-  manifest << "image,mask,patient,label,edge\n";
+  manifest << (nifti ? "image,mask,patient,label\n" : "image,mask,patient,label,edge\n");
   std::string last_patient;
   for (const PhantomSlice& s : slices) {
     const double f = mean_value(s.mask);
@@ -162,8 +223,12 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
     if (s.patient != last_patient) {
       (s.label == Label::Malignant ? sum.malignant : sum.benign) += 1;
       last_patient = s.patient;
+      if (nifti)
+        manifest << "imagesTr/" << s.patient << "_0000.nii.gz,labelsTr/" << s.patient << ".nii.gz," << s.patient << ","
+                 << label_name(s.label) << "\n";
     }
-    manifest << "images/" << s.id << ".png,masks/" << s.id << ".png," << s.patient << "," << label_name(s.label)
+    if (!nifti)
+      manifest << "images/" << s.id << ".png,masks/" << s.id << ".png," << s.patient << "," << label_name(s.label)
              << ",edges/" << s.id << ".png\n";
     meta["cases"].push_back({{"id", s.id},
                              {"patient", s.patient},

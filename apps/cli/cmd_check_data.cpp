@@ -23,6 +23,7 @@ struct CheckOptions {
 void run_check(const CheckOptions& opt) {
   const data::Dataset ds = data::scan_dataset(opt.dir);
   const data::CheckReport rep = data::check_dataset(ds);
+  if (!rep.volumes.empty()) std::printf("%s\n", rep.volume_table().c_str());
   if (!opt.quiet && !rep.cases.empty()) std::printf("%s\n", rep.case_table().c_str());
   for (const data::Problem& p : rep.problems) std::printf("%s\n", p.str().c_str());
   if (!rep.problems.empty()) std::printf("\n");
@@ -43,7 +44,7 @@ void run_check(const CheckOptions& opt) {
 void register_check(CLI::App& app) {
   auto opt = std::make_shared<CheckOptions>();
   auto* cmd = app.add_subcommand("check-data", "Validate a data set folder: list its problems and summarise it");
-  cmd->add_option("DIR", opt->dir, "data set folder (manifest.csv, images/ + masks/, or NAME.png + NAME_mask.png)")
+  cmd->add_option("DIR", opt->dir, "data set folder (manifest.csv, images/ + masks/, NAME.png + NAME_mask.png, or nnU-Net raw)")
       ->required();
   cmd->add_flag("--quiet", opt->quiet, "do not print the per-case table");
   cmd->add_option("--folds", opt->folds, "also write a patient-level k-fold split with this k (0: none)")

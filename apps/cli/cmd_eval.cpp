@@ -9,6 +9,7 @@
 #include "apps/train/evaluate.h"
 #include "apps/train/run_data.h"
 #include "apps/train/trainer.h"
+#include "apps/train/volume_eval.h"
 #include "core/file_io.h"
 
 namespace fbd::app {
@@ -19,6 +20,26 @@ struct Options {
   std::string model, data, split = "auto", checkpoint = "last", out, device = "auto", per = "slice";
   EvalOptions eval;
 };
+
+// A volume data set is also scored whole, in 3-D and in mm: every slice of each volume is
+// predicted (not only those with tumour) and the masks are put back on the volume's grid.
+void evaluate_whole_volumes(const Options& o, const RunConfig& c, const data::Dataset& ds, const std::string& split,
+                            SegNet& net, Device device, const std::string& slice_csv) {
+  std::vector<std::string> patients;
+  if (split != "all") patients = split == "test" ? c.test_patients : c.train_patients;
+  MaskCleanup cleanup;
+  cleanup.largest = o.eval.largest;
+  cleanup.fill_holes = o.eval.fill_holes;
+  const std::vector<VolumeScore> rows = evaluate_volumes(net, ds, patients, c, device, cleanup);
+  if (rows.empty()) return;
+  std::filesystem::path out(slice_csv);
+  out.replace_filename(out.stem().string() + "_volumes" + out.extension().string());
+  const std::string text = volume_table_csv(rows);
+  write_file_atomic(out.string(), [&](std::ostream& os) { os << text; });
+  std::printf("\n%s", volume_table_text(rows).c_str());
+  std::printf("fbd eval: %zu whole volumes in 3-D (distances in mm, volumes in ml); table written to %s\n", rows.size(),
+              out.string().c_str());
+}
 
 void run(const Options& o) {
   const RunConfig c = load_run_config(o.model);
@@ -86,6 +107,7 @@ void run(const Options& o) {
               o.checkpoint.c_str(), device.str().c_str(),
               o.eval.fov == "quadrant" ? "the tumour's quadrant" : "the whole slice",
               o.eval.largest ? ", largest component" : "", o.eval.fill_holes ? ", holes filled" : "", out.c_str());
+  if (!ds.volumes.empty()) evaluate_whole_volumes(o, c, ds, split, *net, device, out);
 }
 
 void register_eval(CLI::App& app) {
@@ -109,7 +131,7 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--largest", o->eval.largest, "score only the largest connected component of the prediction");
   cmd->add_flag("--fill-holes", o->eval.fill_holes, "fill holes inside the predicted tumour before scoring");
-  cmd->add_option("--out", o->out, "CSV file (default: RUN/eval.csv)");
+  cmd->add_option("--out", o->out, "CSV file (default: RUN/eval.csv); a volume data set adds NAME_volumes.csv beside it");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->callback([o] { run(*o); });
 }

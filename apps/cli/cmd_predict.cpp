@@ -7,16 +7,20 @@
 #include "apps/cli/command_registry.h"
 #include "apps/train/evaluate.h"
 #include "apps/train/trainer.h"
+#include "apps/train/volume_eval.h"
 #include "data/draw.h"
 #include "data/image_io.h"
 #include "data/morphology.h"
+#include "data/nifti.h"
+#include "data/volume_io.h"
+#include "data/volume_slices.h"
 
 namespace fbd::app {
 
 namespace {
 
 struct Options {
-  std::string model, input, out, checkpoint = "last", device = "auto";
+  std::string model, input, out, checkpoint = "last", device = "auto", series;
   float threshold = 0.5f;
   bool largest = false, fill_holes = false;
   int64_t min_size = 0;
@@ -31,17 +35,76 @@ bool is_image_file(const std::filesystem::path& p) {
   return (ext == ".png" || ext == ".jpg" || ext == ".jpeg") && !annotation;
 }
 
+// A NIfTI file (not one of fbd's own _mask outputs), a DICOM file, or a folder of DICOM files.
+bool is_volume_input(const std::filesystem::path& p) {
+  const std::string name = p.filename().string();
+  if (data::is_nifti_path(p.string())) return name.find("_mask.nii") == std::string::npos;
+  return data::is_volume_path(p.string());
+}
+
+// The images (or volumes) to predict: a file, a DICOM series folder, a folder of them, or a
+// data set folder (images/, or nnU-Net's imagesTs/ or imagesTr/).
 std::vector<std::filesystem::path> input_images(const std::string& input) {
   namespace fs = std::filesystem;
   FBD_CHECK(fs::exists(input), input, ": no such file or folder");
-  if (!fs::is_directory(input)) return {input};
-  const fs::path dir = fs::is_directory(fs::path(input) / "images") ? fs::path(input) / "images" : fs::path(input);
+  if (!fs::is_directory(input) || data::is_dicom_folder(input)) return {input};
+  fs::path dir(input);
+  for (const char* sub : {"images", "imagesTs", "imagesTr"})
+    if (fs::is_directory(fs::path(input) / sub)) {
+      dir = fs::path(input) / sub;
+      break;
+    }
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_regular_file() && is_image_file(e.path())) files.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const bool file = e.is_regular_file() && (is_image_file(e.path()) || is_volume_input(e.path()));
+    const bool series = e.is_directory() && data::is_dicom_folder(e.path().string());
+    if (file || series) files.push_back(e.path());
+  }
   std::sort(files.begin(), files.end());
-  FBD_CHECK(!files.empty(), input, ": no images (.png, .jpg) found");
+  FBD_CHECK(!files.empty(), input, ": no images (.png, .jpg) or volumes (.nii, .nii.gz, DICOM series) found");
   return files;
+}
+
+// NAME of NAME.nii(.gz) without nnU-Net's channel suffix _0000; a DICOM folder's or file's name.
+std::string volume_name(const std::filesystem::path& p) {
+  std::string name = p.filename().string();
+  if (name.empty()) name = p.parent_path().filename().string();  // "series/" given with a slash
+  if (!data::is_nifti_path(p.string())) return std::filesystem::path(name).stem().string();
+  name = name.substr(0, name.size() - (name.ends_with(".nii.gz") ? 7 : 4));
+  if (name.size() > 5 && name.ends_with("_0000")) name = name.substr(0, name.size() - 5);
+  return name;
+}
+
+// One volume: every slice predicted, the mask written on the input's grid and header, and an
+// overlay PNG of each slice with tumour. Returns the slices with tumour.
+size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Device device, data::Volume image,
+                          const std::filesystem::path& file) {
+  const data::Volume grid_only = [&] {
+    data::Volume g = image;
+    g.voxels.clear();
+    return g;
+  }();
+  data::normalize_volume(image);
+  const int axis = data::auto_slice_axis(image);
+  MaskCleanup cleanup;
+  cleanup.threshold = o.threshold;
+  cleanup.min_size = o.min_size;
+  cleanup.largest = o.largest;
+  cleanup.fill_holes = o.fill_holes;
+  const VolumePrediction p = predict_volume(net, image, axis, c, device, cleanup);
+  const std::filesystem::path base = std::filesystem::path(o.out) / volume_name(file);
+  data::write_nifti_mask(base.string() + "_mask.nii.gz", p.mask, grid_only);
+  for (int64_t s : p.tumour_slices) {
+    data::Volume mask_view = grid_only;
+    mask_view.voxels.assign(p.mask.begin(), p.mask.end());
+    const data::Image slice = data::extract_slice(image, axis, s), mask = data::extract_slice(mask_view, axis, s);
+    data::RgbImage overlay = data::gray_to_rgb(slice);
+    data::draw_outline(overlay, mask, 0, 0, {255, 40, 40});
+    char suffix[32];
+    std::snprintf(suffix, sizeof(suffix), "_s%03lld_overlay.png", static_cast<long long>(s));
+    data::write_png(base.string() + suffix, overlay);
+  }
+  return p.tumour_slices.size();
 }
 
 void run(const Options& o) {
@@ -49,6 +112,29 @@ void run(const Options& o) {
   FBD_CHECK(o.min_size >= 0, "--min-size must be non-negative");
   const RunConfig c = load_run_config(o.model);
   const auto files = input_images(o.input);
+  const bool volumes = std::any_of(files.begin(), files.end(), [](const auto& f) { return is_volume_input(f); });
+  if (volumes) {
+    FBD_CHECK(std::all_of(files.begin(), files.end(), [](const auto& f) { return is_volume_input(f); }), o.input,
+              ": holds both images and volumes; predict one kind at a time");
+    // Every header is checked before anything is written; the voxels are read one volume at a
+    // time (a set of volumes may not fit in memory at once), each output written atomically.
+    FBD_CHECK(o.series.empty() || files.size() == 1, "--series chooses the series of one DICOM folder; ", o.input,
+              " holds ", files.size(), " volumes");
+    for (const auto& f : files) data::read_volume_header(f.string(), o.series);
+    const Device device = resolve_device(o.device);
+    const auto net = load_trained_net(o.model, c, o.checkpoint, device);
+    std::filesystem::create_directories(o.out);
+    size_t with_tumour = 0, slices = 0;
+    for (size_t i = 0; i < files.size(); ++i) {
+      const size_t found = predict_one_volume(o, c, *net, device, data::read_volume(files[i].string(), o.series), files[i]);
+      with_tumour += found > 0;
+      slices += found;
+    }
+    std::printf("fbd predict: %zu volumes, tumour found in %zu (%zu slices); NAME_mask.nii.gz on each input's grid "
+                "and overlays of the slices with tumour in %s\n",
+                files.size(), with_tumour, slices, o.out.c_str());
+    return;
+  }
   std::vector<data::Sample> slices;
   for (const auto& f : files) {
     data::Sample s;
@@ -84,9 +170,10 @@ void register_predict(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("predict", "Predict tumour masks for images: NAME_mask.png and NAME_overlay.png");
   cmd->add_option("--model", o->model, "run folder (from fbd train)")->required();
-  cmd->add_option("--input", o->input, "an image, or a folder of images (or a data set folder with images/)")
+  cmd->add_option("--input", o->input, "an image, a NIfTI volume or a DICOM series (folder or file), or a folder of them (or a data set folder with images/, imagesTs/ or imagesTr/)")
       ->required();
   cmd->add_option("--out", o->out, "output folder")->required();
+  cmd->add_option("--series", o->series, "the SeriesInstanceUID to read from a DICOM folder that holds several series");
   cmd->add_option("--checkpoint", o->checkpoint, "last or best")->capture_default_str();
   cmd->add_option("--threshold", o->threshold, "probability threshold")->capture_default_str();
   cmd->add_flag("--largest", o->largest, "keep only the largest connected component");

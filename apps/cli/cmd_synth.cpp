@@ -1,9 +1,11 @@
 // `fbd synth`: write the synthetic breast-MRI phantom data set (data/phantom.h).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "apps/cli/command_registry.h"
+#include "core/error.h"
 #include "data/phantom.h"
 
 namespace fbd::app {
@@ -13,9 +15,26 @@ namespace {
 struct SynthOptions {
   std::string out;
   data::PhantomOptions phantom;
+  std::string spacing = "0.7,2.0";
 };
 
-void run_synth(const SynthOptions& opt) {
+// "XY,Z" into the phantom's spacing.
+void parse_spacing(SynthOptions& opt) {
+  const size_t comma = opt.spacing.find(',');
+  char* end = nullptr;
+  bool ok = comma != std::string::npos;
+  if (ok) {
+    const std::string xy = opt.spacing.substr(0, comma), z = opt.spacing.substr(comma + 1);
+    opt.phantom.spacing_xy = std::strtod(xy.c_str(), &end);
+    ok = !xy.empty() && *end == 0;
+    opt.phantom.spacing_z = std::strtod(z.c_str(), &end);
+    ok = ok && !z.empty() && *end == 0;
+  }
+  FBD_CHECK(ok, "synth: --spacing must be two numbers IN_PLANE,BETWEEN_SLICES in mm, got '", opt.spacing, "'");
+}
+
+void run_synth(SynthOptions opt) {
+  parse_spacing(opt);
   const auto t0 = std::chrono::steady_clock::now();
   const data::PhantomSummary s = data::write_phantom(opt.out, opt.phantom);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -23,7 +42,12 @@ void run_synth(const SynthOptions& opt) {
               opt.phantom.size, opt.phantom.size, opt.phantom.patients, s.benign, s.malignant, opt.out.c_str(), secs);
   std::printf("tumour fraction of the slice: mean %.2f%%, min %.2f%%, max %.2f%%\n", 100 * s.mean_tumour_fraction,
               100 * s.min_tumour_fraction, 100 * s.max_tumour_fraction);
-  std::printf("wrote images/, masks/, edges/, manifest.csv, phantom.json and gallery.png\n");
+  if (opt.phantom.format == "nifti")
+    std::printf("wrote imagesTr/, labelsTr/ (one NIfTI volume per patient, %g x %g x %g mm), dataset.json, "
+                "manifest.csv, phantom.json and gallery.png\n",
+                opt.phantom.spacing_xy, opt.phantom.spacing_xy, opt.phantom.spacing_z);
+  else
+    std::printf("wrote images/, masks/, edges/, manifest.csv, phantom.json and gallery.png\n");
 }
 
 void register_synth(CLI::App& app) {
@@ -44,6 +68,11 @@ void register_synth(CLI::App& app) {
   cmd->add_option("--bit-depth", p.bit_depth, "bits per pixel of the image PNGs (8 or 16)")->capture_default_str();
   cmd->add_option("--edge-width", p.edge_width, "width in pixels of the edge masks")->capture_default_str();
   cmd->add_option("--threads", p.threads, "threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--format", p.format,
+                  "png: 2-D slices; nifti: one volume per patient (nnU-Net layout imagesTr/ + labelsTr/)")
+      ->capture_default_str();
+  cmd->add_option("--spacing", opt->spacing, "voxel spacing of the nifti volumes in mm: in-plane,between-slices")
+      ->capture_default_str();
   cmd->callback([opt] { run_synth(*opt); });
 }
 

@@ -38,7 +38,7 @@ set_tests_properties(cli_check_data_problems_no_folds PROPERTIES PASS_REGULAR_EX
 
 add_test(NAME cli_check_data_empty COMMAND fbd check-data ${_d}/empty)
 set_tests_properties(cli_check_data_empty PROPERTIES PASS_REGULAR_EXPRESSION
-  "error: .*empty: no images found \\(expected manifest.csv, images/ \\+ masks/, or NAME.png \\+ NAME_mask.png\\)")
+  "error: .*empty: no images found \\(expected manifest.csv, images/ \\+ masks/, NAME.png \\+ NAME_mask.png, or nnU-Net")
 add_test(NAME cli_check_data_empty_exit COMMAND fbd check-data ${_d}/empty)
 set_tests_properties(cli_check_data_empty_exit PROPERTIES WILL_FAIL ON)
 

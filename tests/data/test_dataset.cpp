@@ -209,7 +209,7 @@ TEST_CASE("empty and missing folders") {
   test::TempDir dir;
   const Dataset ds = scan_dataset(dir.path().string());
   CHECK(ds.cases.empty());
-  CHECK(has_problem(ds.problems, "no images found (expected manifest.csv, images/ + masks/, or NAME.png"));
+  CHECK(has_problem(ds.problems, "no images found (expected manifest.csv, images/ + masks/, NAME.png + NAME_mask.png, or nnU-Net"));
   CHECK(contains(error_of([&] { scan_dataset(dir.file("nope")); }), "nope: no such folder"));
   std::ofstream(dir.file("f.txt")) << "x";
   CHECK(contains(error_of([&] { scan_dataset(dir.file("f.txt")); }), "f.txt: not a folder"));

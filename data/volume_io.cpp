@@ -1,0 +1,49 @@
+#include "data/volume_io.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "data/dicom.h"
+#include "data/nifti.h"
+
+namespace fbd::data {
+
+namespace fs = std::filesystem;
+
+bool is_dicom_folder(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return false;
+  for (const auto& e : fs::directory_iterator(path, ec))
+    if (e.is_regular_file(ec) && is_dicom_file(e.path().string())) return true;
+  return false;
+}
+
+bool is_volume_path(const std::string& path) {
+  std::error_code ec;
+  if (is_nifti_path(path)) return true;
+  if (fs::is_regular_file(path, ec)) return is_dicom_file(path);
+  return is_dicom_folder(path);
+}
+
+Volume read_volume(const std::string& path, const std::string& series_uid) {
+  if (is_nifti_path(path)) {
+    FBD_CHECK(series_uid.empty(), path, ": a series UID chooses a DICOM series; this is a NIfTI file");
+    return read_nifti(path);
+  }
+  std::error_code ec;
+  FBD_CHECK(fs::exists(path, ec), path, ": no such file or folder");
+  FBD_CHECK(is_volume_path(path), path,
+            ": not a volume (fbd reads NIfTI .nii / .nii.gz files and DICOM series: a folder of DICOM files, or "
+            "one file)");
+  return read_dicom_series(path, series_uid);
+}
+
+Volume read_volume_header(const std::string& path, const std::string& series_uid) {
+  if (is_nifti_path(path) && series_uid.empty()) return read_nifti_header(path);
+  Volume v = read_volume(path, series_uid);
+  v.voxels.clear();
+  v.voxels.shrink_to_fit();
+  return v;
+}
+
+}  // namespace fbd::data

@@ -1,0 +1,24 @@
+// Volumes from every source fbd reads, chosen by the path: NIfTI files (data/nifti.h) and DICOM
+// series, a folder of slices or one file (data/dicom.h).
+#pragma once
+#include <string>
+
+#include "data/volume.h"
+
+namespace fbd::data {
+
+// A folder holding DICOM files (the first regular file with a DICOM preamble decides; not
+// recursive).
+bool is_dicom_folder(const std::string& path);
+
+// .nii / .nii.gz, a DICOM file, or a folder of DICOM files.
+bool is_volume_path(const std::string& path);
+
+// The whole volume. `series_uid` chooses one series of a DICOM folder that holds several.
+Volume read_volume(const std::string& path, const std::string& series_uid = "");
+
+// Everything but the voxels. A NIfTI header is read alone; a DICOM series is read whole (its
+// grid comes from every slice's position), then its voxels dropped.
+Volume read_volume_header(const std::string& path, const std::string& series_uid = "");
+
+}  // namespace fbd::data
