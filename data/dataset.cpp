@@ -125,8 +125,16 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   return fields;
 }
 
+// A manifest row's path that cannot even be looked up (a name too long for the file system)
+// is a missing file, recorded as a problem like any other, not an exception out of scan_dataset.
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
 void scan_manifest(Dataset& ds, const fs::path& root) {
   ds.layout = "manifest";
+  std::error_code ec;
   const fs::path mpath = root / "manifest.csv";
   const std::string mname = mpath.string();
   const std::vector<char> bytes = read_file(mname);
@@ -182,15 +190,15 @@ void scan_manifest(Dataset& ds, const fs::path& root) {
       continue;
     }
     if (is_nifti_path(image) || is_dicom_folder((root / image).string()) ||
-        (fs::is_regular_file(root / image) && is_nifti_path(mask))) {
+        (is_file(root / image) && is_nifti_path(mask))) {
       VolumeEntry v;
       v.image = (root / image).string();
       v.mask = (root / mask).string();
       v.patient = c.patient;
       v.label = c.label;
-      if (!fs::exists(v.image))
+      if (!fs::exists(v.image, ec))
         ds.problems.push_back({where, "image " + v.image + " does not exist"});
-      else if (!fs::is_regular_file(v.mask))
+      else if (!is_file(v.mask))
         ds.problems.push_back({where, "mask " + v.mask + " does not exist"});
       else
         add_volume(ds, std::move(v), where);
@@ -198,15 +206,15 @@ void scan_manifest(Dataset& ds, const fs::path& root) {
     }
     c.image = (root / image).string();
     c.id = fs::path(image).stem().string();
-    if (!fs::is_regular_file(c.image)) ds.problems.push_back({where, "image " + c.image + " does not exist"});
+    if (!is_file(c.image)) ds.problems.push_back({where, "image " + c.image + " does not exist"});
     const std::string mpath_case = (root / mask).string();
-    if (!fs::is_regular_file(mpath_case))
+    if (!is_file(mpath_case))
       ds.problems.push_back({where, "mask " + mpath_case + " does not exist"});
     else
       c.masks.push_back(mpath_case);
     if (col.count("edge") && !f[col["edge"]].empty()) {
       c.edge = (root / f[col["edge"]]).string();
-      if (!fs::is_regular_file(c.edge)) {
+      if (!is_file(c.edge)) {
         ds.problems.push_back({where, "edge " + c.edge + " does not exist (it will be derived from the mask)", false});
         c.edge.clear();
       }
@@ -337,12 +345,27 @@ const CaseEntry* Dataset::find(const std::string& id) const {
   return nullptr;
 }
 
-Dataset scan_dataset(const std::string& dir) {
+int parse_slice_axis(const std::string& text) {
+  const std::string t = lower(trim(text));
+  if (t == "auto") return -1;
+  if (t == "i" || t == "0") return 0;
+  if (t == "j" || t == "1") return 1;
+  if (t == "k" || t == "2") return 2;
+  FBD_FAIL("--slice-axis must be auto, i, j or k (0, 1 or 2), got '", text, "'");
+}
+
+std::string slice_axis_name(int axis) { return axis < 0 ? "auto" : std::string(1, "ijk"[axis]); }
+
+Dataset scan_dataset(const std::string& dir, const VolumeOptions& volumes) {
   std::error_code ec;
   FBD_CHECK(fs::exists(dir, ec), dir, ": no such folder");
   FBD_CHECK(fs::is_directory(dir, ec), dir, ": not a folder");
+  FBD_CHECK(volumes.slice_axis >= -1 && volumes.slice_axis <= 2, "slice axis must be auto, i, j or k");
+  FBD_CHECK(volumes.mask_label >= 0, "--mask-label must be 0 (binary masks) or a positive label, got ",
+            volumes.mask_label);
   Dataset ds;
   ds.root = dir;
+  ds.volume_options = volumes;
   const fs::path root(dir);
   if (fs::is_regular_file(root / "manifest.csv")) {
     scan_manifest(ds, root);

@@ -41,8 +41,21 @@ struct CaseEntry {
   // `slice` along voxel axis `slice_axis`. -1 for a 2-D image file.
   int64_t slice = -1;
   int slice_axis = 2;
+  int mask_label = 0;  // VolumeOptions::mask_label the volume was read with
   bool is_volume_slice() const { return slice >= 0; }
 };
+
+// How volumes are read into a data set (fbd's --slice-axis and --mask-label).
+struct VolumeOptions {
+  int slice_axis = -1;  // 0, 1 or 2 (voxel axis i, j, k); -1: the axis of largest spacing
+  // 0: masks must hold 0 and 1 only. K > 0: voxels labelled K are tumour and every other value
+  // is background (one label of a multi-label mask, e.g. a lesion label beside organ labels).
+  int mask_label = 0;
+};
+// "auto", "i", "j", "k" (or "0", "1", "2") -> -1, 0, 1, 2; a one-line error otherwise.
+int parse_slice_axis(const std::string& text);
+std::string slice_axis_name(int axis);  // "auto", "i", "j", "k"
+
 
 // One volume of a data set: an image and its mask on the same grid.
 struct VolumeEntry {
@@ -51,6 +64,7 @@ struct VolumeEntry {
   std::string patient;
   Label label = Label::Unknown;
   int slice_axis = 2;
+  int mask_label = 0;
   int64_t slices = 0;                  // along slice_axis
   std::vector<int64_t> tumour_slices;  // those with a tumour voxel: the volume's cases
 };
@@ -69,6 +83,7 @@ struct Dataset {
   std::string layout;  // "manifest", "images/masks", "flat" or "nnunet"
   std::vector<CaseEntry> cases;
   std::vector<VolumeEntry> volumes;  // empty for a data set of 2-D images
+  VolumeOptions volume_options;      // what the volumes were read with
   std::vector<Problem> problems;              // found while scanning (orphan masks, duplicate ids, bad rows)
   std::vector<std::string> patients() const;  // distinct patient ids, sorted
   const CaseEntry* find(const std::string& id) const;
@@ -78,7 +93,7 @@ struct Dataset {
 // Scans `dir` (see the layouts above). Throws only when `dir` is not a readable folder;
 // everything else is recorded in `problems` (an empty folder is an error problem that names
 // the layouts looked for).
-Dataset scan_dataset(const std::string& dir);
+Dataset scan_dataset(const std::string& dir, const VolumeOptions& volumes = {});
 
 // One case in memory: the image in [0, 1], the masks merged (OR) as {0, 1}, the edge mask read
 // or, when the case has none, derived from the mask with edges_from_mask(mask, edge_width).

@@ -31,7 +31,7 @@ namespace {
 
 Sample load_volume_slice(const CaseEntry& c, int edge_width) {
   FBD_CHECK(c.masks.size() == 1, c.image, ": a volume has exactly one mask volume");
-  const auto pair = load_volume_pair(c.image, c.masks[0]);
+  const auto pair = load_volume_pair(c.image, c.masks[0], c.mask_label);
   Sample s;
   s.id = c.id;
   s.image = extract_slice(pair->image, c.slice_axis, c.slice);
@@ -55,8 +55,8 @@ void check_volumes(const Dataset& ds, CheckReport& rep) {
       st.shape = header.shape_str();
       st.spacing = header.spacing_str();
       st.orientation = header.orientation_code();
-      const auto pair = load_volume_pair(v.image, v.mask);
-      mask_label_problem(pair->mask, &st.label_values);
+      mask_label_problem(read_volume(v.mask), &st.label_values, v.mask_label);
+      const auto pair = load_volume_pair(v.image, v.mask, v.mask_label);
       int64_t fg = 0;
       for (float x : pair->mask.voxels) fg += x != 0.0f;
       st.tumour_ml = double(fg) * header.dx * header.dy * header.dz / 1000.0;

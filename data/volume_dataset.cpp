@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <cmath>
+#include <cstdio>
 #include <list>
 #include <map>
 #include <mutex>
@@ -61,26 +62,39 @@ std::string grid_mismatch(const Volume& image, const Volume& mask) {
 
 }  // namespace
 
-std::string mask_label_problem(const Volume& mask, std::string* values) {
+std::string mask_label_problem(const Volume& mask, std::string* values, int mask_label) {
   std::set<float> seen;
+  bool whole = true;
   for (float v : mask.voxels) {
-    if (seen.size() >= 16) break;
-    seen.insert(v);
+    whole = whole && v == std::floor(v);
+    if (seen.size() < 16) seen.insert(v);
   }
   std::string text;
   for (float v : seen) {
     if (!text.empty()) text += " ";
-    text += (v == std::floor(v) && std::abs(v) < 1e9) ? std::to_string(int64_t(v)) : std::to_string(v);
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%g", double(v));
+    text += buf;
   }
+  if (seen.size() >= 16) text += " ...";
   if (values) *values = text;
   if (mask.channels != 1) return "a mask must have one channel, this one has " + std::to_string(mask.channels);
+  if (mask_label > 0)
+    return whole ? "" : "values " + text + " (labels must be whole numbers)";
   for (float v : seen)
-    if (v != 0.0f && v != 1.0f) return "values " + text + (seen.size() >= 16 ? " ..." : "") + " (a mask must hold 0 and 1 only)";
+    if (v != 0.0f && v != 1.0f)
+      return "values " + text + " (a mask must hold 0 and 1 only; --mask-label K takes label K as the tumour)";
   return "";
 }
 
-std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, const std::string& mask) {
-  const std::string key = image + '\n' + mask;
+void select_mask_label(Volume& mask, int mask_label) {
+  if (mask_label <= 0) return;
+  const float k = float(mask_label);
+  for (float& v : mask.voxels) v = v == k ? 1.0f : 0.0f;
+}
+
+std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, const std::string& mask, int mask_label) {
+  const std::string key = image + '\n' + mask + '\n' + std::to_string(mask_label);
   PairCache& cache = pair_cache();
   {
     std::lock_guard<std::mutex> lock(cache.mutex);
@@ -94,8 +108,9 @@ std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, con
   pair->image = read_volume(image);
   pair->mask = read_volume(mask);
   FBD_CHECK(pair->image.same_grid(pair->mask), mask, ": ", grid_mismatch(pair->image, pair->mask));
-  const std::string why = mask_label_problem(pair->mask);
+  const std::string why = mask_label_problem(pair->mask, nullptr, mask_label);
   FBD_CHECK(why.empty(), mask, ": ", why);
+  select_mask_label(pair->mask, mask_label);
   normalize_volume(pair->image);
   std::lock_guard<std::mutex> lock(cache.mutex);
   cache.recent.emplace_front(key, pair);
@@ -117,16 +132,19 @@ void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
     ds.problems.push_back({where, v.mask + ": " + grid_mismatch(header, mask)});
     return;
   }
-  if (const std::string why = mask_label_problem(mask); !why.empty()) {
+  const VolumeOptions& vo = ds.volume_options;
+  if (const std::string why = mask_label_problem(mask, nullptr, vo.mask_label); !why.empty()) {
     ds.problems.push_back({where, v.mask + ": " + why});
     return;
   }
+  select_mask_label(mask, vo.mask_label);
+  v.mask_label = vo.mask_label;
   if (header.channels > 1)
     ds.problems.push_back({where,
                            v.image + ": " + std::to_string(header.channels) +
                                " channels (a 4-D image): fbd reads the first; multi-channel input is not supported yet",
                            false});
-  v.slice_axis = auto_slice_axis(header);
+  v.slice_axis = vo.slice_axis >= 0 ? vo.slice_axis : auto_slice_axis(header);
   v.slices = slice_count(header, v.slice_axis);
   v.tumour_slices.clear();
   for (int64_t s = 0; s < v.slices; ++s) {
@@ -134,7 +152,11 @@ void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
     if (std::any_of(m.px.begin(), m.px.end(), [](float x) { return x != 0.0f; })) v.tumour_slices.push_back(s);
   }
   if (v.tumour_slices.empty())
-    ds.problems.push_back({where, v.mask + ": mask is empty (no tumour in this volume, so no training slice)", false});
+    ds.problems.push_back({where,
+                           v.mask + ": mask is empty" +
+                               (vo.mask_label > 0 ? " of label " + std::to_string(vo.mask_label) : std::string()) +
+                               " (no tumour in this volume, so no training slice)",
+                           false});
   for (int64_t s : v.tumour_slices) {
     CaseEntry c;
     c.id = slice_id(v.id, s);
@@ -144,6 +166,7 @@ void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
     c.label = v.label;
     c.slice = s;
     c.slice_axis = v.slice_axis;
+    c.mask_label = v.mask_label;
     ds.cases.push_back(std::move(c));
   }
   ds.volumes.push_back(std::move(v));

@@ -17,16 +17,22 @@ struct VolumePair {
 
 // Reads, checks and normalises a pair. Throws a one-line error naming both files when the
 // grids differ (shape, or affines more than 1e-3 mm apart) and naming the mask when it holds
-// values other than 0 and 1. The last two pairs read stay cached (thread-safe), so the slices
-// of one volume, loaded one after another, read its files once.
-std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, const std::string& mask);
+// values other than 0 and 1 (mask_label 0), or non-integer values (mask_label K > 0: voxels
+// equal to K become 1, all others 0). The last two pairs read stay cached (thread-safe), so
+// the slices of one volume, loaded one after another, read its files once.
+std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, const std::string& mask,
+                                                   int mask_label = 0);
 
-// The mask's problem as text ("" when it holds only 0 and 1): "values 0 1 2 (a mask must hold
-// 0 and 1 only)". `values` receives the distinct values, at most 16.
-std::string mask_label_problem(const Volume& mask, std::string* values = nullptr);
+// The mask's problem as text ("" when it is usable): with mask_label 0, "values 0 1 2 (a mask
+// must hold 0 and 1 only; --mask-label K takes label K as the tumour)"; with K > 0, values that
+// are not whole numbers. `values` receives the distinct values, at most 16.
+std::string mask_label_problem(const Volume& mask, std::string* values = nullptr, int mask_label = 0);
 
-// Adds one volume to `ds`: reads the image's header and the mask, checks the grid and the
-// labels, and appends v (with its slice axis, slice count and tumour slices filled) to
+// mask_label K > 0: voxels equal to K become 1, all others 0; 0: unchanged.
+void select_mask_label(Volume& mask, int mask_label);
+
+// Adds one volume to `ds` as ds.volume_options say: reads the image's header and the mask,
+// checks the grid and the labels, and appends v (with its slice axis, slice count and tumour slices filled) to
 // ds.volumes and one case per tumour slice to ds.cases. A problem is recorded under `where`
 // (the manifest line, or the file) instead of throwing.
 void add_volume(Dataset& ds, VolumeEntry v, const std::string& where);

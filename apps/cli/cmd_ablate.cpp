@@ -165,7 +165,7 @@ void run(const Options& o) {
   RunConfig base = finish_train_flags(f);
   base.data = std::filesystem::absolute(o.data).string();
   std::vector<Variant> vs = variants_of(o.study, base, f);
-  const data::Dataset ds = open_dataset(base.data);
+  const data::Dataset ds = open_dataset(base.data, base.volume);
   make_split(ds, base);
   for (Variant& v : vs) v.c.train_patients = base.train_patients, v.c.test_patients = base.test_patients;
   std::string note;

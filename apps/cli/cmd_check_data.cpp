@@ -18,10 +18,15 @@ struct CheckOptions {
   int folds = 0;
   uint64_t seed = 1;
   std::string folds_out;
+  std::string slice_axis = "auto";
+  int mask_label = 0;
 };
 
 void run_check(const CheckOptions& opt) {
-  const data::Dataset ds = data::scan_dataset(opt.dir);
+  data::VolumeOptions vo;
+  vo.slice_axis = data::parse_slice_axis(opt.slice_axis);
+  vo.mask_label = opt.mask_label;
+  const data::Dataset ds = data::scan_dataset(opt.dir, vo);
   const data::CheckReport rep = data::check_dataset(ds);
   if (!rep.volumes.empty()) std::printf("%s\n", rep.volume_table().c_str());
   if (!opt.quiet && !rep.cases.empty()) std::printf("%s\n", rep.case_table().c_str());
@@ -47,6 +52,10 @@ void register_check(CLI::App& app) {
   cmd->add_option("DIR", opt->dir, "data set folder (manifest.csv, images/ + masks/, NAME.png + NAME_mask.png, or nnU-Net raw)")
       ->required();
   cmd->add_flag("--quiet", opt->quiet, "do not print the per-case table");
+  cmd->add_option("--slice-axis", opt->slice_axis, "volumes: i, j, k or auto (the axis of largest spacing)")
+      ->capture_default_str();
+  cmd->add_option("--mask-label", opt->mask_label, "volumes: 0 = masks of 0 and 1; K = label K is the tumour")
+      ->capture_default_str();
   cmd->add_option("--folds", opt->folds, "also write a patient-level k-fold split with this k (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));

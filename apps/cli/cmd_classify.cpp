@@ -90,7 +90,7 @@ void run(const Options& o) {
   // Everything is checked before the network runs or a file is written.
   const RunConfig run_c = load_run_config(o.model);
   const std::string data_dir = o.data.empty() ? run_c.data : o.data;
-  const data::Dataset ds = open_dataset(data_dir);
+  const data::Dataset ds = open_dataset(data_dir, run_c.volume);
   const bool same_data = std::filesystem::exists(run_c.data) && std::filesystem::equivalent(data_dir, run_c.data);
   FBD_CHECK(o.masks == "predicted" || o.masks == "truth", "--masks must be predicted or truth, got '", o.masks, "'");
   FBD_CHECK(o.checkpoint == "last" || o.checkpoint == "best", "--checkpoint must be last or best, got '", o.checkpoint,

@@ -199,7 +199,7 @@ void run(const Options& o) {
   const std::vector<std::string> losses = parse_name_list(o.losses, "--losses", training_loss_names());
   RunConfig base = finish_train_flags(*o.flags);
   base.data = std::filesystem::absolute(o.data).string();
-  const data::Dataset ds = open_dataset(base.data);
+  const data::Dataset ds = open_dataset(base.data, base.volume);
   make_split(ds, base);
   std::vector<RunResult> runs;
   auto add = [&](const std::string& net, const std::string& loss, bool loss_cmp) {

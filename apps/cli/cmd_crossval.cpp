@@ -212,7 +212,7 @@ void run(const Options& o) {
   // Everything is checked before the output folder is created.
   RunConfig base = finish_train_flags(*o.flags);
   base.data = std::filesystem::absolute(o.data).string();
-  const data::Dataset ds = open_dataset(base.data);
+  const data::Dataset ds = open_dataset(base.data, base.volume);
   const size_t patients = ds.patients().size();
   FBD_CHECK(base.split.empty(), "--split names one train/test split; crossval takes --folds-file");
   const bool paper = base.preset == "paper";

@@ -20,7 +20,7 @@ namespace fbd::app {
 namespace {
 
 struct Options {
-  std::string model, input, out, checkpoint = "last", device = "auto", series;
+  std::string model, input, out, checkpoint = "last", device = "auto", series, slice_axis = "run";
   float threshold = 0.5f;
   bool largest = false, fill_holes = false;
   int64_t min_size = 0;
@@ -85,7 +85,8 @@ size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Dev
     return g;
   }();
   data::normalize_volume(image);
-  const int axis = data::auto_slice_axis(image);
+  const int forced = o.slice_axis == "run" ? c.volume.slice_axis : data::parse_slice_axis(o.slice_axis);
+  const int axis = forced >= 0 ? forced : data::auto_slice_axis(image);
   MaskCleanup cleanup;
   cleanup.threshold = o.threshold;
   cleanup.min_size = o.min_size;
@@ -111,6 +112,7 @@ void run(const Options& o) {
   FBD_CHECK(o.threshold > 0 && o.threshold < 1, "--threshold must be in (0, 1)");
   FBD_CHECK(o.min_size >= 0, "--min-size must be non-negative");
   const RunConfig c = load_run_config(o.model);
+  if (o.slice_axis != "run") data::parse_slice_axis(o.slice_axis);  // a bad value stops here
   const auto files = input_images(o.input);
   const bool volumes = std::any_of(files.begin(), files.end(), [](const auto& f) { return is_volume_input(f); });
   if (volumes) {
@@ -173,6 +175,9 @@ void register_predict(CLI::App& app) {
   cmd->add_option("--input", o->input, "an image, a NIfTI volume or a DICOM series (folder or file), or a folder of them (or a data set folder with images/, imagesTs/ or imagesTr/)")
       ->required();
   cmd->add_option("--out", o->out, "output folder")->required();
+  cmd->add_option("--slice-axis", o->slice_axis,
+                  "volumes: i, j, k, auto (the axis of largest spacing) or run (the training run's choice)")
+      ->capture_default_str();
   cmd->add_option("--series", o->series, "the SeriesInstanceUID to read from a DICOM folder that holds several series");
   cmd->add_option("--checkpoint", o->checkpoint, "last or best")->capture_default_str();
   cmd->add_option("--threshold", o->threshold, "probability threshold")->capture_default_str();

@@ -38,7 +38,7 @@ void run(const Options& o) {
   if (!o.resume.empty()) {
     RunConfig c = load_run_config(o.resume);
     if (o.flags->c.epochs != RunConfig().epochs) c.epochs = o.flags->c.epochs;  // --epochs extends a run
-    const data::Dataset ds = open_dataset(c.data);
+    const data::Dataset ds = open_dataset(c.data, c.volume);
     TrainOptions to{
         o.resume, true, {}, [&](int done) {
           std::fprintf(stderr, "fbd train: resuming %s (%s, %lld parameters, %s loss) from epoch %d up to epoch %d\n",
@@ -54,7 +54,7 @@ void run(const Options& o) {
   RunConfig c = finish_train_flags(*o.flags);
   c.data = std::filesystem::absolute(o.data).string();
   // Everything is checked before the run folder is created.
-  const data::Dataset ds = open_dataset(c.data);
+  const data::Dataset ds = open_dataset(c.data, c.volume);
   make_split(ds, c);
   std::string note;
   resolve_device(c.device, &note);

@@ -69,6 +69,13 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_flag("--no-quadrants{false}", c.quadrants, "train on whole slices instead of the tumour quadrants");
   cmd->add_flag("--all-quadrants", c.all_quadrants,
                 "train on all four quadrants of each slice, the tumour-free ones too (the paper: those with tumour)");
+  cmd->add_option("--slice-axis", f->slice_axis,
+                  "volumes: the voxel axis to slice along, i, j or k (auto: the one of largest spacing)")
+      ->capture_default_str();
+  cmd->add_option("--mask-label", c.volume.mask_label,
+                  "volumes: 0 = masks hold 0 and 1; K = voxels labelled K are the tumour, every other label "
+                  "background")
+      ->capture_default_str();
   cmd->add_option("--test-fraction", c.test_fraction,
                   "fraction of patients held out, to the nearest patient (the paper's: 0.667, 20 of 30)")
       ->capture_default_str();
@@ -85,6 +92,7 @@ bool flag_given(const TrainFlags& f, const std::string& flag) { return f.cmd && 
 
 RunConfig finish_train_flags(const TrainFlags& f) {
   RunConfig c = f.c;
+  c.volume.slice_axis = data::parse_slice_axis(f.slice_axis);
   // The paper's stated settings. The network (fbdnet), its loss (fbd), the weights 0.5,0.3,0.2,
   // quadrant division and the augmentation list are fbd's defaults already; the preset sets
   // the two that are not: 100 epochs and the 10/20 patient split.

@@ -13,6 +13,7 @@ struct TrainFlags {
   std::string weights = "0.5,0.3,0.2";
   std::string loss = "default";   // --loss: "default" is the network's own (NetInfo::default_loss)
   double lr = 0;                  // --lr: 0 is the network's own (NetInfo::default_lr)
+  std::string slice_axis = "auto";  // --slice-axis
   const CLI::App* cmd = nullptr;  // the command the flags were added to (which flags were given)
 };
 

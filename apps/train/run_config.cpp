@@ -26,6 +26,8 @@ void check_run_config(const RunConfig& c) {
   FBD_CHECK(c.workers >= 0 && c.workers <= 64, "--workers must be in [0, 64]");
   FBD_CHECK(c.test_fraction > 0 && c.test_fraction < 1, "--test-fraction must be in (0, 1), got ", c.test_fraction);
   FBD_CHECK(c.quadrants || !c.all_quadrants, "--all-quadrants and --no-quadrants exclude each other");
+  FBD_CHECK(c.volume.mask_label >= 0, "--mask-label must be 0 (masks of 0 and 1) or a positive label, got ",
+            c.volume.mask_label);
   FBD_CHECK(c.preset.empty() || c.preset == "paper", "--preset must be paper, got '", c.preset, "'");
   check_loss_for_net(c.loss, c.net, c.size);
 }
@@ -53,6 +55,8 @@ std::string to_json(const RunConfig& c) {
   j["test_fraction"] = c.test_fraction;
   j["split"] = c.split;
   j["preset"] = c.preset;
+  j["slice_axis"] = data::slice_axis_name(c.volume.slice_axis);
+  j["mask_label"] = c.volume.mask_label;
   j["train_patients"] = c.train_patients;
   j["test_patients"] = c.test_patients;
   return j.dump(2) + "\n";
@@ -94,6 +98,9 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.test_fraction = j.at("test_fraction").get<double>();
     c.split = j.value("split", "");  // runs before the split files and presets have neither
     c.preset = j.value("preset", "");
+    // Runs from before volume data sets have neither: the defaults are what they trained with.
+    c.volume.slice_axis = data::parse_slice_axis(j.value("slice_axis", "auto"));
+    c.volume.mask_label = j.value("mask_label", 0);
     c.train_patients = j.at("train_patients").get<std::vector<std::string>>();
     c.test_patients = j.at("test_patients").get<std::vector<std::string>>();
   } catch (const json::exception& e) {

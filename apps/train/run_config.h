@@ -2,6 +2,7 @@
 // `fbd predict`, `fbd classify` and `fbd train --resume` rebuild exactly the same network,
 // data preparation and split.
 #pragma once
+#include "data/dataset.h"
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct RunConfig {
   double test_fraction = 1.0 / 3;   // patients held out for validation/testing (the paper's: 2/3)
   std::string split;                // a split file the patients came from ("": made from test_fraction)
   std::string preset;               // "paper" when --preset paper set the defaults, else ""
+  data::VolumeOptions volume;       // how volume data sets are sliced and their masks read
   std::vector<std::string> train_patients, test_patients;  // filled when the split is made
   // Image-level cross-validation only (kept in memory, never in a run folder): the cases to
   // train and test on, which then override the patients' cases.

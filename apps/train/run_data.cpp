@@ -11,8 +11,8 @@
 
 namespace fbd::app {
 
-data::Dataset open_dataset(const std::string& dir) {
-  data::Dataset ds = data::scan_dataset(dir);
+data::Dataset open_dataset(const std::string& dir, const data::VolumeOptions& volumes) {
+  data::Dataset ds = data::scan_dataset(dir, volumes);
   size_t errors = 0;
   std::string first;
   for (const auto& p : ds.problems)

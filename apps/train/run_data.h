@@ -12,9 +12,9 @@
 
 namespace fbd::app {
 
-// Scans and validates a data set; a data set with errors stops with a one-line summary that
-// points at `fbd check-data`.
-data::Dataset open_dataset(const std::string& dir);
+// Scans and validates a data set (volumes read as `volumes` says: a run's RunConfig::volume);
+// a data set with errors stops with a one-line summary that points at `fbd check-data`.
+data::Dataset open_dataset(const std::string& dir, const data::VolumeOptions& volumes = {});
 
 // Fills c.train_patients / c.test_patients: from the split file c.split when one is named
 // (checked against the data set), otherwise by holding out round(test_fraction * patients)

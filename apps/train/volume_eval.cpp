@@ -107,7 +107,7 @@ std::vector<VolumeScore> evaluate_volumes(SegNet& net, const data::Dataset& ds, 
   std::vector<VolumeScore> rows;
   for (const data::VolumeEntry& v : ds.volumes) {
     if (!wanted.empty() && !wanted.count(v.patient)) continue;
-    const auto pair = data::load_volume_pair(v.image, v.mask);
+    const auto pair = data::load_volume_pair(v.image, v.mask, v.mask_label);
     const VolumePrediction p = predict_volume(net, pair->image, v.slice_axis, c, device, cleanup);
     std::vector<uint8_t> truth(pair->mask.voxels.size());
     for (size_t i = 0; i < truth.size(); ++i) truth[i] = pair->mask.voxels[i] != 0.0f ? 1 : 0;

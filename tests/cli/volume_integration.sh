@@ -29,6 +29,9 @@ grep -Eq "P003 +P003 +64x64x4 +0.80 x 0.80 x 2.50 mm +LPS +k +4 of 4 +0 1 " "$wo
 "$fbd" train --data "$work/data" --out "$work/run" --epochs 2 --size 32 --width 8 --batch 4 --device cpu \
   >"$work/train.txt"
 
+grep -q '"slice_axis": "auto"' "$work/run/config.json" || fail "config.json does not record the slice axis"
+grep -q '"mask_label": 0' "$work/run/config.json" || fail "config.json does not record the mask label"
+
 # eval: the slice table as for images, and the whole held-out volumes in 3-D, in mm.
 "$fbd" eval --model "$work/run" --device cpu >"$work/eval.txt"
 [ -s "$work/run/eval_volumes.csv" ] || fail "eval wrote no eval_volumes.csv"

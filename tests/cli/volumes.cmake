@@ -11,3 +11,11 @@ add_test(NAME cli_synth_bad_spacing COMMAND fbd synth --out ${_vtmp}/x --format 
 set_tests_properties(cli_synth_bad_spacing PROPERTIES PASS_REGULAR_EXPRESSION
   "fbd: error: synth: --spacing must be two numbers IN_PLANE,BETWEEN_SLICES in mm, got '0.7'")
 set_tests_properties(cli_synth_bad_format cli_synth_bad_spacing PROPERTIES LABELS cli)
+
+add_test(NAME cli_check_data_bad_slice_axis COMMAND fbd check-data ${PROJECT_SOURCE_DIR}/tests/fixtures/data --slice-axis z)
+set_tests_properties(cli_check_data_bad_slice_axis PROPERTIES LABELS cli PASS_REGULAR_EXPRESSION
+  "fbd: error: --slice-axis must be auto, i, j or k \\(0, 1 or 2\\), got 'z'")
+add_test(NAME cli_train_bad_mask_label
+         COMMAND fbd train --data ${PROJECT_SOURCE_DIR}/tests/fixtures/data --out ${_vtmp}/ml --mask-label -2)
+set_tests_properties(cli_train_bad_mask_label PROPERTIES LABELS cli PASS_REGULAR_EXPRESSION
+  "fbd: error: --mask-label must be 0 \\(masks of 0 and 1\\) or a positive label, got -2")

@@ -210,7 +210,7 @@ TEST_CASE("an image and a mask off one grid, or a mask that is not 0/1, is an er
   CHECK(ds.cases.empty());
   CHECK(has_problem(ds.problems, "A.nii.gz: mask's affine differs from its image's"));
   CHECK(has_problem(ds.problems, "A_0000.nii.gz"));
-  CHECK(has_problem(ds.problems, "B.nii.gz: values 0 1 2 (a mask must hold 0 and 1 only)"));
+  CHECK(has_problem(ds.problems, "B.nii.gz: values 0 1 2 (a mask must hold 0 and 1 only;"));
   CHECK(has_problem(ds.problems, "C.nii.gz: mask is 6x7x4 but its image"));
   CHECK(has_problem(ds.problems, "no label file"));
   CHECK(has_problem(ds.problems, "no images found"));
@@ -290,4 +290,57 @@ TEST_CASE("a manifest row may name a DICOM series folder with a NIfTI mask on it
   write_nifti_mask(dir.file("seg.nii.gz"), mask, moved);
   const Dataset bad = scan_dataset(dir.path().string());
   CHECK(has_problem(bad.problems, "seg.nii.gz: mask's affine differs from its image's"));
+}
+
+TEST_CASE("VolumeOptions: a chosen slice axis, and one label of a multi-label mask as the tumour") {
+  fbd::test::TempDir dir;
+  const Volume img = numbered(6, 7, 5);
+  Volume labels = box_mask(img, 1, 3);  // label 1 in slices 1-2
+  for (int64_t i = 0; i < 6; ++i) labels.voxels[size_t(i + 6 * (0 + 7 * 4))] = 2.0f;  // label 2: row j=0 of slice 4
+  write_pair(dir.path() / "imagesTr/M_0000.nii.gz", dir.path() / "labelsTr/M.nii.gz", img, labels);
+  write_text(dir.path() / "dataset.json", "{}");
+
+  // Binary masks expected: the labels are a problem that names the option.
+  const Dataset binary = scan_dataset(dir.path().string());
+  CHECK(has_problem(binary.problems, "values 0 1 2 (a mask must hold 0 and 1 only; --mask-label K"));
+
+  VolumeOptions two;
+  two.mask_label = 2;
+  const Dataset ds = scan_dataset(dir.path().string(), two);
+  for (const Problem& p : ds.problems) CHECK_MESSAGE(!p.error, p.str());
+  REQUIRE(ds.volumes.size() == 1);
+  CHECK(ds.volumes[0].tumour_slices == std::vector<int64_t>{4});
+  REQUIRE(ds.cases.size() == 1);
+  const Sample s = load_case(ds.cases[0]);
+  CHECK(mean_value(s.mask) * double(s.mask.numel()) == 6.0);  // label 2 only; label 1 is background
+  CHECK(s.mask.at(0, 3) == 1.0f);
+  const CheckReport rep = check_dataset(ds);
+  REQUIRE(rep.volumes.size() == 1);
+  CHECK(rep.volumes[0].label_values == "0 1 2");
+  CHECK(rep.volumes[0].tumour_ml == doctest::Approx(6 * 0.7 * 0.7 * 2.0 / 1000).epsilon(1e-4));
+
+  VolumeOptions absent;
+  absent.mask_label = 3;
+  CHECK(has_problem(scan_dataset(dir.path().string(), absent).problems, "mask is empty of label 3", false));
+
+  // Sliced along i: 6 slices of 5 x 7 (rows k, columns j); label 1 spans i = 1..3.
+  VolumeOptions along_i;
+  along_i.slice_axis = 0;
+  along_i.mask_label = 1;
+  const Dataset di = scan_dataset(dir.path().string(), along_i);
+  REQUIRE(di.volumes.size() == 1);
+  CHECK(di.volumes[0].slice_axis == 0);
+  CHECK(di.volumes[0].slices == 6);
+  CHECK(di.volumes[0].tumour_slices == std::vector<int64_t>{1, 2, 3});
+  const Sample si = load_case(di.cases[0]);
+  CHECK(si.image.height == 5);
+  CHECK(si.image.width == 7);
+
+  CHECK(parse_slice_axis("auto") == -1);
+  CHECK(parse_slice_axis("K") == 2);
+  CHECK(parse_slice_axis("1") == 1);
+  CHECK(contains(error_of([] { parse_slice_axis("z"); }), "--slice-axis must be auto, i, j or k"));
+  VolumeOptions bad;
+  bad.mask_label = -1;
+  CHECK(contains(error_of([&] { scan_dataset(dir.path().string(), bad); }), "--mask-label must be 0"));
 }
