@@ -41,6 +41,7 @@ Shape parse_shape(const std::string& text, const std::string& name) {
     if (a == std::string::npos) continue;  // the empty item after a trailing comma: "(5,)"
     const std::string num = item.substr(a, b - a + 1);
     FBD_CHECK(!num.empty() && num.find_first_not_of("0123456789") == std::string::npos, name, ": bad shape ", text);
+    FBD_CHECK(num.size() <= 18, name, ": bad shape ", text, " (a size too large)");  // stoll would throw past 2^63
     shape.push_back(std::stoll(num));
   }
   return shape;
@@ -86,8 +87,12 @@ Tensor parse_npy(const std::vector<char>& bytes, const std::string& name) {
     FBD_FAIL(name, ": unsupported dtype ", descr, " (fbd reads float32, float64, uint8, bool and int32)");
   }
   const size_t data_offset = offset + header_len;
-  const int64_t n = shape_numel(shape);
-  const size_t need = size_t(n) * elem;
+  // The byte count, with overflow checked: a header can declare sizes whose product wraps.
+  int64_t n = 1;
+  size_t need = elem;
+  for (int64_t d : shape)
+    FBD_CHECK(!__builtin_mul_overflow(n, d, &n) && !__builtin_mul_overflow(need, size_t(d), &need), name,
+              ": truncated: shape ", shape_str(shape), " needs more bytes than any file holds");
   FBD_CHECK(bytes.size() - data_offset >= need, name, ": truncated: shape ", shape_str(shape), " needs ", need,
             " bytes of data, the file has ", bytes.size() - data_offset);
   Tensor t = Tensor::empty(shape, dtype, Device::cpu());

@@ -289,8 +289,16 @@ class StructureCheck {
       return u32();
     }
     read(vr_, 2);
-    FBD_CHECK(std::isupper(static_cast<unsigned char>(vr_[0])) && std::isupper(static_cast<unsigned char>(vr_[1])),
-              path_, ": truncated or corrupt DICOM file (no value representation at byte ", pos_ - 2, ")");
+    // Only the standard's VRs: GDCM reads an element with an unknown VR as implicit, taking the
+    // VR and its 2-byte length as one 4-byte length, and allocates that much before it finds
+    // the file too short (a one-bit change in a VR made it allocate 1.6 GB: tests/fuzz).
+    static const char* known_vrs[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT",
+                                      "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST",
+                                      "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+    bool known = false;
+    for (const char* k : known_vrs) known = known || (vr_[0] == k[0] && vr_[1] == k[1]);
+    FBD_CHECK(known, path_, ": truncated or corrupt DICOM file (no valid value representation at byte ", pos_ - 2,
+              ")");
     static const char* long_vrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
     for (const char* l : long_vrs)
       if (vr_[0] == l[0] && vr_[1] == l[1]) {
@@ -311,6 +319,14 @@ class StructureCheck {
                  pos_ - 8, ")");
       }
       const uint32_t len = value_length();
+      if (len == kUndefined && explicit_) {
+        // Only a sequence (SQ, or UN holding one) or encapsulated pixel data (OB/OW) may have an
+        // undefined length; GDCM asserts that (and aborts the process) on anything else.
+        const bool sq = vr_[0] == 'S' && vr_[1] == 'Q', un = vr_[0] == 'U' && vr_[1] == 'N';
+        const bool pixels = group == 0x7FE0 && element == 0x0010 && vr_[0] == 'O' && (vr_[1] == 'B' || vr_[1] == 'W');
+        FBD_CHECK(sq || un || pixels, path_, ": truncated or corrupt DICOM file (an undefined length with VR ",
+                  std::string(vr_, 2), " at byte ", pos_ - 12, ")");
+      }
       if (len == kUndefined) {
         // A sequence (SQ, or UN / implicit VR holding one) or encapsulated pixel data.
         const bool was_explicit = explicit_;
@@ -380,6 +396,11 @@ Header read_header(const std::string& path, bool geometry) {
     h.ts_uid = ts ? ts : "";
   }
   if (!geometry) return h;
+  // RT objects (dose grids, structure sets, plans) are not image series, and GDCM's spacing code
+  // aborts the process on some of them (pydicom's rtdose_1frame.dcm: an assertion in
+  // ImageHelper::GetSpacingValue): refuse them before GDCM reads their pixels.
+  FBD_CHECK(h.modality.rfind("RT", 0) != 0, path, ": modality ", h.modality,
+            " (a radiotherapy object), not an image series: fbd reads MR and CT image series");
 
   FBD_CHECK(ds.FindDataElement(kPixelData), path, ": no pixel data (not an image, ",
             h.modality.empty() ? std::string("no modality") : "modality " + h.modality, ", or a truncated file)");

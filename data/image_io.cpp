@@ -58,6 +58,71 @@ void check_jpeg_complete(const std::vector<char>& b, const std::string& name) {
   FBD_CHECK(eoi, name, ": truncated JPEG (no end-of-image marker: the file was cut short)");
 }
 
+// stb_image 2.27 (Debian 12's libstb) trusts a JPEG's Huffman tables: a table of more than 256
+// codes overruns its arrays (CVE-2022-28042), and a scan that uses a table the file never
+// defined decodes with uninitialised memory, reading out of bounds and failing an assertion
+// that aborts the process (CVE-2022-29977). So the tables are checked here first, in one walk
+// over the markers (entropy-coded data skipped): each table's code lengths must form a valid
+// prefix code of at most 256 symbols, and each scan may use only tables defined before it
+// (a progressive file's DC refinement scans use none, its DC scans no AC table).
+void check_jpeg_tables(const std::vector<char>& b, const std::string& name) {
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data());
+  const size_t n = b.size();
+  bool defined[2][4] = {};  // [DC, AC][table id]
+  bool progressive = false;
+  for (size_t i = 2; i + 1 < n;) {
+    const unsigned char m = p[i + 1];
+    if (p[i] != 0xFF || m == 0x00 || m == 0xFF || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+      ++i;  // entropy-coded data, a stuffed zero, fill, TEM or a restart marker
+      continue;
+    }
+    if (m == 0xD9) break;  // end of image
+    FBD_CHECK(i + 4 <= n, name, ": truncated JPEG (the file ends inside a marker at byte ", i, ")");
+    const size_t len = size_t(p[i + 2]) << 8 | p[i + 3];
+    if (len < 2 || len > n - i - 2) {
+      // A segment that runs past the end: stb stops there too, before any table or scan after
+      // it, so only a table or scan header cut short needs a word here; otherwise decoding
+      // says what is wrong (a truncated file, or nonsense headers).
+      FBD_CHECK(m != 0xC4 && m != 0xDA, name, ": truncated JPEG (marker segment at byte ", i,
+                " runs past the end of the file)");
+      break;
+    }
+    const unsigned char* seg = p + i + 4;
+    const size_t sl = len - 2;
+    if (m == 0xC2) progressive = true;
+    if (m == 0xC4) {  // DHT: one or more tables
+      for (size_t k = 0; k < sl;) {
+        FBD_CHECK(sl - k >= 17 && seg[k] >> 4 <= 1 && (seg[k] & 15) <= 3, name,
+                  ": corrupt JPEG (bad Huffman table header at byte ", i, ")");
+        size_t symbols = 0;
+        uint32_t code = 0;  // the canonical code after the codes of each length (JPEG Annex C)
+        bool prefix_code = true;
+        for (int j = 1; j <= 16; ++j) {
+          symbols += seg[k + size_t(j)];
+          code += seg[k + size_t(j)];
+          prefix_code = prefix_code && code <= (1u << j);
+          code <<= 1;
+        }
+        FBD_CHECK(prefix_code && symbols <= 256 && symbols <= sl - k - 17, name,
+                  ": corrupt JPEG (bad Huffman table at byte ", i, ")");
+        defined[seg[k] >> 4][seg[k] & 15] = true;
+        k += 17 + symbols;
+      }
+    } else if (m == 0xDA) {  // SOS: the tables of each component of the scan
+      FBD_CHECK(sl >= 1 && sl >= 4 + 2 * size_t(seg[0]), name, ": corrupt JPEG (bad scan header at byte ", i, ")");
+      const size_t ns = seg[0];
+      const bool dc_first = seg[1 + 2 * ns] == 0 && seg[3 + 2 * ns] >> 4 == 0;  // Ss == 0, Ah == 0
+      const bool uses_dc = !progressive || dc_first, uses_ac = !progressive || seg[1 + 2 * ns] > 0;
+      for (size_t c = 0; c < ns; ++c) {
+        const int td = seg[2 + 2 * c] >> 4, ta = seg[2 + 2 * c] & 15;
+        FBD_CHECK((!uses_dc || (td <= 3 && defined[0][td])) && (!uses_ac || (ta <= 3 && defined[1][ta])), name,
+                  ": corrupt JPEG (a scan uses a Huffman table the file does not define)");
+      }
+    }
+    i += 2 + len;
+  }
+}
+
 struct StbFree {
   void operator()(void* p) const { stbi_image_free(p); }
 };
@@ -129,6 +194,7 @@ RawImage decode_image(const std::vector<char>& bytes, const std::string& name) {
     raw.bit_depth = hdr.bit_depth == 16 ? 16 : 8;
   } else {
     check_jpeg_complete(bytes, name);
+    check_jpeg_tables(bytes, name);
     if (stbi_info_from_memory(data, len, &w, &h, &comp)) check_pixel_count(w, h, name);  // else: decoding says why
     raw.format = ImageFormat::JPEG;
     raw.bit_depth = 8;

@@ -218,7 +218,7 @@ AugmentPipeline::Step make_step(const json& j, const std::string& where) {
 json parse(const std::string& text, const std::string& name) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number past double's range
     FBD_FAIL(name, ": not valid JSON (", e.what(), ")");
   }
 }

@@ -104,7 +104,10 @@ NamedTensors load_safetensors(const std::string& path, std::map<std::string, std
     FBD_CHECK(off[0].is_number_unsigned() && off[1].is_number_unsigned(), path, ": tensor '", name,
               "' has bad data_offsets");
     const uint64_t begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
-    const uint64_t want = uint64_t(shape_numel(shape)) * dtype_size(dt);
+    uint64_t want = dtype_size(dt);  // the byte count, overflow checked (a shape's product can wrap to 0)
+    for (int64_t d : shape)
+      FBD_CHECK(!__builtin_mul_overflow(want, uint64_t(d), &want), path, ": tensor '", name, "' has shape ",
+                shape_str(shape), ", more bytes than any file holds");
     FBD_CHECK(begin <= end && end - begin == want, path, ": tensor '", name, "' spans bytes [", begin, ", ", end,
               ") but ", e["dtype"].get<std::string>(), " ", shape_str(shape), " needs ", want);
     FBD_CHECK(end <= data_size, path, ": truncated: tensor '", name, "' needs bytes [", begin, ", ", end,

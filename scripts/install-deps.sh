@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what fbd needs from Debian's archive, skipping what is already there.
-#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh            build + test dependencies (python3-nibabel: the NIfTI tests
+#                                      read its test data and check fbd's files with it)
 #   scripts/install-deps.sh --bench    also Python, PyTorch and SciPy for bench/compare_*.py
 #   scripts/install-deps.sh --report   also Chromium, to render report.html headless
 # The CUDA toolkit (nvcc, cuDNN, cuBLAS) is not a Debian package here: fbd finds it under
@@ -8,7 +9,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake doctest-dev libbenchmark-dev libstb-dev libopenblas-dev
-          nlohmann-json3-dev libcli11-dev libomp-dev)
+          nlohmann-json3-dev libcli11-dev libomp-dev libnifti2-dev zlib1g-dev python3-nibabel
+          libgdcm-dev python3-pydicom clang libclang-rt-dev)
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(python3 python3-numpy python3-scipy python3-torch) ;;

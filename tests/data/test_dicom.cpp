@@ -315,6 +315,32 @@ TEST_CASE("dicom: a file cut at any byte is a one-line error, never a crash nor 
   MESSAGE(cuts, " truncated files refused");
 }
 
+TEST_CASE("dicom: an unknown value representation is refused before GDCM reads a length from it") {
+  // Found by fuzzing: one bit flipped in a VR ("UI" -> "UK") made GDCM read the VR and its
+  // 2-byte length as a 4-byte length and allocate 1.6 GB for a 2.7 KB file.
+  std::vector<char> bytes = read_file(fixture("dicom/series_a/IM0003"));
+  const std::string text(bytes.begin(), bytes.end());
+  const size_t ui = text.find("UI", 132 + 12);  // a UI element after the file meta group's first
+  REQUIRE(ui != std::string::npos);
+  bytes[ui + 1] = 'K';
+  TempDir dir;
+  const std::string bad = dir.file("bad_vr.dcm");
+  std::ofstream(bad, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+  const std::string e = error_of([&] { read_dicom_series(bad); });
+  CHECK(contains(e, bad));
+  CHECK(contains(e, "no valid value representation at byte " + std::to_string(ui)));
+}
+
+TEST_CASE("dicom: a radiotherapy object is refused, not handed to GDCM's image code") {
+  // pydicom's RT dose grid made Debian's GDCM abort the process (found by fuzzing).
+  const std::string p = external_dir("pydicom") + "/rtdose_1frame.dcm";
+  if (!fs::exists(p)) {
+    MESSAGE("SKIPPED: ", p, " not found (python3-pydicom's test data)");
+    return;
+  }
+  CHECK(contains(error_of([&] { read_dicom_series(p); }), "modality RTDOSE (a radiotherapy object)"));
+}
+
 TEST_CASE("dicom: the voxel limit (FBD_MAX_VOXELS) is checked before the pixel data is read") {
   const std::string folder = fixture("dicom/series_a");  // 8 x 6 x 5 = 240 voxels
   {
