@@ -1,8 +1,8 @@
 #include "data/volume_dataset.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <list>
 #include <map>
@@ -37,7 +37,9 @@ PairCache& pair_cache() {
 
 // The volume's name without .nii / .nii.gz and without nnU-Net's first-channel suffix _0000.
 std::string volume_stem(const std::string& path) {
-  std::string name = fs::path(path).filename().string();
+  fs::path p(path);
+  if (p.filename().empty()) p = p.parent_path();  // a DICOM folder given as "series/"
+  std::string name = p.filename().string();
   for (const std::string ext : {".nii.gz", ".nii", ".NII.GZ", ".NII"})
     if (name.size() > ext.size() && name.ends_with(ext)) {
       name = name.substr(0, name.size() - ext.size());

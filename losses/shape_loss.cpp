@@ -91,7 +91,8 @@ Tensor masked_embeddings(const Tensor& features, const Tensor& target) {
   FBD_CHECK(geo.n == N && geo.h == H && geo.w == W, op, ": features ", shape_str(features.shape()), " and target ",
             shape_str(target.shape()), " differ in batch or image size");
   detail::check_same_device(features, target, op);
-  const auto [cband, bband] = contour_bands(target);
+  const std::pair<Tensor, Tensor> bands = contour_bands(target);
+  const Tensor cband = bands.first, bband = bands.second;  // named copies (handles): lambdas capture them
   const Device dev = features.device();
   const int64_t HW = H * W;
   profiler::Scope scope(op, dev);

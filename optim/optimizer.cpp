@@ -91,9 +91,11 @@ void Optimizer::load_state_dict(const NamedTensors& state, const std::string& so
               s.defined() ? dtype_name(s.dtype()) : "undefined", " ", s.defined() ? shape_str(s.shape()) : "",
               " but the ", name_, " optimizer expects ", dtype_name(t.dtype()), " ", shape_str(t.shape()));
   }
-  for (const auto& [n, t] : state)
+  for (const auto& entry : state) {
+    const std::string& n = entry.first;  // a plain name: the lambda captures it (clang 14 cannot capture bindings)
     FBD_CHECK(given.count(n) && std::any_of(mine.begin(), mine.end(), [&](const auto& m) { return m.first == n; }),
               source, ": unexpected tensor '", n, "' (the ", name_, " optimizer has no such entry)");
+  }
   const float lr = given["lr"]->item();
   FBD_CHECK(std::isfinite(lr) && lr >= 0, source, ": tensor 'lr' holds ", lr, ", not a learning rate");
   for (size_t i = 0; i < params_.size(); ++i) {

@@ -34,11 +34,12 @@ command -v clang++ >/dev/null 2>&1 || "$root/scripts/install-deps.sh"
 dir="$root/build-fuzz"
 CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
   "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" -DFBD_CUDA=OFF -DFBD_SANITIZE=ON -DFBD_FUZZ=ON -DFBD_BUILD_BENCH=OFF >/dev/null
-cmake --build "$dir" --target fbd_fuzz -j "$jobs"
-
 bin="$dir/tests/fuzz"
 if [ ${#targets[@]} -eq 0 ]; then
+  cmake --build "$dir" --target fbd_fuzz -j "$jobs"
   for f in "$bin"/fuzz_*; do [ -x "$f" ] && targets+=("${f##*/fuzz_}"); done
+else  # only the harnesses asked for (run_config alone needs fbd_app, the longest build)
+  cmake --build "$dir" $(printf -- '--target fuzz_%s ' "${targets[@]}") -j "$jobs"
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/fbd-fuzz.XXXXXX")"
