@@ -79,11 +79,9 @@ std::string volume_name(const std::filesystem::path& p) {
 // overlay PNG of each slice with tumour. Returns the slices with tumour.
 size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Device device, data::Volume image,
                           const std::filesystem::path& file) {
-  const data::Volume grid_only = [&] {
-    data::Volume g = image;
-    g.voxels.clear();
-    return g;
-  }();
+  std::vector<float> voxels = std::move(image.voxels);
+  const data::Volume grid_only = image;  // the grid and header, without copying the voxels
+  image.voxels = std::move(voxels);
   data::normalize_volume(image);
   const int forced = o.slice_axis == "run" ? c.volume.slice_axis : data::parse_slice_axis(o.slice_axis);
   const int axis = forced >= 0 ? forced : data::auto_slice_axis(image);
@@ -95,9 +93,9 @@ size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Dev
   const VolumePrediction p = predict_volume(net, image, axis, c, device, cleanup);
   const std::filesystem::path base = std::filesystem::path(o.out) / volume_name(file);
   data::write_nifti_mask(base.string() + "_mask.nii.gz", p.mask, grid_only);
+  data::Volume mask_view = grid_only;
+  if (!p.tumour_slices.empty()) mask_view.voxels.assign(p.mask.begin(), p.mask.end());
   for (int64_t s : p.tumour_slices) {
-    data::Volume mask_view = grid_only;
-    mask_view.voxels.assign(p.mask.begin(), p.mask.end());
     const data::Image slice = data::extract_slice(image, axis, s), mask = data::extract_slice(mask_view, axis, s);
     data::RgbImage overlay = data::gray_to_rgb(slice);
     data::draw_outline(overlay, mask, 0, 0, {255, 40, 40});
