@@ -66,6 +66,7 @@ struct VolumeEntry {
   int slice_axis = 2;
   int mask_label = 0;
   int64_t slices = 0;                  // along slice_axis
+  std::string label_values;            // the mask's distinct values as read ("0 1"), before mask_label
   std::vector<int64_t> tumour_slices;  // those with a tumour voxel: the volume's cases
 };
 

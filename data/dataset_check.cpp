@@ -8,10 +8,8 @@
 #include "data/dataset.h"
 #include "data/image_io.h"
 #include "data/morphology.h"
-#include "data/nifti.h"
 #include "data/volume_dataset.h"
 #include "data/volume_slices.h"
-#include "data/volume_io.h"
 
 namespace fbd::data {
 
@@ -40,8 +38,8 @@ Sample load_volume_slice(const CaseEntry& c, int edge_width) {
   return s;
 }
 
-// check_dataset for the volumes: each pair read and checked once, its slice cases' statistics
-// taken from it.
+// check_dataset for the volumes: each pair read and checked once (through the cache its slice
+// cases then load from); the mask's values were recorded by the scan.
 void check_volumes(const Dataset& ds, CheckReport& rep) {
   for (const VolumeEntry& v : ds.volumes) {
     VolumeStats st;
@@ -51,15 +49,15 @@ void check_volumes(const Dataset& ds, CheckReport& rep) {
     st.slices = v.slices;
     st.tumour_slices = int64_t(v.tumour_slices.size());
     try {
-      const Volume header = read_volume_header(v.image);
-      st.shape = header.shape_str();
-      st.spacing = header.spacing_str();
-      st.orientation = header.orientation_code();
-      mask_label_problem(read_volume(v.mask), &st.label_values, v.mask_label);
       const auto pair = load_volume_pair(v.image, v.mask, v.mask_label);
+      const Volume& grid = pair->image;
+      st.shape = grid.shape_str();
+      st.spacing = grid.spacing_str();
+      st.orientation = grid.orientation_code();
+      st.label_values = v.label_values;
       int64_t fg = 0;
       for (float x : pair->mask.voxels) fg += x != 0.0f;
-      st.tumour_ml = double(fg) * header.dx * header.dy * header.dz / 1000.0;
+      st.tumour_ml = double(fg) * grid.dx * grid.dy * grid.dz / 1000.0;
       st.ok = true;
     } catch (const Error& e) {
       rep.problems.push_back({"", e.what()});

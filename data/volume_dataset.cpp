@@ -135,7 +135,7 @@ void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
     return;
   }
   const VolumeOptions& vo = ds.volume_options;
-  if (const std::string why = mask_label_problem(mask, nullptr, vo.mask_label); !why.empty()) {
+  if (const std::string why = mask_label_problem(mask, &v.label_values, vo.mask_label); !why.empty()) {
     ds.problems.push_back({where, v.mask + ": " + why});
     return;
   }

@@ -10,7 +10,6 @@
 #include "apps/train/volume_eval.h"
 #include "data/draw.h"
 #include "data/image_io.h"
-#include "data/morphology.h"
 #include "data/nifti.h"
 #include "data/volume_io.h"
 #include "data/volume_slices.h"
@@ -75,6 +74,15 @@ std::string volume_name(const std::filesystem::path& p) {
   return name;
 }
 
+MaskCleanup mask_cleanup(const Options& o) {
+  MaskCleanup m;
+  m.threshold = o.threshold;
+  m.min_size = o.min_size;
+  m.largest = o.largest;
+  m.fill_holes = o.fill_holes;
+  return m;
+}
+
 // One volume: every slice predicted, the mask written on the input's grid and header, and an
 // overlay PNG of each slice with tumour. Returns the slices with tumour.
 size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Device device, data::Volume image,
@@ -85,12 +93,7 @@ size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Dev
   data::normalize_volume(image);
   const int forced = o.slice_axis == "run" ? c.volume.slice_axis : data::parse_slice_axis(o.slice_axis);
   const int axis = forced >= 0 ? forced : data::auto_slice_axis(image);
-  MaskCleanup cleanup;
-  cleanup.threshold = o.threshold;
-  cleanup.min_size = o.min_size;
-  cleanup.largest = o.largest;
-  cleanup.fill_holes = o.fill_holes;
-  const VolumePrediction p = predict_volume(net, image, axis, c, device, cleanup);
+  const VolumePrediction p = predict_volume(net, image, axis, c, device, mask_cleanup(o));
   const std::filesystem::path base = std::filesystem::path(o.out) / volume_name(file);
   data::write_nifti_mask(base.string() + "_mask.nii.gz", p.mask, grid_only);
   data::Volume mask_view = grid_only;
@@ -147,12 +150,9 @@ void run(const Options& o) {
   const std::vector<SlicePrediction> preds = predict_slices(*net, slices, c, device);
   std::filesystem::create_directories(o.out);
   int64_t nonempty = 0;
+  const MaskCleanup cleanup = mask_cleanup(o);
   for (const SlicePrediction& p : preds) {
-    data::Image mask(p.prob.height, p.prob.width);
-    for (size_t i = 0; i < mask.px.size(); ++i) mask.px[i] = p.prob.px[i] >= o.threshold ? 1.0f : 0.0f;
-    if (o.min_size > 0) mask = data::remove_small_components(mask, o.min_size);
-    if (o.largest) mask = data::largest_component(mask);
-    if (o.fill_holes) mask = data::fill_holes(mask);
+    const data::Image mask = clean_mask(p.prob, cleanup);
     const std::filesystem::path base = std::filesystem::path(o.out) / p.id;
     data::write_mask_png(base.string() + "_mask.png", mask);
     data::RgbImage overlay = data::gray_to_rgb(p.image);

@@ -16,15 +16,6 @@ namespace fbd::app {
 
 namespace {
 
-data::Image clean_mask(const data::Image& prob, const MaskCleanup& o) {
-  data::Image mask(prob.height, prob.width);
-  for (size_t i = 0; i < mask.px.size(); ++i) mask.px[i] = prob.px[i] >= o.threshold ? 1.0f : 0.0f;
-  if (o.min_size > 0) mask = data::remove_small_components(mask, o.min_size);
-  if (o.largest) mask = data::largest_component(mask);
-  if (o.fill_holes) mask = data::fill_holes(mask);
-  return mask;
-}
-
 // NaN-aware mean of one field over the rows.
 template <typename F>
 double mean_of(const std::vector<VolumeScore>& rows, F field, int64_t* left_out = nullptr) {
@@ -72,6 +63,15 @@ std::string number(double v, int digits) {
 }
 
 }  // namespace
+
+data::Image clean_mask(const data::Image& prob, const MaskCleanup& o) {
+  data::Image mask(prob.height, prob.width);
+  for (size_t i = 0; i < mask.px.size(); ++i) mask.px[i] = prob.px[i] >= o.threshold ? 1.0f : 0.0f;
+  if (o.min_size > 0) mask = data::remove_small_components(mask, o.min_size);
+  if (o.largest) mask = data::largest_component(mask);
+  if (o.fill_holes) mask = data::fill_holes(mask);
+  return mask;
+}
 
 VolumePrediction predict_volume(SegNet& net, const data::Volume& image, int slice_axis, const RunConfig& c,
                                 Device device, const MaskCleanup& cleanup) {

@@ -23,6 +23,10 @@ struct MaskCleanup {
   bool fill_holes = false;  // fill holes inside it
 };
 
+// The mask of one slice's probabilities: thresholded, then cleaned up as `o` says (what fbd
+// predict does to every slice, of an image or of a volume).
+data::Image clean_mask(const data::Image& prob, const MaskCleanup& o);
+
 struct VolumePrediction {
   int slice_axis = 2;
   std::vector<uint8_t> mask;  // one channel of the image's grid, 0/1

@@ -31,6 +31,8 @@ using fbd::test::fixture;
 using fbd::test::TempDir;
 namespace fs = std::filesystem;
 
+using fbd::test::EnvVar;
+
 namespace {
 
 // The folders of python3-pydicom's and python3-nibabel's test data (FBD_PYDICOM_DATA and
@@ -57,24 +59,6 @@ const nlohmann::json& made_here(const nlohmann::json& all, const std::string& na
   static nlohmann::json none;
   return none;
 }
-
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~EnvVar() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // Everything written to stderr (fd 2) while f runs.
 template <typename F>

@@ -29,6 +29,8 @@ using fbd::test::fixture;
 using fbd::test::TempDir;
 namespace fs = std::filesystem;
 
+using fbd::test::EnvVar;
+
 namespace {
 
 // python3-nibabel's test data (FBD_NIBABEL_DATA overrides the Debian location).
@@ -41,25 +43,6 @@ nlohmann::json expected_json() {
   const std::vector<char> bytes = read_file(fixture("nifti/nibabel_expected.json"));
   return nlohmann::json::parse(bytes.begin(), bytes.end());
 }
-
-// Sets an environment variable for one scope and restores what was there before.
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~EnvVar() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // Checks fbd's reading of `path` against nibabel's summary `e` of the same file.
 void check_against_nibabel(const nlohmann::json& e, const std::string& path) {
