@@ -35,20 +35,6 @@ PairCache& pair_cache() {
   return cache;
 }
 
-// The volume's name without .nii / .nii.gz and without nnU-Net's first-channel suffix _0000.
-std::string volume_stem(const std::string& path) {
-  fs::path p(path);
-  if (p.filename().empty()) p = p.parent_path();  // a DICOM folder given as "series/"
-  std::string name = p.filename().string();
-  for (const std::string ext : {".nii.gz", ".nii", ".NII.GZ", ".NII"})
-    if (name.size() > ext.size() && name.ends_with(ext)) {
-      name = name.substr(0, name.size() - ext.size());
-      break;
-    }
-  if (name.size() > 5 && name.ends_with("_0000")) name = name.substr(0, name.size() - 5);
-  return name;
-}
-
 std::string slice_id(const std::string& volume_id, int64_t slice) {
   std::string n = std::to_string(slice);
   if (n.size() < 3) n = std::string(3 - n.size(), '0') + n;
@@ -121,7 +107,7 @@ std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, con
 }
 
 void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
-  if (v.id.empty()) v.id = volume_stem(v.image);
+  if (v.id.empty()) v.id = volume_name(v.image);
   Volume header, mask;
   try {
     header = read_volume_header(v.image);

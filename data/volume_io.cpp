@@ -25,6 +25,20 @@ bool is_volume_path(const std::string& path) {
   return is_dicom_folder(path);
 }
 
+std::string volume_name(const std::string& path) {
+  fs::path p(path);
+  if (p.filename().empty()) p = p.parent_path();  // "series/"
+  std::string name = p.filename().string();
+  if (!is_nifti_path(path)) return fs::is_directory(p) ? name : p.stem().string();
+  for (const std::string ext : {".nii.gz", ".nii", ".NII.GZ", ".NII"})
+    if (name.size() > ext.size() && name.ends_with(ext)) {
+      name = name.substr(0, name.size() - ext.size());
+      break;
+    }
+  if (name.size() > 5 && name.ends_with("_0000")) name = name.substr(0, name.size() - 5);
+  return name;
+}
+
 Volume read_volume(const std::string& path, const std::string& series_uid) {
   if (is_nifti_path(path)) {
     FBD_CHECK(series_uid.empty(), path, ": a series UID chooses a DICOM series; this is a NIfTI file");

@@ -14,6 +14,11 @@ bool is_dicom_folder(const std::string& path);
 // .nii / .nii.gz, a DICOM file, or a folder of DICOM files.
 bool is_volume_path(const std::string& path);
 
+// A volume's name for ids and output files: a NIfTI file's name without .nii / .nii.gz and
+// without nnU-Net's first-channel suffix _0000, a DICOM file's without its extension, a DICOM
+// folder's name (also when given as "series/").
+std::string volume_name(const std::string& path);
+
 // The whole volume. `series_uid` chooses one series of a DICOM folder that holds several.
 Volume read_volume(const std::string& path, const std::string& series_uid = "");
 

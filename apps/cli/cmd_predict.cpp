@@ -64,16 +64,6 @@ std::vector<std::filesystem::path> input_images(const std::string& input) {
   return files;
 }
 
-// NAME of NAME.nii(.gz) without nnU-Net's channel suffix _0000; a DICOM folder's or file's name.
-std::string volume_name(const std::filesystem::path& p) {
-  std::string name = p.filename().string();
-  if (name.empty()) name = p.parent_path().filename().string();  // "series/" given with a slash
-  if (!data::is_nifti_path(p.string())) return std::filesystem::path(name).stem().string();
-  name = name.substr(0, name.size() - (name.ends_with(".nii.gz") ? 7 : 4));
-  if (name.size() > 5 && name.ends_with("_0000")) name = name.substr(0, name.size() - 5);
-  return name;
-}
-
 MaskCleanup mask_cleanup(const Options& o) {
   MaskCleanup m;
   m.threshold = o.threshold;
@@ -94,7 +84,7 @@ size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Dev
   const int forced = o.slice_axis == "run" ? c.volume.slice_axis : data::parse_slice_axis(o.slice_axis);
   const int axis = forced >= 0 ? forced : data::auto_slice_axis(image);
   const VolumePrediction p = predict_volume(net, image, axis, c, device, mask_cleanup(o));
-  const std::filesystem::path base = std::filesystem::path(o.out) / volume_name(file);
+  const std::filesystem::path base = std::filesystem::path(o.out) / data::volume_name(file.string());
   data::write_nifti_mask(base.string() + "_mask.nii.gz", p.mask, grid_only);
   data::Volume mask_view = grid_only;
   if (!p.tumour_slices.empty()) mask_view.voxels.assign(p.mask.begin(), p.mask.end());

@@ -344,3 +344,13 @@ TEST_CASE("VolumeOptions: a chosen slice axis, and one label of a multi-label ma
   bad.mask_label = -1;
   CHECK(contains(error_of([&] { scan_dataset(dir.path().string(), bad); }), "--mask-label must be 0"));
 }
+
+TEST_CASE("volume_name: the name a volume's cases and outputs take") {
+  CHECK(volume_name("/d/imagesTr/BR_001_0000.nii.gz") == "BR_001");
+  CHECK(volume_name("/d/scan.nii") == "scan");
+  CHECK(volume_name("/d/scan_0001.nii.gz") == "scan_0001");  // only the first channel's suffix goes
+  CHECK(volume_name("/d/slice.dcm") == "slice");
+  const std::string series = fbd::test::fixture("dicom/series_a");
+  CHECK(volume_name(series) == "series_a");
+  CHECK(volume_name(series + "/") == "series_a");
+}
