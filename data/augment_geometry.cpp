@@ -61,13 +61,13 @@ void warp(Sample& s, int64_t height, int64_t width, const std::vector<float>& sr
   const size_t n = static_cast<size_t>(height * width);
   FBD_CHECK(src_y.size() == n && src_x.size() == n, "warp: maps hold ", src_y.size(), " and ", src_x.size(),
             " points for a ", height, "x", width, " output");
-  s.image = warp_one(s.image, height, width, src_y, src_x, false);
+  s.for_each_channel([&](Image& c) { c = warp_one(c, height, width, src_y, src_x, false); });
   if (!s.mask.empty()) s.mask = warp_one(s.mask, height, width, src_y, src_x, true);
   if (!s.edge.empty()) s.edge = warp_one(s.edge, height, width, src_y, src_x, true);
 }
 
 void flip(Sample& s, bool horizontal) {
-  flip_image(s.image, horizontal);
+  s.for_each_channel([&](Image& c) { flip_image(c, horizontal); });
   if (!s.mask.empty()) flip_image(s.mask, horizontal);
   if (!s.edge.empty()) flip_image(s.edge, horizontal);
 }
@@ -95,7 +95,7 @@ void rotate(Sample& s, double degrees) {
 
 void resize(Sample& s, int64_t height, int64_t width) {
   if (s.image.height == height && s.image.width == width) return;
-  s.image = resize_bilinear(s.image, height, width);
+  s.for_each_channel([&](Image& c) { c = resize_bilinear(c, height, width); });
   if (!s.mask.empty()) s.mask = resize_nearest(s.mask, height, width);
   if (!s.edge.empty()) s.edge = resize_nearest(s.edge, height, width);
 }

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/channels.h"
 #include "data/nifti.h"
 #include "data/volume_dataset.h"
 #include "data/volume_io.h"
@@ -189,19 +190,40 @@ void scan_manifest(Dataset& ds, const fs::path& root) {
       ds.problems.push_back({where, "label '" + f[col["label"]] + "' is not benign, malignant or unknown"});
       continue;
     }
-    if (is_nifti_path(image) || is_dicom_folder((root / image).string()) ||
-        (is_file(root / image) && is_nifti_path(mask))) {
+    // A volume's image may be several files, one per channel group, joined by ';'
+    // ("pre.nii.gz;post1.nii.gz").
+    std::vector<std::string> image_files;
+    for (size_t at = 0;;) {
+      const size_t semi = image.find(';', at);
+      image_files.push_back(trim(image.substr(at, semi == std::string::npos ? std::string::npos : semi - at)));
+      if (semi == std::string::npos) break;
+      at = semi + 1;
+    }
+    const std::string first = image_files[0];
+    if (is_nifti_path(first) || is_dicom_folder((root / first).string()) ||
+        (is_file(root / first) && is_nifti_path(mask))) {
       VolumeEntry v;
-      v.image = (root / image).string();
+      v.image = (root / first).string();
+      for (size_t k = 1; k < image_files.size(); ++k) v.more_images.push_back((root / image_files[k]).string());
       v.mask = (root / mask).string();
       v.patient = c.patient;
       v.label = c.label;
+      const auto missing = std::find_if(v.more_images.begin(), v.more_images.end(),
+                                        [&](const std::string& f) { return !fs::exists(f, ec); });
       if (!fs::exists(v.image, ec))
         ds.problems.push_back({where, "image " + v.image + " does not exist"});
+      else if (missing != v.more_images.end())
+        ds.problems.push_back({where, "image channel file " + *missing + " does not exist"});
       else if (!is_file(v.mask))
         ds.problems.push_back({where, "mask " + v.mask + " does not exist"});
       else
         add_volume(ds, std::move(v), where);
+      continue;
+    }
+    if (image_files.size() > 1) {
+      ds.problems.push_back({where, "image '" + image +
+                                        "' lists several files: only a volume's channels can be (2-D images are one "
+                                        "grey channel)"});
       continue;
     }
     c.image = (root / image).string();
@@ -363,9 +385,11 @@ Dataset scan_dataset(const std::string& dir, const VolumeOptions& volumes) {
   FBD_CHECK(volumes.slice_axis >= -1 && volumes.slice_axis <= 2, "slice axis must be auto, i, j or k");
   FBD_CHECK(volumes.mask_label >= 0, "--mask-label must be 0 (binary masks) or a positive label, got ",
             volumes.mask_label);
+  const ChannelSpec channels = parse_channels(volumes.channels);
   Dataset ds;
   ds.root = dir;
   ds.volume_options = volumes;
+  ds.volume_options.channels = channels_text(channels);
   const fs::path root(dir);
   if (fs::is_regular_file(root / "manifest.csv")) {
     scan_manifest(ds, root);
@@ -388,6 +412,14 @@ Dataset scan_dataset(const std::string& dir, const VolumeOptions& volumes) {
                            "no manifest.csv: each image is treated as its own patient, so k-fold cannot keep "
                            "a patient's slices together",
                            false});
+  if (ds.volumes.empty() && !ds.cases.empty()) {
+    // 2-D images (PNG, JPEG) are read as one grey channel.
+    std::string why = channel_problem(channels, 1);
+    if (why.empty() && output_channels(channels, 1) != 1)
+      why = "--channels " + channels_text(channels) + " asks for " + std::to_string(output_channels(channels, 1)) +
+            " channels of 2-D images, which have one";
+    if (!why.empty()) ds.problems.push_back({dir, why});
+  }
   add_duplicate_problems(ds);
   return ds;
 }

@@ -30,6 +30,13 @@ const char* label_name(Label l);  // "unknown", "benign", "malignant"
 // Parses a label (case-insensitive; "" is unknown); false when the text is none of them.
 bool parse_label(const std::string& text, Label& out);
 
+// {first, more...}: an image's files, one per channel group.
+inline std::vector<std::string> join_files(const std::string& first, const std::vector<std::string>& more) {
+  std::vector<std::string> out{first};
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 struct CaseEntry {
   std::string id;                  // unique in the data set (the image's name without extension)
   std::string image;               // full paths
@@ -42,7 +49,10 @@ struct CaseEntry {
   int64_t slice = -1;
   int slice_axis = 2;
   int mask_label = 0;  // VolumeOptions::mask_label the volume was read with
+  std::string channels = "all";         // VolumeOptions::channels the volume was read with
+  std::vector<std::string> more_images;  // a volume's channel files after `image` (_0001, ...)
   bool is_volume_slice() const { return slice >= 0; }
+  std::vector<std::string> image_files() const { return join_files(image, more_images); }
 };
 
 // How volumes are read into a data set (fbd's --slice-axis and --mask-label).
@@ -51,6 +61,8 @@ struct VolumeOptions {
   // 0: masks must hold 0 and 1 only. K > 0: voxels labelled K are tumour and every other value
   // is background (one label of a multi-label mask, e.g. a lesion label beside organ labels).
   int mask_label = 0;
+  // The input channels (data/channels.h): "all", or a list such as "0,1-0".
+  std::string channels = "all";
 };
 // "auto", "i", "j", "k" (or "0", "1", "2") -> -1, 0, 1, 2; a one-line error otherwise.
 int parse_slice_axis(const std::string& text);
@@ -61,6 +73,9 @@ std::string slice_axis_name(int axis);  // "auto", "i", "j", "k"
 struct VolumeEntry {
   std::string id;  // the nnU-Net case name, or the image's name without .nii(.gz)
   std::string image, mask;
+  std::vector<std::string> more_images;  // channel files after `image` (nnU-Net's _0001, ...)
+  int64_t image_channels = 1;            // the channels the image holds, before --channels
+  std::vector<std::string> image_files() const { return join_files(image, more_images); }
   std::string patient;
   Label label = Label::Unknown;
   int slice_axis = 2;
@@ -85,6 +100,7 @@ struct Dataset {
   std::vector<CaseEntry> cases;
   std::vector<VolumeEntry> volumes;  // empty for a data set of 2-D images
   VolumeOptions volume_options;      // what the volumes were read with
+  int64_t channels = 1;              // input channels of every case (--channels applied; 1 for 2-D images)
   std::vector<Problem> problems;              // found while scanning (orphan masks, duplicate ids, bad rows)
   std::vector<std::string> patients() const;  // distinct patient ids, sorted
   const CaseEntry* find(const std::string& id) const;
@@ -119,6 +135,7 @@ struct VolumeStats {
   int slice_axis = 2;
   int64_t slices = 0, tumour_slices = 0;
   std::string label_values;  // the mask's distinct values, "0 1"
+  std::string channels;      // the input channels: "2", or "2 (1-0,1 of 3)" when --channels chose
   double tumour_ml = 0.0;
   bool ok = false;
 };

@@ -29,10 +29,12 @@ namespace {
 
 Sample load_volume_slice(const CaseEntry& c, int edge_width) {
   FBD_CHECK(c.masks.size() == 1, c.image, ": a volume has exactly one mask volume");
-  const auto pair = load_volume_pair(c.image, c.masks[0], c.mask_label);
+  const auto pair = load_volume_pair(c.image_files(), c.masks[0], c.mask_label, c.channels);
   Sample s;
   s.id = c.id;
   s.image = extract_slice(pair->image, c.slice_axis, c.slice);
+  for (int64_t ch = 1; ch < pair->image.channels; ++ch)
+    s.more_channels.push_back(extract_slice(pair->image, c.slice_axis, c.slice, ch));
   s.mask = extract_slice(pair->mask, c.slice_axis, c.slice);
   s.edge = edges_from_mask(s.mask, edge_width);
   return s;
@@ -49,12 +51,15 @@ void check_volumes(const Dataset& ds, CheckReport& rep) {
     st.slices = v.slices;
     st.tumour_slices = int64_t(v.tumour_slices.size());
     try {
-      const auto pair = load_volume_pair(v.image, v.mask, v.mask_label);
+      const auto pair = load_volume_pair(v.image_files(), v.mask, v.mask_label, ds.volume_options.channels);
       const Volume& grid = pair->image;
-      st.shape = grid.shape_str();
+      st.shape = std::to_string(grid.nx) + "x" + std::to_string(grid.ny) + "x" + std::to_string(grid.nz);
       st.spacing = grid.spacing_str();
       st.orientation = grid.orientation_code();
       st.label_values = v.label_values;
+      st.channels = std::to_string(grid.channels);
+      if (grid.channels != v.image_channels || ds.volume_options.channels != "all")
+        st.channels += " (" + ds.volume_options.channels + " of " + std::to_string(v.image_channels) + ")";
       int64_t fg = 0;
       for (float x : pair->mask.voxels) fg += x != 0.0f;
       st.tumour_ml = double(fg) * grid.dx * grid.dy * grid.dz / 1000.0;
@@ -214,24 +219,25 @@ std::string CheckReport::case_table() const {
 std::string CheckReport::volume_table() const {
   if (volumes.empty()) return "";
   std::ostringstream os;
-  size_t wid = 6, wpat = 7;
+  size_t wid = 6, wpat = 7, wch = 8;
   for (const VolumeStats& v : volumes) {
     wid = std::max(wid, v.id.size());
     wpat = std::max(wpat, v.patient.size());
+    wch = std::max(wch, v.channels.size());
   }
-  char line[768];
-  std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n", int(wid), "volume",
-                int(wpat), "patient", "shape", "spacing", "orient", "axis", "tumour slices", "labels", "tumour ml",
-                "status");
+  char line[1024];
+  std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-*s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n", int(wid),
+                "volume", int(wpat), "patient", "shape", int(wch), "channels", "spacing", "orient", "axis",
+                "tumour slices", "labels", "tumour ml", "status");
   os << line;
   for (const VolumeStats& v : volumes) {
     const std::string slices = std::to_string(v.tumour_slices) + " of " + std::to_string(v.slices);
     char ml[32] = "-";
     if (v.ok) std::snprintf(ml, sizeof(ml), "%.2f", v.tumour_ml);
     const char axis[2] = {"ijk"[v.slice_axis], 0};
-    std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n", int(wid),
-                  v.id.c_str(), int(wpat), v.patient.c_str(), v.shape.empty() ? "-" : v.shape.c_str(),
-                  v.spacing.empty() ? "-" : v.spacing.c_str(), v.orientation.empty() ? "-" : v.orientation.c_str(),
+    std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-*s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n",
+                  int(wid), v.id.c_str(), int(wpat), v.patient.c_str(), v.shape.empty() ? "-" : v.shape.c_str(),
+                  int(wch), v.channels.empty() ? "-" : v.channels.c_str(), v.spacing.empty() ? "-" : v.spacing.c_str(), v.orientation.empty() ? "-" : v.orientation.c_str(),
                   axis, slices.c_str(), v.label_values.empty() ? "-" : v.label_values.c_str(),
                   ml, v.ok ? "ok" : "PROBLEM");
     os << line;
@@ -261,6 +267,10 @@ std::string CheckReport::summary(const Dataset& ds) const {
     size_t vok = 0;
     for (const VolumeStats& v : volumes) vok += v.ok;
     os << "volumes: " << volumes.size() << " (" << vok << " ok); their slices with tumour are the cases\n";
+    os << "input channels: " << ds.channels
+       << (ds.volume_options.channels == "all" ? std::string(" (every channel of the images)")
+                                               : " (--channels " + ds.volume_options.channels + ")")
+       << "\n";
   }
   os << "cases: " << cases.size() << " (" << ok << " ok), patients: " << patient_label.size() << "\n";
   os << "patients by label:";

@@ -93,6 +93,11 @@ bool is_binary(const Image& img) {
 
 Tensor to_tensor(const Image& img) { return Tensor::from_data(img.px.data(), {1, 1, img.height, img.width}); }
 
+const Image& channel(const Sample& s, int64_t c) {
+  FBD_CHECK(c >= 0 && c < s.channels(), s.id, ": no channel ", c, " (the image has ", s.channels(), ")");
+  return c == 0 ? s.image : s.more_channels[size_t(c - 1)];
+}
+
 Image from_tensor(const Tensor& t) {
   const Shape& s = t.shape();
   const int d = t.dim();

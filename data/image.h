@@ -32,9 +32,22 @@ struct Image {
 };
 
 // One training example. `edge` is empty when the data set has none and none was derived.
+// A multi-channel image (DCE phases, a subtraction image: data/channels.h) keeps channel 0 in
+// `image` and channels 1, 2, ... in `more_channels`, each the size of `image`: every step of
+// the pipeline that reads intensities treats each channel alike (for_each_channel), every
+// geometric one moves them all with the image, and the loader stacks them as (N, C, H, W).
 struct Sample {
   Image image, mask, edge;
   std::string id;
+  std::vector<Image> more_channels;
+
+  int64_t channels() const { return 1 + int64_t(more_channels.size()); }
+  // Calls f(Image&) on channel 0, 1, ...
+  template <class F>
+  void for_each_channel(F&& f) {
+    f(image);
+    for (Image& c : more_channels) f(c);
+  }
 };
 
 // Rectangle [y, y + h) x [x, x + w); may reach outside an image.
@@ -61,6 +74,8 @@ bool is_binary(const Image& img);
 // A (1, 1, H, W) float32 CPU tensor holding the image, and back (from (H,W), (1,H,W) or
 // (1,1,H,W)).
 Tensor to_tensor(const Image& img);
+// Channel c of a multi-channel image: 0 is s.image, c > 0 is s.more_channels[c - 1].
+const Image& channel(const Sample& s, int64_t c);
 Image from_tensor(const Tensor& t);
 
 }  // namespace fbd::data

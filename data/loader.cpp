@@ -72,7 +72,10 @@ void DataLoader::fill(Slot& slot, int64_t epoch, int64_t batch, const std::vecto
         slot.height = s.image.height;
         slot.width = s.image.width;
         slot.has_edge = !s.edge.empty();
-        const size_t need = size_t(opt_.batch_size) * size_t(slot.height * slot.width) * 3 * sizeof(float);
+        slot.channels = s.channels();
+        // Images (C planes each), then masks, then edges.
+        const size_t need =
+            size_t(opt_.batch_size) * size_t(slot.height * slot.width) * size_t(slot.channels + 2) * sizeof(float);
         if (!slot.buffer || slot.buffer->size() < need) {
           slot.buffer.reset();
           slot.buffer = std::make_unique<PinnedBuffer>(need);
@@ -85,11 +88,19 @@ void DataLoader::fill(Slot& slot, int64_t epoch, int64_t batch, const std::vecto
                   slot.width, " (add a resize step or use quadrant crops)");
         FBD_CHECK(slot.has_edge == !s.edge.empty(), "loader: sample '", s.id,
                   "' differs from the rest of its batch in having an edge mask");
+        FBD_CHECK(s.channels() == slot.channels, "loader: sample '", s.id, "' has ", s.channels(),
+                  " channels but the batch's first sample '", slot.ids[0], "' has ", slot.channels);
       }
+      for (const Image& c : s.more_channels)
+        FBD_CHECK(c.same_size(s.image), "loader: sample '", s.id, "': a channel is ", c.size_str(), ", image ",
+                  s.image.size_str());
       slot.ids.push_back(s.id);
       const size_t plane = size_t(slot.height * slot.width), n = size_t(opt_.batch_size);
+      const size_t C = size_t(slot.channels);
       float* base = static_cast<float*>(slot.buffer->data());
-      std::memcpy(base + size_t(j) * plane, s.image.px.data(), plane * sizeof(float));
+      for (size_t c = 0; c < C; ++c)
+        std::memcpy(base + (size_t(j) * C + c) * plane, channel(s, int64_t(c)).px.data(), plane * sizeof(float));
+      base += n * (C - 1) * plane;  // the masks and edges follow the images
       float* m = base + n * plane + size_t(j) * plane;
       if (s.mask.empty())
         std::fill(m, m + plane, 0.0f);
@@ -106,14 +117,15 @@ void DataLoader::deliver(Slot& slot, Batch& out, int64_t epoch, int64_t number) 
   if (slot.error) std::rethrow_exception(slot.error);
   const Shape shape{slot.count, 1, slot.height, slot.width};
   const size_t plane_bytes = size_t(slot.height * slot.width) * sizeof(float), n = size_t(opt_.batch_size);
+  const size_t masks_at = n * size_t(slot.channels) * plane_bytes;
   out = Batch{};
-  out.image = Tensor::empty(shape, DType::F32, opt_.device);
+  out.image = Tensor::empty({slot.count, slot.channels, slot.height, slot.width}, DType::F32, opt_.device);
   out.mask = Tensor::empty(shape, DType::F32, opt_.device);
   slot.buffer->copy_to(out.image, 0);
-  slot.buffer->copy_to(out.mask, n * plane_bytes);
+  slot.buffer->copy_to(out.mask, masks_at);
   if (slot.has_edge) {
     out.edge = Tensor::empty(shape, DType::F32, opt_.device);
-    slot.buffer->copy_to(out.edge, 2 * n * plane_bytes);
+    slot.buffer->copy_to(out.edge, masks_at + n * plane_bytes);
   }
   out.indices = slot.indices;
   out.ids = slot.ids;

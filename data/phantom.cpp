@@ -249,10 +249,14 @@ Patient make_patient(const PhantomOptions& o, int index, Label label) {
 constexpr float kFat = 0.72f, kGland = 0.30f, kSkin = 0.50f, kMuscle = 0.30f, kLung = 0.05f, kHeart = 0.42f,
                 kMediastinum = 0.62f, kCortex = 0.20f, kMarrow = 0.48f;
 
-void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, Image& mask, Image& breast) {
+// `enhancement` receives what the lesion adds to the tissue under it (the enhanced scan minus
+// the same scan without contrast uptake), blurred as the image is.
+void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, Image& mask, Image& breast,
+                  Image& enhancement) {
   const int64_t S = o.size;
   const double s = p.s;
   img = Image(S, S);
+  enhancement = Image(S, S);
   mask = Image(S, S);
   breast = Image(S, S);
   const double z = double(k);
@@ -352,7 +356,9 @@ void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, 
           }
           t_int *= p.gain;
           t_int = v + p.contrast * (t_int - v);  // realistic style: only part of the way from the tissue
+          const float tissue = v;
           v = float(v * (1.0 - cover) + t_int * cover);
+          enhancement.at(yi, xi) = v - tissue;
           if (cover >= 0.5) mask.at(yi, xi) = 1.0f;
         }
       }
@@ -361,6 +367,15 @@ void render_slice(const Patient& p, const PhantomOptions& o, int k, Image& img, 
   }
   // Partial volume / point spread (bias field and noise follow in synth_patient).
   gaussian_blur(img, 3, 0.6);
+  gaussian_blur(enhancement, 3, 0.6);
+}
+
+// The lesion's enhancement in DCE phase `phase` of `phases` relative to the enhanced scan
+// (PhantomOptions::phases): 5% before contrast, then washout (malignant) or a persistent rise.
+double phase_weight(bool malignant, int phase, int phases) {
+  if (phase == 0) return 0.05;
+  const double t = phases > 2 ? double(phase - 1) / double(phases - 2) : 1.0;  // 0 first post phase, 1 last
+  return malignant ? (phases > 2 ? 1.0 - 0.25 * t : 1.0) : 0.75 + 0.25 * t;
 }
 
 }  // namespace
@@ -377,6 +392,9 @@ void check_phantom_options(const PhantomOptions& o) {
   FBD_CHECK(o.style == "default" || o.style == "realistic", "synth: --style must be default or realistic, got '",
             o.style, "'");
   FBD_CHECK(o.format == "png" || o.format == "nifti", "synth: --format must be png or nifti, got '", o.format, "'");
+  FBD_CHECK(o.phases >= 1 && o.phases <= 16, "synth: --phases must be in [1, 16], got ", o.phases);
+  FBD_CHECK(o.phases == 1 || o.format == "nifti",
+            "synth: --phases ", o.phases, " needs --format nifti (a PNG slice holds one channel)");
   FBD_CHECK(o.spacing_xy > 0 && o.spacing_xy <= 100 && o.spacing_z > 0 && o.spacing_z <= 100,
             "synth: --spacing values must be in (0, 100] mm, got ", o.spacing_xy, ", ", o.spacing_z);
 }
@@ -408,32 +426,51 @@ std::vector<PhantomSlice> synth_patient(const PhantomOptions& o, int patient) {
     sl.patient = pid;
     sl.slice = k;
     sl.label = label;
-    render_slice(p, o, k, sl.image, sl.mask, sl.breast);
-    // Bias field and Rician noise: |signal * bias + n1 + i n2| with n1, n2 ~ N(0, sigma).
-    SampleRandom noise(o.seed, uint64_t(patient), 0x40000ull + uint64_t(k));
-    const double s = p.s;
-    for (int64_t y = 0; y < o.size; ++y)
-      for (int64_t x = 0; x < o.size; ++x) {
-        const double u = (double(x) - p.cx) / s, v = (double(y) - p.cleft_y) / s;
-        const double bias = std::clamp(
-            std::exp(p.bias[0] * u + p.bias[1] * v + p.bias[2] * u * u + p.bias[3] * v * v + p.bias[4] * u * v), 0.6,
-            1.4);
-        const double sig = sl.image.at(y, x) * bias * 0.75;
-        const double n1 = noise.normal() * p.noise, n2 = noise.normal() * p.noise;
-        sl.image.at(y, x) = float(std::min(1.0, std::sqrt((sig + n1) * (sig + n1) + n2 * n2)));
+    Image enhancement;
+    render_slice(p, o, k, sl.image, sl.mask, sl.breast, enhancement);
+    // Bias field and Rician noise: |signal * bias + n1 + i n2| with n1, n2 ~ N(0, sigma), then
+    // the realistic style's speckle, from the noise stream `noise`.
+    auto acquire = [&](Image& img, SampleRandom noise) {
+      const double s = p.s;
+      for (int64_t y = 0; y < o.size; ++y)
+        for (int64_t x = 0; x < o.size; ++x) {
+          const double u = (double(x) - p.cx) / s, v = (double(y) - p.cleft_y) / s;
+          const double bias = std::clamp(
+              std::exp(p.bias[0] * u + p.bias[1] * v + p.bias[2] * u * u + p.bias[3] * v * v + p.bias[4] * u * v),
+              0.6, 1.4);
+          const double sig = img.at(y, x) * bias * 0.75;
+          const double n1 = noise.normal() * p.noise, n2 = noise.normal() * p.noise;
+          img.at(y, x) = float(std::min(1.0, std::sqrt((sig + n1) * (sig + n1) + n2 * n2)));
+        }
+      if (p.speckle > 0) {
+        // Speckle-like multiplicative noise: unit-mean grains of a few pixels (blurred white
+        // noise, rescaled to sigma p.speckle).
+        SampleRandom grain(o.seed, uint64_t(patient), 0x5BECull + uint64_t(k));
+        Image field(o.size, o.size);
+        for (float& v : field.px) v = float(grain.normal());
+        gaussian_blur(field, 5, 1.0);
+        double ss = 0;
+        for (float v : field.px) ss += double(v) * v;
+        const double scale = p.speckle / std::sqrt(std::max(ss / double(field.px.size()), 1e-12));
+        for (size_t i = 0; i < field.px.size(); ++i)
+          img.px[i] = float(std::clamp(img.px[i] * (1.0 + scale * field.px[i]), 0.0, 1.0));
       }
-    if (p.speckle > 0) {
-      // Speckle-like multiplicative noise: unit-mean grains of a few pixels (blurred white
-      // noise, rescaled to sigma p.speckle).
-      SampleRandom grain(o.seed, uint64_t(patient), 0x5BECull + uint64_t(k));
-      Image field(o.size, o.size);
-      for (float& v : field.px) v = float(grain.normal());
-      gaussian_blur(field, 5, 1.0);
-      double ss = 0;
-      for (float v : field.px) ss += double(v) * v;
-      const double scale = p.speckle / std::sqrt(std::max(ss / double(field.px.size()), 1e-12));
-      for (size_t i = 0; i < field.px.size(); ++i)
-        sl.image.px[i] = float(std::clamp(sl.image.px[i] * (1.0 + scale * field.px[i]), 0.0, 1.0));
+    };
+    if (o.phases >= 2) {
+      const bool malignant = label == Label::Malignant;
+      const int peak = malignant ? 1 : o.phases - 1;
+      for (int ph = 0; ph < o.phases; ++ph) {
+        Image img = sl.image;
+        const float extra = float(phase_weight(malignant, ph, o.phases) - 1.0);
+        for (size_t i = 0; i < img.px.size(); ++i) img.px[i] += extra * enhancement.px[i];
+        // The peak phase keeps the noise of the one-phase scan, so it is that scan exactly.
+        acquire(img, ph == peak ? SampleRandom(o.seed, uint64_t(patient), 0x40000ull + uint64_t(k))
+                                : SampleRandom(o.seed, uint64_t(patient), 0x60000ull + 0x1000ull * uint64_t(ph) + uint64_t(k)));
+        sl.phases.push_back(std::move(img));
+      }
+      sl.image = sl.phases[size_t(peak)];
+    } else {
+      acquire(sl.image, SampleRandom(o.seed, uint64_t(patient), 0x40000ull + uint64_t(k)));
     }
     sl.axis_x = p.cx;
     sl.cleft_y = int64_t(std::lround(p.cleft_y));

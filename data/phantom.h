@@ -47,6 +47,15 @@ struct PhantomOptions {
   std::string format = "png";
   // Voxel spacing of the NIfTI volumes in mm: in-plane (both axes) and between slices.
   double spacing_xy = 0.7, spacing_z = 2.0;
+  // Dynamic contrast-enhanced phases (format "nifti" only). 1: the enhanced scan alone. N >= 2:
+  // a pre-contrast phase (the lesion hardly brighter than its tissue: 5% of its enhancement)
+  // and N - 1 post-contrast phases, each patient's own channels _0000 ... The lesion follows
+  // the kinetic curves radiologists read: a malignant one peaks in the first post-contrast
+  // phase and washes out (to 75% of the peak in the last), a benign one keeps rising (from 75%
+  // to the peak in the last). The peak phase is the enhanced scan of phases = 1, noise
+  // included; every other phase draws its own noise. The surrounding tissue does not enhance,
+  // so the subtraction image (a post phase minus the pre phase) shows the lesion and noise.
+  int phases = 1;
 };
 
 struct PhantomSlice {
@@ -55,6 +64,9 @@ struct PhantomSlice {
   Label label = Label::Unknown;
   Image image, mask;  // image in [0, 1], mask {0, 1}
   Image breast;       // {0, 1}: the breasts (skin, fat and glandular tissue in front of the chest wall)
+  // With PhantomOptions::phases >= 2 the DCE phases, pre-contrast first; `image` is the
+  // peak phase (phases[1] for a malignant lesion, the last for a benign one). Empty otherwise.
+  std::vector<Image> phases;
   // Ground truth of the anatomy, for testing quadrant division:
   double axis_x = 0.0;       // column of the body's symmetry axis
   int64_t cleft_y = 0;       // row of the chest wall's anterior surface on the axis

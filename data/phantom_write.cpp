@@ -69,6 +69,13 @@ void write_phantom_pngs(const fs::path& root, const PhantomOptions& o, const std
 }
 
 
+// nnU-Net's channel suffix: "_0000", "_0001", ...
+std::string phantom_channel_suffix(int channel) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "_%04d", channel);
+  return buf;
+}
+
 // One volume per patient: the patient's slices stacked along k (data/phantom.h).
 void write_phantom_volumes(const fs::path& root, const PhantomOptions& o, const std::vector<PhantomSlice>& slices) {
   std::map<std::string, std::vector<const PhantomSlice*>> by_patient;
@@ -88,16 +95,24 @@ void write_phantom_volumes(const fs::path& root, const PhantomOptions& o, const 
     std::vector<uint8_t> labels(mask.voxels.size());
     const size_t plane = size_t(o.size) * size_t(o.size);
     for (size_t k = 0; k < ps.size(); ++k)
-      for (size_t p = 0; p < plane; ++p) {
-        image.voxels[k * plane + p] = std::round(ps[k]->image.px[p] * 4095.0f);
-        labels[k * plane + p] = ps[k]->mask.px[p] != 0.0f ? 1 : 0;
+      for (size_t p = 0; p < plane; ++p) labels[k * plane + p] = ps[k]->mask.px[p] != 0.0f ? 1 : 0;
+    // One file per DCE phase (nnU-Net's channels _0000, _0001, ...), or the enhanced scan alone.
+    for (int ph = 0; ph < o.phases; ++ph) {
+      for (size_t k = 0; k < ps.size(); ++k) {
+        const Image& src = o.phases >= 2 ? ps[k]->phases[size_t(ph)] : ps[k]->image;
+        for (size_t p = 0; p < plane; ++p) image.voxels[k * plane + p] = std::round(src.px[p] * 4095.0f);
       }
-    write_nifti((root / "imagesTr" / (patient + "_0000.nii.gz")).string(), image, NiftiDtype::Int16);
+      write_nifti((root / "imagesTr" / (patient + phantom_channel_suffix(ph) + ".nii.gz")).string(), image,
+                  NiftiDtype::Int16);
+    }
     write_nifti_mask((root / "labelsTr" / (patient + ".nii.gz")).string(), labels, mask);
   }
   nlohmann::json ds;
   ds["name"] = "fbd synthetic breast MRI";
-  ds["channel_names"] = {{"0", "T1 DCE"}};
+  ds["channel_names"] = nlohmann::json::object();
+  for (int ph = 0; ph < o.phases; ++ph)
+    ds["channel_names"][std::to_string(ph)] =
+        o.phases == 1 ? std::string("T1 DCE") : ph == 0 ? std::string("T1 pre-contrast") : "T1 post-contrast " + std::to_string(ph);
   ds["labels"] = {{"background", 0}, {"tumour", 1}};
   ds["numTraining"] = by_patient.size();
   ds["file_ending"] = ".nii.gz";
@@ -211,6 +226,7 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
   meta["edge_width"] = o.edge_width;
   meta["format"] = o.format;
   if (nifti) meta["spacing_mm"] = {o.spacing_xy, o.spacing_xy, o.spacing_z};
+  if (nifti) meta["phases"] = o.phases;
   meta["cases"] = nlohmann::json::array();
   std::ostringstream manifest;
   manifest << (nifti ? "image,mask,patient,label\n" : "image,mask,patient,label,edge\n");
@@ -223,9 +239,11 @@ PhantomSummary write_phantom(const std::string& dir, const PhantomOptions& o) {
     if (s.patient != last_patient) {
       (s.label == Label::Malignant ? sum.malignant : sum.benign) += 1;
       last_patient = s.patient;
-      if (nifti)
-        manifest << "imagesTr/" << s.patient << "_0000.nii.gz,labelsTr/" << s.patient << ".nii.gz," << s.patient << ","
-                 << label_name(s.label) << "\n";
+      if (nifti) {
+        for (int ph = 0; ph < o.phases; ++ph)
+          manifest << (ph > 0 ? ";" : "") << "imagesTr/" << s.patient << phantom_channel_suffix(ph) << ".nii.gz";
+        manifest << ",labelsTr/" << s.patient << ".nii.gz," << s.patient << "," << label_name(s.label) << "\n";
+      }
     }
     if (!nifti)
       manifest << "images/" << s.id << ".png,masks/" << s.id << ".png," << s.patient << "," << label_name(s.label)

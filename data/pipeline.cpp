@@ -105,7 +105,8 @@ struct Blur : Transform {
   Blur(int lo, int hi, double s) : min_k(lo), max_k(hi), sigma(s) {}
   void apply(Sample& s, SampleRandom& r) const override {
     const int choices = (max_k - min_k) / 2 + 1;
-    gaussian_blur(s.image, min_k + 2 * int(r.integer(0, choices - 1)), sigma);
+    const int k = min_k + 2 * int(r.integer(0, choices - 1));
+    s.for_each_channel([&](Image& c) { gaussian_blur(c, k, sigma); });
   }
   std::string describe() const override {
     return "gaussian_blur(kernel=" + std::to_string(min_k) + ".." + std::to_string(max_k) +
@@ -118,7 +119,9 @@ struct Clahe : Transform {
   double clip;
   int tx, ty;
   Clahe(double c, int x, int y) : clip(c), tx(x), ty(y) {}
-  void apply(Sample& s, SampleRandom&) const override { clahe(s.image, clip, tx, ty); }
+  void apply(Sample& s, SampleRandom&) const override {
+    s.for_each_channel([&](Image& c) { clahe(c, clip, tx, ty); });
+  }
   std::string describe() const override {
     return "clahe(clip_limit=" + fmt(clip) + ", tiles=" + std::to_string(tx) + "x" + std::to_string(ty) + ")";
   }
@@ -131,7 +134,7 @@ struct BrightnessContrast : Transform {
   void apply(Sample& s, SampleRandom& r) const override {
     const float b = r.uniform(float(-brightness), float(brightness));
     const float c = r.uniform(float(1.0 - contrast), float(1.0 + contrast));
-    brightness_contrast(s.image, b, c);
+    s.for_each_channel([&](Image& ch) { brightness_contrast(ch, b, c); });
   }
   std::string describe() const override {
     return "brightness_contrast(brightness=" + fmt(brightness) + ", contrast=" + fmt(contrast) + ")";
@@ -142,7 +145,10 @@ struct BrightnessContrast : Transform {
 struct Gamma : Transform {
   double lo, hi;
   Gamma(double l, double h) : lo(l), hi(h) {}
-  void apply(Sample& s, SampleRandom& r) const override { gamma_correct(s.image, r.uniform(float(lo), float(hi))); }
+  void apply(Sample& s, SampleRandom& r) const override {
+    const float g = r.uniform(float(lo), float(hi));
+    s.for_each_channel([&](Image& c) { gamma_correct(c, g); });
+  }
   std::string describe() const override { return "gamma(min=" + fmt(lo) + ", max=" + fmt(hi) + ")"; }
   bool geometric() const override { return false; }
 };
@@ -151,10 +157,7 @@ struct Normalize : Transform {
   bool zscore;
   explicit Normalize(bool z) : zscore(z) {}
   void apply(Sample& s, SampleRandom&) const override {
-    if (zscore)
-      normalize_zscore(s.image);
-    else
-      normalize_minmax(s.image);
+    s.for_each_channel([&](Image& c) { zscore ? normalize_zscore(c) : normalize_minmax(c); });
   }
   std::string describe() const override { return zscore ? "normalize(zscore)" : "normalize(minmax)"; }
   bool geometric() const override { return false; }

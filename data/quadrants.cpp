@@ -138,6 +138,7 @@ std::vector<Sample> quadrant_samples(const Sample& s, const QuadrantLayout& q, b
     Sample part;
     part.id = s.id + "_q" + std::to_string(k);
     part.image = crop(s.image, r);
+    for (const Image& c : s.more_channels) part.more_channels.push_back(crop(c, r));
     if (!s.mask.empty()) part.mask = crop(s.mask, r);
     if (!s.edge.empty()) part.edge = crop(s.edge, r);
     out.push_back(std::move(part));

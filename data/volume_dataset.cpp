@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/channels.h"
 #include "data/nifti.h"
 #include "data/volume_io.h"
 #include "data/volume_slices.h"
@@ -81,8 +82,11 @@ void select_mask_label(Volume& mask, int mask_label) {
   for (float& v : mask.voxels) v = v == k ? 1.0f : 0.0f;
 }
 
-std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, const std::string& mask, int mask_label) {
-  const std::string key = image + '\n' + mask + '\n' + std::to_string(mask_label);
+std::shared_ptr<const VolumePair> load_volume_pair(const std::vector<std::string>& images, const std::string& mask,
+                                                   int mask_label, const std::string& channels) {
+  const ChannelSpec spec = parse_channels(channels);
+  std::string key = mask + '\n' + std::to_string(mask_label) + '\n' + channels_text(spec);
+  for (const std::string& f : images) key += '\n' + f;
   PairCache& cache = pair_cache();
   {
     std::lock_guard<std::mutex> lock(cache.mutex);
@@ -93,7 +97,7 @@ std::shared_ptr<const VolumePair> load_volume_pair(const std::string& image, con
       }
   }
   auto pair = std::make_shared<VolumePair>();
-  pair->image = read_volume(image);
+  pair->image = select_channels(read_volume_channels(images), spec);
   pair->mask = read_volume(mask);
   FBD_CHECK(pair->image.same_grid(pair->mask), mask, ": ", grid_mismatch(pair->image, pair->mask));
   const std::string why = mask_label_problem(pair->mask, nullptr, mask_label);
@@ -110,7 +114,7 @@ void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
   if (v.id.empty()) v.id = volume_name(v.image);
   Volume header, mask;
   try {
-    header = read_volume_header(v.image);
+    header = read_volume_channels_header(v.image_files());
     mask = read_volume(v.mask);
   } catch (const Error& e) {
     ds.problems.push_back({where, e.what()});
@@ -127,11 +131,22 @@ void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
   }
   select_mask_label(mask, vo.mask_label);
   v.mask_label = vo.mask_label;
-  if (header.channels > 1)
-    ds.problems.push_back({where,
-                           v.image + ": " + std::to_string(header.channels) +
-                               " channels (a 4-D image): fbd reads the first; multi-channel input is not supported yet",
-                           false});
+  v.image_channels = header.channels;
+  const ChannelSpec spec = parse_channels(vo.channels);
+  if (const std::string why = channel_problem(spec, header.channels); !why.empty()) {
+    ds.problems.push_back({where, v.image + ": " + why});
+    return;
+  }
+  const int64_t channels = output_channels(spec, header.channels);
+  if (ds.volumes.empty()) {
+    ds.channels = channels;
+  } else if (channels != ds.channels) {
+    ds.problems.push_back({where, v.image + ": gives " + std::to_string(channels) + " input channel(s) but " +
+                                      ds.volumes.front().image + " gives " + std::to_string(ds.channels) +
+                                      " (every volume of a data set must have the same channels; --channels "
+                                      "chooses some)"});
+    return;
+  }
   v.slice_axis = vo.slice_axis >= 0 ? vo.slice_axis : auto_slice_axis(header);
   v.slices = slice_count(header, v.slice_axis);
   v.tumour_slices.clear();
@@ -155,6 +170,8 @@ void add_volume(Dataset& ds, VolumeEntry v, const std::string& where) {
     c.slice = s;
     c.slice_axis = v.slice_axis;
     c.mask_label = v.mask_label;
+    c.channels = channels_text(spec);
+    c.more_images = v.more_images;
     ds.cases.push_back(std::move(c));
   }
   ds.volumes.push_back(std::move(v));
@@ -165,10 +182,12 @@ void scan_nnunet(Dataset& ds, const std::string& root_dir) {
   const fs::path root(root_dir);
   const std::string json_path = (root / "dataset.json").string();
   std::string ending = ".nii.gz";
+  int channel_names = 0;  // dataset.json's channel count, 0 when it names none
   try {
     const std::vector<char> bytes = read_file(json_path);
     const nlohmann::json j = nlohmann::json::parse(std::string(bytes.begin(), bytes.end()));
     if (j.contains("file_ending")) ending = j.at("file_ending").get<std::string>();
+    if (j.contains("channel_names")) channel_names = int(j.at("channel_names").size());
   } catch (const Error& e) {
     ds.problems.push_back({"", e.what()});
     return;
@@ -185,27 +204,45 @@ void scan_nnunet(Dataset& ds, const std::string& root_dir) {
     ds.problems.push_back({root_dir, "has dataset.json and imagesTr/ but no labelsTr/ folder"});
     return;
   }
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(images))
-    if (e.is_regular_file() && e.path().filename().string().ends_with(ending)) files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  std::map<std::string, int> extra_channels;
-  for (const fs::path& f : files) {
-    const std::string name = f.filename().string();
+  // case name -> its channel files by channel number.
+  std::map<std::string, std::map<int, fs::path>> cases;
+  for (const auto& e : fs::directory_iterator(images)) {
+    if (!e.is_regular_file() || !e.path().filename().string().ends_with(ending)) continue;
+    const std::string name = e.path().filename().string();
     const std::string stem = name.substr(0, name.size() - ending.size());
     const size_t us = stem.rfind('_');
-    if (us == std::string::npos || stem.size() - us != 5) {
-      ds.problems.push_back({f.string(), "not an nnU-Net image name (CASE_0000" + ending + ")", false});
+    const std::string channel = us == std::string::npos ? std::string() : stem.substr(us + 1);
+    if (channel.size() != 4 || !std::all_of(channel.begin(), channel.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      ds.problems.push_back({e.path().string(), "not an nnU-Net image name (CASE_0000" + ending + ")", false});
       continue;
     }
-    const std::string case_name = stem.substr(0, us), channel = stem.substr(us + 1);
-    if (channel != "0000") {
-      ++extra_channels[case_name];
+    cases[stem.substr(0, us)][std::stoi(channel)] = e.path();
+  }
+  for (const auto& [case_name, files] : cases) {
+    // Channels 0 .. n-1 with none missing: n from dataset.json's channel_names, else the
+    // highest channel found.
+    const int n = channel_names > 0 ? channel_names : files.rbegin()->first + 1;
+    std::string missing;
+    for (int k = 0; k < n; ++k)
+      if (!files.count(k)) {
+        char suffix[16];
+        std::snprintf(suffix, sizeof(suffix), "_%04d", k);
+        missing += (missing.empty() ? "" : ", ") + case_name + suffix + ending;
+      }
+    if (!missing.empty()) {
+      ds.problems.push_back({(images / case_name).string() + "_*", "missing channel file(s) " + missing +
+                                                                       (channel_names > 0 ? " (dataset.json names " + std::to_string(n) + " channels)" : "")});
       continue;
     }
+    if (files.rbegin()->first >= n)
+      ds.problems.push_back({(images / case_name).string() + "_*",
+                             "has channel files beyond the " + std::to_string(n) +
+                                 " dataset.json names: they are not read",
+                             false});
     VolumeEntry v;
     v.id = case_name;
-    v.image = f.string();
+    v.image = files.at(0).string();
+    for (int k = 1; k < n; ++k) v.more_images.push_back(files.at(k).string());
     v.mask = (labels / (case_name + ending)).string();
     v.patient = case_name;
     if (!fs::is_regular_file(v.mask)) {
@@ -215,12 +252,6 @@ void scan_nnunet(Dataset& ds, const std::string& root_dir) {
     const std::string where = v.image;
     add_volume(ds, std::move(v), where);
   }
-  if (!extra_channels.empty())
-    ds.problems.push_back({root_dir,
-                           std::to_string(extra_channels.size()) +
-                               " case(s) have channels beyond _0000: fbd reads _0000 only (multi-channel input is "
-                               "not supported yet)",
-                           false});
 }
 
 }  // namespace fbd::data

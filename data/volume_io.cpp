@@ -60,4 +60,39 @@ Volume read_volume_header(const std::string& path, const std::string& series_uid
   return v;
 }
 
+namespace {
+
+void check_same_grid(const Volume& first, const Volume& other) {
+  FBD_CHECK(first.nx == other.nx && first.ny == other.ny && first.nz == other.nz, other.source, ": channel file is ",
+            other.shape_str(), " but the image's first channel ", first.source, " is ", first.shape_str());
+  FBD_CHECK(first.affine.max_abs_diff(other.affine) <= 1e-3, other.source,
+            ": channel file's affine differs from the first channel's (", first.source, ") by ",
+            first.affine.max_abs_diff(other.affine), " mm: they are not on one grid");
+}
+
+}  // namespace
+
+Volume read_volume_channels(const std::vector<std::string>& paths) {
+  FBD_CHECK(!paths.empty(), "read_volume_channels: no files");
+  Volume v = read_volume(paths[0]);
+  for (size_t i = 1; i < paths.size(); ++i) {
+    Volume more = read_volume(paths[i]);
+    check_same_grid(v, more);
+    v.voxels.insert(v.voxels.end(), more.voxels.begin(), more.voxels.end());
+    v.channels += more.channels;
+  }
+  return v;
+}
+
+Volume read_volume_channels_header(const std::vector<std::string>& paths) {
+  FBD_CHECK(!paths.empty(), "read_volume_channels_header: no files");
+  Volume v = read_volume_header(paths[0]);
+  for (size_t i = 1; i < paths.size(); ++i) {
+    const Volume more = read_volume_header(paths[i]);
+    check_same_grid(v, more);
+    v.channels += more.channels;
+  }
+  return v;
+}
+
 }  // namespace fbd::data

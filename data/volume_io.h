@@ -2,6 +2,7 @@
 // series, a folder of slices or one file (data/dicom.h).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "data/volume.h"
 
@@ -25,5 +26,12 @@ Volume read_volume(const std::string& path, const std::string& series_uid = "");
 // Everything but the voxels. A NIfTI header is read alone; a DICOM series is read whole (its
 // grid comes from every slice's position), then its voxels dropped.
 Volume read_volume_header(const std::string& path, const std::string& series_uid = "");
+
+// One image whose channels lie in several files (nnU-Net's CASE_0000, CASE_0001, ...): each
+// file's channels in turn (a 4-D file gives all of its own), every file on the first one's
+// grid (a one-line error naming both files otherwise). One path is read_volume(path).
+Volume read_volume_channels(const std::vector<std::string>& paths);
+// The same without the voxels: the first file's grid and the channels of all of them.
+Volume read_volume_channels_header(const std::vector<std::string>& paths);
 
 }  // namespace fbd::data

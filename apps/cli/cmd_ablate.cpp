@@ -167,7 +167,10 @@ void run(const Options& o) {
   std::vector<Variant> vs = variants_of(o.study, base, f);
   const data::Dataset ds = open_dataset(base.data, base.volume);
   make_split(ds, base);
-  for (Variant& v : vs) v.c.train_patients = base.train_patients, v.c.test_patients = base.test_patients;
+  for (Variant& v : vs) {
+    v.c.train_patients = base.train_patients, v.c.test_patients = base.test_patients;
+    use_dataset_channels(v.c, ds);
+  }
   std::string note;
   const Device device = resolve_device(base.device, &note);
   if (note.empty()) note = device.str();

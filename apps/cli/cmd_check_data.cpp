@@ -20,12 +20,14 @@ struct CheckOptions {
   std::string folds_out;
   std::string slice_axis = "auto";
   int mask_label = 0;
+  std::string channels = "all";
 };
 
 void run_check(const CheckOptions& opt) {
   data::VolumeOptions vo;
   vo.slice_axis = data::parse_slice_axis(opt.slice_axis);
   vo.mask_label = opt.mask_label;
+  vo.channels = opt.channels;
   const data::Dataset ds = data::scan_dataset(opt.dir, vo);
   const data::CheckReport rep = data::check_dataset(ds);
   if (!rep.volumes.empty()) std::printf("%s\n", rep.volume_table().c_str());
@@ -55,6 +57,8 @@ void register_check(CLI::App& app) {
   cmd->add_option("--slice-axis", opt->slice_axis, "volumes: i, j, k or auto (the axis of largest spacing)")
       ->capture_default_str();
   cmd->add_option("--mask-label", opt->mask_label, "volumes: 0 = masks of 0 and 1; K = label K is the tumour")
+      ->capture_default_str();
+  cmd->add_option("--channels", opt->channels, "volumes: input channels, all or a list such as 0,1-0 (1-0: channel 1 minus 0)")
       ->capture_default_str();
   cmd->add_option("--folds", opt->folds, "also write a patient-level k-fold split with this k (0: none)")
       ->capture_default_str()

@@ -95,6 +95,7 @@ void run(const Options& o) {
   FBD_CHECK(o.masks == "predicted" || o.masks == "truth", "--masks must be predicted or truth, got '", o.masks, "'");
   FBD_CHECK(o.checkpoint == "last" || o.checkpoint == "best", "--checkpoint must be last or best, got '", o.checkpoint,
             "'");
+  if (o.masks == "predicted") check_dataset_channels(run_c, ds);
   check_mlp_options(o.mlp);
   const std::vector<std::string> names = parse_classifier_list(o.classifier);
   FBD_CHECK(o.input_size >= 0, "--input-size must be positive (or 0 for the default), got ", o.input_size);

@@ -200,6 +200,7 @@ void run(const Options& o) {
   RunConfig base = finish_train_flags(*o.flags);
   base.data = std::filesystem::absolute(o.data).string();
   const data::Dataset ds = open_dataset(base.data, base.volume);
+  use_dataset_channels(base, ds);
   make_split(ds, base);
   std::vector<RunResult> runs;
   auto add = [&](const std::string& net, const std::string& loss, bool loss_cmp) {

@@ -213,6 +213,7 @@ void run(const Options& o) {
   RunConfig base = finish_train_flags(*o.flags);
   base.data = std::filesystem::absolute(o.data).string();
   const data::Dataset ds = open_dataset(base.data, base.volume);
+  use_dataset_channels(base, ds);
   const size_t patients = ds.patients().size();
   FBD_CHECK(base.split.empty(), "--split names one train/test split; crossval takes --folds-file");
   const bool paper = base.preset == "paper";

@@ -82,6 +82,7 @@ void run_demo(const DemoOptions& o) {
   RunConfig& c = plan.run;
   c.data = fs::absolute(data_dir).string();
   const data::Dataset ds = open_dataset(c.data, c.volume);
+  use_dataset_channels(c, ds);
   make_split(ds, c);
   save_run_config(o.out, c);
   std::printf(

@@ -45,6 +45,7 @@ void run(const Options& o) {
   const RunConfig c = load_run_config(o.model);
   const std::string data_dir = o.data.empty() ? c.data : o.data;
   const data::Dataset ds = open_dataset(data_dir, c.volume);
+  check_dataset_channels(c, ds);
   std::string split = o.split;
   const bool same_data = std::filesystem::equivalent(data_dir, c.data);
   if (split == "auto") split = same_data ? "test" : "all";

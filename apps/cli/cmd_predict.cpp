@@ -3,11 +3,13 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "apps/cli/command_registry.h"
 #include "apps/train/evaluate.h"
 #include "apps/train/trainer.h"
 #include "apps/train/volume_eval.h"
+#include "data/channels.h"
 #include "data/draw.h"
 #include "data/image_io.h"
 #include "data/nifti.h"
@@ -64,6 +66,54 @@ std::vector<std::filesystem::path> input_images(const std::string& input) {
   return files;
 }
 
+// nnU-Net's channel files of one case (CASE_0000, CASE_0001, ...) become one volume, its
+// files in channel order; every other input is a volume of its own.
+std::vector<std::vector<std::filesystem::path>> group_channel_files(const std::vector<std::filesystem::path>& files) {
+  auto split = [](const std::filesystem::path& f, std::string& stem) {
+    std::string name = f.filename().string();
+    for (const std::string ext : {".nii.gz", ".nii"})
+      if (name.ends_with(ext)) {
+        name = name.substr(0, name.size() - ext.size());
+        const size_t us = name.rfind('_');
+        if (us != std::string::npos && name.size() - us == 5 &&
+            std::all_of(name.begin() + long(us) + 1, name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+          stem = f.parent_path().string() + "/" + name.substr(0, us) + ext;
+          return std::stoi(name.substr(us + 1));
+        }
+      }
+    return -1;
+  };
+  std::map<std::string, std::map<int, std::filesystem::path>> cases;
+  for (const auto& f : files) {
+    std::string stem;
+    if (split(f, stem) >= 0) cases[stem][split(f, stem)] = f;
+  }
+  std::vector<std::vector<std::filesystem::path>> out;
+  for (const auto& f : files) {
+    std::string stem;
+    const int channel = split(f, stem);
+    if (channel < 0 || !cases.at(stem).count(0)) {
+      out.push_back({f});  // not a channel file, or no _0000 beside it: a volume of its own
+    } else if (channel == 0) {
+      std::vector<std::filesystem::path> group;
+      int next = 0;
+      for (const auto& [k, path] : cases.at(stem)) {
+        FBD_CHECK(k == next++, stem, ": channel files jump from _", std::to_string(next - 2), " to _",
+                  std::to_string(k), " (nnU-Net's channels are _0000, _0001, ... without gaps)");
+        group.push_back(path);
+      }
+      out.push_back(std::move(group));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> path_strings(const std::vector<std::filesystem::path>& files) {
+  std::vector<std::string> out;
+  for (const auto& f : files) out.push_back(f.string());
+  return out;
+}
+
 MaskCleanup mask_cleanup(const Options& o) {
   MaskCleanup m;
   m.threshold = o.threshold;
@@ -78,8 +128,10 @@ MaskCleanup mask_cleanup(const Options& o) {
 size_t predict_one_volume(const Options& o, const RunConfig& c, SegNet& net, Device device, data::Volume image,
                           const std::filesystem::path& file) {
   std::vector<float> voxels = std::move(image.voxels);
-  const data::Volume grid_only = image;  // the grid and header, without copying the voxels
+  data::Volume grid_only = image;  // the grid and header, without copying the voxels
+  grid_only.channels = 1;
   image.voxels = std::move(voxels);
+  image = data::select_channels(image, data::parse_channels(c.volume.channels));
   data::normalize_volume(image);
   const int forced = o.slice_axis == "run" ? c.volume.slice_axis : data::parse_slice_axis(o.slice_axis);
   const int axis = forced >= 0 ? forced : data::auto_slice_axis(image);
@@ -113,19 +165,31 @@ void run(const Options& o) {
     // time (a set of volumes may not fit in memory at once), each output written atomically.
     FBD_CHECK(o.series.empty() || files.size() == 1, "--series chooses the series of one DICOM folder; ", o.input,
               " holds ", files.size(), " volumes");
-    for (const auto& f : files) data::read_volume_header(f.string(), o.series);
+    const auto groups = group_channel_files(files);
+    const data::ChannelSpec spec = data::parse_channels(c.volume.channels);
+    for (const auto& g : groups) {
+      const data::Volume h = g.size() == 1 ? data::read_volume_header(g[0].string(), o.series)
+                                           : data::read_volume_channels_header(path_strings(g));
+      const std::string why = data::channel_problem(spec, h.channels);
+      FBD_CHECK(why.empty(), g[0].string(), ": ", why, " (the run's --channels)");
+      FBD_CHECK(data::output_channels(spec, h.channels) == c.net.in_channels, g[0].string(), ": gives ",
+                data::output_channels(spec, h.channels), " input channel(s) with the run's --channels ",
+                c.volume.channels, ", but its network takes ", c.net.in_channels);
+    }
     const Device device = resolve_device(o.device);
     const auto net = load_trained_net(o.model, c, o.checkpoint, device);
     std::filesystem::create_directories(o.out);
     size_t with_tumour = 0, slices = 0;
-    for (size_t i = 0; i < files.size(); ++i) {
-      const size_t found = predict_one_volume(o, c, *net, device, data::read_volume(files[i].string(), o.series), files[i]);
+    for (const auto& g : groups) {
+      data::Volume v = g.size() == 1 ? data::read_volume(g[0].string(), o.series)
+                                     : data::read_volume_channels(path_strings(g));
+      const size_t found = predict_one_volume(o, c, *net, device, std::move(v), g[0]);
       with_tumour += found > 0;
       slices += found;
     }
     std::printf("fbd predict: %zu volumes, tumour found in %zu (%zu slices); NAME_mask.nii.gz on each input's grid "
                 "and overlays of the slices with tumour in %s\n",
-                files.size(), with_tumour, slices, o.out.c_str());
+                groups.size(), with_tumour, slices, o.out.c_str());
     return;
   }
   std::vector<data::Sample> slices;

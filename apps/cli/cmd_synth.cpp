@@ -43,8 +43,11 @@ void run_synth(SynthOptions opt) {
   std::printf("tumour fraction of the slice: mean %.2f%%, min %.2f%%, max %.2f%%\n", 100 * s.mean_tumour_fraction,
               100 * s.min_tumour_fraction, 100 * s.max_tumour_fraction);
   if (opt.phantom.format == "nifti")
-    std::printf("wrote imagesTr/, labelsTr/ (one NIfTI volume per patient, %g x %g x %g mm), dataset.json, "
+    std::printf("wrote imagesTr/ (%s), labelsTr/ (one NIfTI volume per patient, %g x %g x %g mm), dataset.json, "
                 "manifest.csv, phantom.json and gallery.png\n",
+                opt.phantom.phases == 1 ? "one image per patient"
+                                        : (std::to_string(opt.phantom.phases) + " DCE phases per patient, _0000 "
+                                           "pre-contrast").c_str(),
                 opt.phantom.spacing_xy, opt.phantom.spacing_xy, opt.phantom.spacing_z);
   else
     std::printf("wrote images/, masks/, edges/, manifest.csv, phantom.json and gallery.png\n");
@@ -72,6 +75,11 @@ void register_synth(CLI::App& app) {
                   "png: 2-D slices; nifti: one volume per patient (nnU-Net layout imagesTr/ + labelsTr/)")
       ->capture_default_str();
   cmd->add_option("--spacing", opt->spacing, "voxel spacing of the nifti volumes in mm: in-plane,between-slices")
+      ->capture_default_str();
+  cmd->add_option("--phases", p.phases,
+                  "nifti: DCE phases per patient as channels _0000, _0001, ... (1: the enhanced scan; N >= 2: "
+                  "pre-contrast, then N-1 post-contrast phases with malignant washout and benign persistent "
+                  "enhancement)")
       ->capture_default_str();
   cmd->callback([opt] { run_synth(*opt); });
 }

@@ -55,6 +55,7 @@ void run(const Options& o) {
   c.data = std::filesystem::absolute(o.data).string();
   // Everything is checked before the run folder is created.
   const data::Dataset ds = open_dataset(c.data, c.volume);
+  use_dataset_channels(c, ds);
   make_split(ds, c);
   std::string note;
   resolve_device(c.device, &note);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "apps/nets/net_registry.h"
+#include "data/channels.h"
 
 namespace fbd::app {
 
@@ -76,6 +77,10 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
                   "volumes: 0 = masks hold 0 and 1; K = voxels labelled K are the tumour, every other label "
                   "background")
       ->capture_default_str();
+  cmd->add_option("--channels", c.volume.channels,
+                  "volumes: the input channels, all or a list of N (channel N: nnU-Net's _000N, or the 4th axis) "
+                  "and N-M (channel N minus channel M, e.g. 1-0: the subtraction image)")
+      ->capture_default_str();
   cmd->add_option("--test-fraction", c.test_fraction,
                   "fraction of patients held out, to the nearest patient (the paper's: 0.667, 20 of 30)")
       ->capture_default_str();
@@ -93,6 +98,7 @@ bool flag_given(const TrainFlags& f, const std::string& flag) { return f.cmd && 
 RunConfig finish_train_flags(const TrainFlags& f) {
   RunConfig c = f.c;
   c.volume.slice_axis = data::parse_slice_axis(f.slice_axis);
+  c.volume.channels = data::channels_text(data::parse_channels(c.volume.channels));  // one spelling in config.json
   // The paper's stated settings. The network (fbdnet), its loss (fbd), the weights 0.5,0.3,0.2,
   // quadrant division and the augmentation list are fbd's defaults already; the preset sets
   // the two that are not: 100 epochs and the 10/20 patient split.

@@ -75,9 +75,10 @@ class DenseBlock : public nn::Module {
 class DenseUNet : public SegNet {
  public:
   DenseUNet(const NetConfig& cfg, Generator& gen) : SegNet("DenseUNet") {
+    in_channels_ = cfg.in_channels;
     const int64_t c = cfg.width, k = std::max<int64_t>(1, c / 2), added = kLayers * k;
-    stem_ =
-        register_module("stem", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(1, c, 3).padding(1).bias(false), gen));
+    stem_ = register_module(
+        "stem", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(cfg.in_channels, c, 3).padding(1).bias(false), gen));
     int64_t ch = c, skip_ch[4] = {};
     for (int l = 0; l < 4; ++l) {
       enc_[l] = register_module("enc" + std::to_string(l + 1), std::make_shared<DenseBlock>(ch, k, gen));
@@ -100,7 +101,7 @@ class DenseUNet : public SegNet {
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
-    check_net_input("denseunet", x);
+    check_net_input("denseunet", x, in_channels_);
     Tensor skip[4];
     Tensor h = stem_->forward(x);
     for (int l = 0; l < 4; ++l) {

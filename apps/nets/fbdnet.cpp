@@ -20,9 +20,10 @@ namespace {
 class FbdNet : public SegNet {
  public:
   FbdNet(const NetConfig& cfg, Generator& gen) : SegNet("FbdNet"), cfg_(cfg) {
+    in_channels_ = cfg.in_channels;
     const int64_t c = cfg.width, widths[5] = {c, 2 * c, 4 * c, 8 * c, 8 * c};
     const int64_t d = 2 * c;  // decoder and side-head width
-    stem_ = register_module("stem", std::make_shared<ConvBnRelu>(1, c, 3, 1, gen));
+    stem_ = register_module("stem", std::make_shared<ConvBnRelu>(cfg.in_channels, c, 3, 1, gen));
     int64_t in = c;
     for (int s = 0; s < 5; ++s) {
       auto stage = std::make_shared<nn::Sequential>();
@@ -53,6 +54,7 @@ class FbdNet : public SegNet {
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
+    check_net_input("fbdnet", x, in_channels_);
     Tensor f[5];
     Tensor h = stem_->forward(x);
     for (int s = 0; s < 5; ++s) h = f[s] = stages_[s]->forward(h);

@@ -54,13 +54,17 @@ void check_net_config(const NetConfig& c) {
   FBD_CHECK(c.fusion == "finest" || c.fusion == "mean", "unknown fusion '", c.fusion, "': expected finest or mean");
   FBD_CHECK(c.head == "full" || c.head == "half", "unknown head '", c.head, "': expected full or half");
   FBD_CHECK(c.embed_dim >= 1, "embedding size must be positive");
+  FBD_CHECK(c.in_channels >= 1 && c.in_channels <= 64, "input channels must be in [1, 64], got ", c.in_channels);
 }
 
-void check_net_input(const char* net, const Tensor& x) {
-  FBD_CHECK(x.defined() && x.dim() == 4 && x.size(1) == 1 && x.size(2) % 16 == 0 && x.size(3) % 16 == 0 &&
-                x.size(2) > 0 && x.size(3) > 0,
-            net, ": the input must be [N, 1, H, W] with H and W positive multiples of 16, got ",
+void check_net_input(const char* net, const Tensor& x, int64_t in_channels) {
+  FBD_CHECK(x.defined() && x.dim() == 4 && x.size(2) % 16 == 0 && x.size(3) % 16 == 0 && x.size(2) > 0 &&
+                x.size(3) > 0,
+            net, ": the input must be [N, ", in_channels, ", H, W] with H and W positive multiples of 16, got ",
             x.defined() ? shape_str(x.shape()) : std::string("(undefined)"));
+  FBD_CHECK(x.size(1) == in_channels, net, ": the network was built for ", in_channels,
+            " input channel(s) but the image has ", x.size(1), " (", shape_str(x.shape()),
+            "): train and predict with the same --channels");
 }
 
 std::shared_ptr<SegNet> make_net(const NetConfig& c, Generator& gen) {

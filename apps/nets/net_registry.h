@@ -37,8 +37,8 @@ std::string net_name_list();
 void check_net_config(const NetConfig& c);
 // Checks `c` and builds its network with weights drawn from `gen`.
 std::shared_ptr<SegNet> make_net(const NetConfig& c, Generator& gen);
-// A one-line error, naming `net`, unless x is [N, 1, H, W] with H and W multiples of 16.
-void check_net_input(const char* net, const Tensor& x);
+// A one-line error, naming `net`, unless x is [N, in_channels, H, W] with H and W multiples of 16.
+void check_net_input(const char* net, const Tensor& x, int64_t in_channels);
 
 // The factories (each in its network's file).
 std::shared_ptr<SegNet> make_fbdnet(const NetConfig& c, Generator& gen);

@@ -81,12 +81,12 @@ class Up : public nn::Module {
 
 class UnetGenerator : public nn::Module {
  public:
-  UnetGenerator(int64_t c, int64_t embed_dim, Generator& gen, fbd::Generator& noise)
+  UnetGenerator(int64_t in_channels, int64_t c, int64_t embed_dim, Generator& gen, fbd::Generator& noise)
       : Module("UnetGenerator"), noise_(&noise) {
     const int64_t w[kDown] = {c, 2 * c, 4 * c, 8 * c};
     for (int l = 0; l < kDown; ++l)
       down_[l] = register_module("down" + std::to_string(l + 1),
-                                 std::make_shared<Down>(l == 0 ? 1 : w[l - 1], w[l], l > 0 && l < kDown - 1, gen));
+                                 std::make_shared<Down>(l == 0 ? in_channels : w[l - 1], w[l], l > 0 && l < kDown - 1, gen));
     // up(l) undoes down(l): from the innermost (input w[3]) to the outermost (output 1 channel);
     // every up but the innermost reads its predecessor's output concatenated after its skip.
     for (int l = kDown - 1; l >= 0; --l) {
@@ -145,12 +145,16 @@ class Pix2Pix : public AdversarialNet {
  public:
   Pix2Pix(const NetConfig& cfg, Generator& gen) : AdversarialNet("Pix2Pix") {
     const int64_t c = cfg.width;
-    generator_ = register_module("generator", std::make_shared<UnetGenerator>(c, cfg.embed_dim, gen, noise_));
-    discriminator_ = register_module("discriminator", std::make_shared<PatchDiscriminator>(2, c, gen));
+    in_channels_ = cfg.in_channels;
+    generator_ = register_module("generator",
+                                 std::make_shared<UnetGenerator>(cfg.in_channels, c, cfg.embed_dim, gen, noise_));
+    // It judges the image's channels and the mask together.
+    discriminator_ =
+        register_module("discriminator", std::make_shared<PatchDiscriminator>(cfg.in_channels + 1, c, gen));
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
-    check_net_input("pix2pix", x);
+    check_net_input("pix2pix", x, in_channels_);
     Tensor h;
     const Tensor logits = generator_->forward_gen(x, need_features ? &h : nullptr);
     return single_output(logits, need_features ? resize_like(h, x) : Tensor(), need_features);
@@ -162,8 +166,10 @@ class Pix2Pix : public AdversarialNet {
     FBD_CHECK(image.dim() == 4 && image.size(2) >= kPatchGanMinSize && image.size(3) >= kPatchGanMinSize,
               "pix2pix: the PatchGAN discriminator needs inputs of at least ", kPatchGanMinSize, "x", kPatchGanMinSize,
               ", got ", shape_str(image.shape()));
-    FBD_CHECK(mask.shape() == image.shape(), "pix2pix: the discriminator's mask must have the image's shape ",
-              shape_str(image.shape()), ", got ", shape_str(mask.shape()));
+    FBD_CHECK(mask.dim() == 4 && mask.size(0) == image.size(0) && mask.size(1) == 1 && mask.size(2) == image.size(2) &&
+                  mask.size(3) == image.size(3),
+              "pix2pix: the discriminator's mask must be [N, 1, H, W] for images ", shape_str(image.shape()), ", got ",
+              shape_str(mask.shape()));
     return discriminator_->forward(concat({image, mask}, 1));
   }
 

@@ -34,7 +34,7 @@ namespace fbd::app {
 class AdversarialNet : public SegNet {
  public:
   using SegNet::SegNet;
-  // Patch logits of the discriminator for images [N,1,H,W] and masks or probabilities [N,1,H,W].
+  // Patch logits of the discriminator for images [N,C,H,W] and masks or probabilities [N,1,H,W].
   virtual Tensor discriminate(const Tensor& image, const Tensor& mask) = 0;
   // The two networks; each has its own optimizer, and together they are the whole module tree.
   virtual nn::Module& generator() = 0;

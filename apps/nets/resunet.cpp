@@ -60,10 +60,12 @@ class PreActUnit : public nn::Module {
 class ResUNet : public SegNet {
  public:
   ResUNet(const NetConfig& cfg, Generator& gen) : SegNet("ResUNet") {
+    in_channels_ = cfg.in_channels;
     const int64_t c = cfg.width, w[4] = {c, 2 * c, 4 * c, 8 * c};
     for (int l = 0; l < 4; ++l)  // levels 1-3 and the bridge
       enc_[l] = register_module(l == 3 ? std::string("bridge") : "enc" + std::to_string(l + 1),
-                                std::make_shared<PreActUnit>(l == 0 ? 1 : w[l - 1], w[l], l == 0 ? 1 : 2, l == 0, gen));
+                                std::make_shared<PreActUnit>(l == 0 ? cfg.in_channels : w[l - 1], w[l],
+                                                             l == 0 ? 1 : 2, l == 0, gen));
     for (int l = 2; l >= 0; --l)  // levels 5-7: up(w[l+1]) ++ skip(w[l]) -> w[l]
       dec_[l] = register_module("dec" + std::to_string(l + 1),
                                 std::make_shared<PreActUnit>(w[l + 1] + w[l], w[l], 1, false, gen));
@@ -72,7 +74,7 @@ class ResUNet : public SegNet {
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
-    check_net_input("resunet", x);
+    check_net_input("resunet", x, in_channels_);
     Tensor skip[3];
     Tensor h = x;
     for (int l = 0; l < 4; ++l) {

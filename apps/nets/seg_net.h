@@ -9,8 +9,8 @@
 //    edge features and upsampled to the input size (deep supervision, Eq. 3).
 //  * unet, attunet, resunet, denseunet, vnet2d: baselines of Table 3 (one output, no edge head).
 //
-// Every network takes [N, 1, H, W] images with H and W multiples of 16 and returns logits at
-// the input size.
+// Every network takes [N, C, H, W] images (C = NetConfig::in_channels) with H and W multiples
+// of 16 and returns logits at the input size.
 #pragma once
 #include <memory>
 #include <string>
@@ -30,6 +30,7 @@ struct NetConfig {
   std::string fusion = "finest";  // fbdnet prediction: "finest" (the finest side) or "mean" of the sides
   std::string head = "full";      // fbdnet: "full" (global head on layer 1, full resolution) or "half" (fbdnet.cpp)
   int embed_dim = 16;             // projection head for the shape-aware smoothness term
+  int in_channels = 1;            // image channels (DCE phases, a subtraction image: data/channels.h)
 };
 
 struct SegOutput {
@@ -56,6 +57,10 @@ class SegNet : public nn::Module {
   Tensor forward(const Tensor& x) override { return forward_seg(x).pred; }
   // The projection head of the smoothness term (Linear embed_dim), shared by all networks.
   virtual Tensor project(const Tensor& embeddings) = 0;
+  int64_t in_channels() const { return in_channels_; }
+
+ protected:
+  int64_t in_channels_ = 1;  // set by each network's constructor from NetConfig::in_channels
 };
 
 }  // namespace fbd::app

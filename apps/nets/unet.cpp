@@ -44,11 +44,12 @@ class UNet : public SegNet {
  public:
   UNet(const NetConfig& cfg, Generator& gen, bool attention)
       : SegNet(attention ? "AttUNet" : "UNet"), attention_(attention) {
+    in_channels_ = cfg.in_channels;
     const int64_t c = cfg.width;
     const int64_t w[5] = {c, 2 * c, 4 * c, 8 * c, 16 * c};
     for (int l = 0; l < 5; ++l)
       enc_[l] = register_module("enc" + std::to_string(l + 1),
-                                std::make_shared<DoubleConv>(l == 0 ? 1 : w[l - 1], w[l], gen));
+                                std::make_shared<DoubleConv>(l == 0 ? cfg.in_channels : w[l - 1], w[l], gen));
     for (int l = 3; l >= 0; --l) {
       up_[l] = register_module("up" + std::to_string(l + 1), std::make_shared<nn::ConvTranspose2d>(
                                                                  nn::Conv2dOptions(w[l + 1], w[l], 2).stride(2), gen));
@@ -62,6 +63,7 @@ class UNet : public SegNet {
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
+    check_net_input(attention_ ? "attunet" : "unet", x, in_channels_);
     Tensor skip[5];
     Tensor h = x;
     for (int l = 0; l < 5; ++l) {

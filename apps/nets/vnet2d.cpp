@@ -53,8 +53,12 @@ class Stage : public nn::Module {
     for (int i = 0; i < n; ++i) convs_->add(std::make_shared<ConvPrelu>(i == 0 ? in : ch, ch, 5, gen));
     register_module("convs", convs_);
   }
-  // The sum broadcasts over the channels where the input has one (stage 1 adds the image).
-  Tensor forward(const Tensor& x) override { return add(convs_->forward(x), x); }
+  // The sum broadcasts over the channels where the input has one (stage 1 adds the image, as
+  // V-Net adds its one-channel volume); an image of several channels adds their mean.
+  Tensor forward(const Tensor& x) override {
+    const Tensor y = convs_->forward(x);
+    return add(y, x.size(1) > 1 && x.size(1) != y.size(1) ? mean(x, {1}, true) : x);
+  }
 
  private:
   std::shared_ptr<nn::Sequential> convs_ = std::make_shared<nn::Sequential>();
@@ -78,6 +82,7 @@ class UpPrelu : public nn::Module {
 class VNet2d : public SegNet {
  public:
   VNet2d(const NetConfig& cfg, Generator& gen) : SegNet("VNet2d") {
+    in_channels_ = cfg.in_channels;
     const int64_t c = cfg.width, w[5] = {c, 2 * c, 4 * c, 8 * c, 16 * c};
     const int enc_convs[5] = {1, 2, 3, 3, 3}, dec_convs[4] = {1, 2, 3, 3};  // decoder by level, finest first
     for (int l = 0; l < 5; ++l) {
@@ -85,7 +90,7 @@ class VNet2d : public SegNet {
         down_[l - 1] =
             register_module("down" + std::to_string(l + 1), std::make_shared<ConvPrelu>(w[l - 1], w[l], 2, gen));
       enc_[l] = register_module("enc" + std::to_string(l + 1),
-                                std::make_shared<Stage>(l == 0 ? 1 : w[l], w[l], enc_convs[l], gen));
+                                std::make_shared<Stage>(l == 0 ? cfg.in_channels : w[l], w[l], enc_convs[l], gen));
     }
     for (int l = 3; l >= 0; --l) {
       const int64_t in = l == 3 ? w[4] : 2 * w[l + 1];  // the bottom stage, or the decoder stage below
@@ -98,7 +103,7 @@ class VNet2d : public SegNet {
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
-    check_net_input("vnet2d", x);
+    check_net_input("vnet2d", x, in_channels_);
     Tensor skip[4];
     Tensor h = x;
     for (int l = 0; l < 5; ++l) {

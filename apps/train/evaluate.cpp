@@ -28,8 +28,8 @@ data::Image resized(const data::Image& img, int64_t h, int64_t w) {
 // The network inputs of one slice and where their outputs go.
 struct Piece {
   size_t slice;
-  int quadrant;       // 1..4, or 0 for the whole slice
-  data::Image input;  // normalised, size x size
+  int quadrant;                     // 1..4, or 0 for the whole slice
+  std::vector<data::Image> inputs;  // one per channel, as cut from the slice
 };
 
 }  // namespace
@@ -53,12 +53,21 @@ std::vector<SlicePrediction> predict_slices(SegNet& net, const std::vector<data:
   for (size_t i = 0; i < slices.size(); ++i) {
     const data::Sample& s = slices[i];
     preds[i] = {s.id, s.image, s.mask, s.edge, {}, {}};
+    FBD_CHECK(s.channels() == net.in_channels(), s.id, ": has ", s.channels(), " channel(s) but the network takes ",
+              net.in_channels(), " (train and predict with the same --channels)");
     if (c.quadrants) {
+      // The layout comes from channel 0 and cuts every channel alike.
       layouts[i] = data::quadrant_layout(s.image);
-      const auto parts = data::split_quadrants(layouts[i], s.image);
-      for (int q = 0; q < 4; ++q) pieces.push_back({i, q + 1, parts[size_t(q)]});
+      const size_t first = pieces.size();
+      for (int q = 0; q < 4; ++q) pieces.push_back({i, q + 1, {}});
+      for (int64_t ch = 0; ch < s.channels(); ++ch) {
+        const auto parts = data::split_quadrants(layouts[i], data::channel(s, ch));
+        for (size_t q = 0; q < 4; ++q) pieces[first + q].inputs.push_back(parts[q]);
+      }
     } else {
-      pieces.push_back({i, 0, s.image});
+      Piece p{i, 0, {}};
+      for (int64_t ch = 0; ch < s.channels(); ++ch) p.inputs.push_back(data::channel(s, ch));
+      pieces.push_back(std::move(p));
     }
   }
   const bool was_training = net.is_training();
@@ -66,14 +75,15 @@ std::vector<SlicePrediction> predict_slices(SegNet& net, const std::vector<data:
   NoGradGuard no_grad;
   for (size_t start = 0; start < pieces.size(); start += kEvalBatch) {
     const size_t end = std::min(pieces.size(), start + kEvalBatch);
-    const int64_t n = int64_t(end - start), S = c.size;
-    std::vector<float> batch(static_cast<size_t>(n * S * S));
-    for (size_t k = start; k < end; ++k) {
-      data::Image in = resized(pieces[k].input, S, S);
-      normalize_for_network(in);
-      std::copy(in.px.begin(), in.px.end(), batch.begin() + int64_t(k - start) * S * S);
-    }
-    const SegOutput out = net.forward_seg(Tensor::from_vector(batch, {n, 1, S, S}, device));
+    const int64_t n = int64_t(end - start), S = c.size, C = net.in_channels();
+    std::vector<float> batch(static_cast<size_t>(n * C * S * S));
+    for (size_t k = start; k < end; ++k)
+      for (int64_t ch = 0; ch < C; ++ch) {
+        data::Image in = resized(pieces[k].inputs[size_t(ch)], S, S);
+        normalize_for_network(in);
+        std::copy(in.px.begin(), in.px.end(), batch.begin() + (int64_t(k - start) * C + ch) * S * S);
+      }
+    const SegOutput out = net.forward_seg(Tensor::from_vector(batch, {n, C, S, S}, device));
     const std::vector<float> prob = sigmoid(out.pred).to_vector();
     const std::vector<float> edge = out.edge.defined() ? sigmoid(out.edge).to_vector() : std::vector<float>();
     for (size_t k = start; k < end; ++k) {
@@ -82,7 +92,7 @@ std::vector<SlicePrediction> predict_slices(SegNet& net, const std::vector<data:
       data::Image pr(S, S), ed(S, S);
       std::copy(prob.begin() + off, prob.begin() + off + S * S, pr.px.begin());
       if (!edge.empty()) std::copy(edge.begin() + off, edge.begin() + off + S * S, ed.px.begin());
-      const int64_t h = p.input.height, w = p.input.width;
+      const int64_t h = p.inputs[0].height, w = p.inputs[0].width;
       if (p.quadrant == 0) {
         preds[p.slice].prob = resized(pr, h, w);
         if (!edge.empty()) preds[p.slice].edge_prob = resized(ed, h, w);

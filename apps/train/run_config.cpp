@@ -9,6 +9,7 @@
 
 #include "apps/nets/net_registry.h"
 #include "core/file_io.h"
+#include "data/channels.h"
 
 namespace fbd::app {
 
@@ -28,6 +29,7 @@ void check_run_config(const RunConfig& c) {
   FBD_CHECK(c.quadrants || !c.all_quadrants, "--all-quadrants and --no-quadrants exclude each other");
   FBD_CHECK(c.volume.mask_label >= 0, "--mask-label must be 0 (masks of 0 and 1) or a positive label, got ",
             c.volume.mask_label);
+  data::parse_channels(c.volume.channels);  // a one-line error for a bad spec
   FBD_CHECK(c.preset.empty() || c.preset == "paper", "--preset must be paper, got '", c.preset, "'");
   check_loss_for_net(c.loss, c.net, c.size);
 }
@@ -38,7 +40,8 @@ std::string to_json(const RunConfig& c) {
   j["data"] = c.data;
   j["net"] = {
       {"net", c.net.net},       {"width", c.net.width}, {"blocks", c.net.blocks},      {"bam_stage", c.net.bam_stage},
-      {"fusion", c.net.fusion}, {"head", c.net.head},   {"embed_dim", c.net.embed_dim}};
+      {"fusion", c.net.fusion}, {"head", c.net.head},   {"embed_dim", c.net.embed_dim},
+      {"in_channels", c.net.in_channels}};
   j["loss"] = {{"name", c.loss.name}, {"weights", c.loss.weights}, {"beta", c.loss.beta},
                {"eta", c.loss.eta},   {"alpha", c.loss.alpha},     {"boundary_ramp", c.loss.boundary_ramp}};
   j["epochs"] = c.epochs;
@@ -57,6 +60,7 @@ std::string to_json(const RunConfig& c) {
   j["preset"] = c.preset;
   j["slice_axis"] = data::slice_axis_name(c.volume.slice_axis);
   j["mask_label"] = c.volume.mask_label;
+  j["channels"] = c.volume.channels;
   j["train_patients"] = c.train_patients;
   j["test_patients"] = c.test_patients;
   return j.dump(2) + "\n";
@@ -77,6 +81,7 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.fusion = n.at("fusion").get<std::string>();
     c.net.head = n.value("head", "half");  // runs from before the layer-1 head had the half-resolution one
     c.net.embed_dim = n.at("embed_dim").get<int>();
+    c.net.in_channels = n.value("in_channels", 1);  // runs from before multi-channel input had one
     const json& l = j.at("loss");
     c.loss.name = l.at("name").get<std::string>();
     c.loss.weights = l.at("weights").get<std::vector<float>>();
@@ -101,6 +106,7 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     // Runs from before volume data sets have neither: the defaults are what they trained with.
     c.volume.slice_axis = data::parse_slice_axis(j.value("slice_axis", "auto"));
     c.volume.mask_label = j.value("mask_label", 0);
+    c.volume.channels = j.value("channels", "0");  // and read the first channel only
     c.train_patients = j.at("train_patients").get<std::vector<std::string>>();
     c.test_patients = j.at("test_patients").get<std::vector<std::string>>();
   } catch (const json::exception& e) {

@@ -25,6 +25,13 @@ data::Dataset open_dataset(const std::string& dir, const data::VolumeOptions& vo
   return ds;
 }
 
+void use_dataset_channels(RunConfig& c, const data::Dataset& ds) { c.net.in_channels = int(ds.channels); }
+
+void check_dataset_channels(const RunConfig& c, const data::Dataset& ds) {
+  FBD_CHECK(c.net.in_channels == ds.channels, ds.root, ": gives ", ds.channels, " input channel(s) (--channels ",
+            ds.volume_options.channels, ") but the run's ", c.net.net, " was trained on ", c.net.in_channels);
+}
+
 void make_split(const data::Dataset& ds, RunConfig& c) {
   const size_t patients = ds.patients().size();
   FBD_CHECK(patients >= 2, ds.root, ": a train/test split needs at least 2 patients, found ", patients);

@@ -15,6 +15,11 @@ namespace fbd::app {
 // Scans and validates a data set (volumes read as `volumes` says: a run's RunConfig::volume);
 // a data set with errors stops with a one-line summary that points at `fbd check-data`.
 data::Dataset open_dataset(const std::string& dir, const data::VolumeOptions& volumes = {});
+// A new run's network takes the data set's input channels (--channels applied: ds.channels).
+void use_dataset_channels(RunConfig& c, const data::Dataset& ds);
+// A one-line error unless the run's network takes the channels `ds` gives (a run trained on
+// other channels, or a data set read with other --channels).
+void check_dataset_channels(const RunConfig& c, const data::Dataset& ds);
 
 // Fills c.train_patients / c.test_patients: from the split file c.split when one is named
 // (checked against the data set), otherwise by holding out round(test_fraction * patients)

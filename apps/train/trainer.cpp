@@ -216,6 +216,7 @@ struct Session {
 
   Session(const data::Dataset& d, const RunConfig& cfg, const TrainOptions& opts) : ds(d), c(cfg), o(opts) {
     device = resolve_device(c.device);
+    check_dataset_channels(c, ds);
     Generator gen(c.seed);
     net = make_net(c.net, gen);
     net->to(device);

@@ -87,6 +87,8 @@ VolumePrediction predict_volume(SegNet& net, const data::Volume& image, int slic
     for (int64_t s = start; s < std::min(n, start + kSlicesPerCall); ++s) {
       data::Sample smp;
       smp.image = data::extract_slice(image, slice_axis, s);
+      for (int64_t ch = 1; ch < image.channels; ++ch)
+        smp.more_channels.push_back(data::extract_slice(image, slice_axis, s, ch));
       smp.id = std::to_string(s);
       slices.push_back(std::move(smp));
     }
@@ -107,7 +109,7 @@ std::vector<VolumeScore> evaluate_volumes(SegNet& net, const data::Dataset& ds, 
   std::vector<VolumeScore> rows;
   for (const data::VolumeEntry& v : ds.volumes) {
     if (!wanted.empty() && !wanted.count(v.patient)) continue;
-    const auto pair = data::load_volume_pair(v.image, v.mask, v.mask_label);
+    const auto pair = data::load_volume_pair(v.image_files(), v.mask, v.mask_label, ds.volume_options.channels);
     const VolumePrediction p = predict_volume(net, pair->image, v.slice_axis, c, device, cleanup);
     std::vector<uint8_t> truth(pair->mask.voxels.size());
     for (size_t i = 0; i < truth.size(); ++i) truth[i] = pair->mask.voxels[i] != 0.0f ? 1 : 0;

@@ -33,7 +33,8 @@ struct VolumePrediction {
   std::vector<int64_t> tumour_slices;  // slices where the mask is not empty
 };
 
-// `image` is normalised (data::normalize_volume) and read with its grid; channel 0 is used.
+// `image` holds the network's input channels (--channels applied), normalised
+// (data::normalize_volume), on its grid.
 VolumePrediction predict_volume(SegNet& net, const data::Volume& image, int slice_axis, const RunConfig& c,
                                 Device device, const MaskCleanup& cleanup = {});
 

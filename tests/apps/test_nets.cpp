@@ -22,6 +22,7 @@
 #include "apps/cli/study_options.h"
 #include "apps/cli/train_flags.h"
 #include "apps/nets/net_registry.h"
+#include "apps/nets/pix2pix.h"
 #include "apps/train/training_loss.h"
 #include "core/npy.h"
 #include "layers/checkpoint.h"
@@ -111,9 +112,41 @@ TEST_CASE("resunet, denseunet, vnet2d: another input size or channel count is a 
                                                     "multiples of 16, got [1, 1, 30, 32]"),
                   odd);
     CHECK(odd.find('\n') == std::string::npos);
-    CHECK(contains(error_of([&] { net->forward_seg(Tensor::zeros({1, 3, 32, 32})); }), "got [1, 3, 32, 32]"));
+    CHECK(contains(error_of([&] { net->forward_seg(Tensor::zeros({1, 3, 32, 32})); }),
+                   "the network was built for 1 input channel(s) but the image has 3 ([1, 3, 32, 32])"));
     CHECK(contains(error_of([&] { net->forward_seg(Tensor::zeros({32, 32})); }), "got [32, 32]"));
   }
+}
+
+TEST_CASE("every network takes the input channels it was built for (DCE phases, a subtraction image)") {
+  for (const std::string& name : net_names()) {
+    INFO(name);
+    NetConfig c;
+    c.net = name;
+    c.width = 2;
+    c.in_channels = 3;
+    Generator gen(1);
+    const auto net = make_net(c, gen);
+    CHECK(net->in_channels() == 3);
+    const Tensor x = test::random_tensor({2, 3, 32, 32}, -1, 1, 5);
+    const SegOutput out = net->forward_seg(x, true);
+    CHECK(out.pred.shape() == Shape{2, 1, 32, 32});
+    for (float v : out.pred.to_vector()) REQUIRE(std::isfinite(v));
+    // Each channel reaches the output: changing one changes the logits.
+    std::vector<float> moved = x.to_vector();
+    for (size_t i = 2 * 32 * 32; i < 3 * 32 * 32; ++i) moved[i] += 1.0f;  // sample 0, channel 2
+    const std::vector<float> a = out.pred.to_vector(),
+                             b = net->forward_seg(Tensor::from_vector(moved, x.shape())).pred.to_vector();
+    CHECK(a != b);
+    const std::string e = error_of([&] { net->forward_seg(Tensor::zeros({1, 1, 32, 32})); });
+    CHECK(contains(e, name + ": the network was built for 3 input channel(s) but the image has 1"));
+    CHECK(e.find('\n') == std::string::npos);
+    if (auto* adv = dynamic_cast<AdversarialNet*>(net.get()))  // pix2pix judges the channels and the mask
+      CHECK(adv->discriminate(x, Tensor::zeros({2, 1, 32, 32})).size(1) == 1);
+  }
+  NetConfig c;
+  c.in_channels = 0;
+  CHECK(contains(error_of([&] { check_net_config(c); }), "input channels must be in [1, 64], got 0"));
 }
 
 TEST_CASE("resunet, denseunet, vnet2d: parameters and output on fixed weights match the PyTorch twin") {

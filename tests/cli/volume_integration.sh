@@ -23,7 +23,7 @@ grep -q '"file_ending": ".nii.gz"' "$work/data/dataset.json" || fail "dataset.js
 
 "$fbd" check-data "$work/data" >"$work/check.txt"
 grep -q "volumes: 6 (6 ok)" "$work/check.txt" || fail "check-data: $(cat "$work/check.txt")"
-grep -Eq "P003 +P003 +64x64x4 +0.80 x 0.80 x 2.50 mm +LPS +k +4 of 4 +0 1 " "$work/check.txt" ||
+grep -Eq "P003 +P003 +64x64x4 +1 +0.80 x 0.80 x 2.50 mm +LPS +k +4 of 4 +0 1 " "$work/check.txt" ||
   fail "check-data's volume row for P003: $(grep P003 "$work/check.txt" | head -1)"
 
 "$fbd" train --data "$work/data" --out "$work/run" --epochs 2 --size 32 --width 8 --batch 4 --device cpu \
@@ -108,4 +108,40 @@ if "$fbd" predict --model "$work/run" --input "$work/broken_0000.nii.gz" --out "
 fi
 grep -q "fbd: error: .*broken_0000.nii.gz" "$work/broken.txt" || fail "truncated volume: $(cat "$work/broken.txt")"
 [ ! -e "$work/pred_broken/broken_mask.nii.gz" ] || fail "a mask was written for a truncated volume"
+# DCE phases as channels: a pre-contrast and two post-contrast phases per patient (nnU-Net's
+# _0000, _0001, _0002), trained on the subtraction image and the first post phase.
+"$fbd" synth --out "$work/dce" --format nifti --phases 3 --patients 4 --slices-per-patient 3 --size 64 --seed 5 \
+  >"$work/synth_dce.txt"
+grep -q "3 DCE phases per patient" "$work/synth_dce.txt" || fail "synth --phases: $(cat "$work/synth_dce.txt")"
+[ -s "$work/dce/imagesTr/P003_0002.nii.gz" ] || fail "no imagesTr/P003_0002.nii.gz"
+"$fbd" check-data "$work/dce" --channels 1-0,1 >"$work/check_dce.txt"
+grep -q "input channels: 2 (--channels 1-0,1)" "$work/check_dce.txt" || fail "check-data --channels: $(cat "$work/check_dce.txt")"
+grep -Eq "P001 +P001 +64x64x3 +2 \(1-0,1 of 3\)" "$work/check_dce.txt" ||
+  fail "check-data's DCE row: $(grep P001 "$work/check_dce.txt" | head -1)"
+"$fbd" train --data "$work/dce" --out "$work/run_dce" --channels 1-0,1 --epochs 1 --size 32 --width 4 --batch 4 \
+  --device cpu >"$work/train_dce.txt"
+grep -q '"channels": "1-0,1"' "$work/run_dce/config.json" || fail "config.json does not record --channels"
+grep -q '"in_channels": 2' "$work/run_dce/config.json" || fail "config.json does not record the input channels"
+"$fbd" eval --model "$work/run_dce" --device cpu >"$work/eval_dce.txt"
+[ -s "$work/run_dce/eval_volumes.csv" ] || fail "eval on DCE volumes wrote no eval_volumes.csv"
+# predict groups each case's channel files into one volume and names the mask after the case.
+"$fbd" predict --model "$work/run_dce" --input "$work/dce" --out "$work/pred_dce" --device cpu >"$work/predict_dce.txt"
+grep -q "fbd predict: 4 volumes" "$work/predict_dce.txt" || fail "predict on DCE: $(cat "$work/predict_dce.txt")"
+[ -s "$work/pred_dce/P002_mask.nii.gz" ] || fail "no pred_dce/P002_mask.nii.gz"
+[ ! -e "$work/pred_dce/P002_0001_mask.nii.gz" ] || fail "a channel file was predicted as a volume of its own"
+# A one-channel volume does not fit the run's channels, and a one-channel run does not fit the
+# DCE set: one line each, nothing written.
+if "$fbd" predict --model "$work/run_dce" --input "$work/data/imagesTr/P000_0000.nii.gz" --out "$work/pred_wrong" \
+  --device cpu >"$work/wrong.txt" 2>&1; then
+  fail "predict accepted a volume without the run's channels"
+fi
+grep -q "fbd: error: .*P000_0000.nii.gz: --channels 1-0,1 needs channel 1, but the image has 1 channel (0)" \
+  "$work/wrong.txt" || fail "wrong channels: $(cat "$work/wrong.txt")"
+[ ! -e "$work/pred_wrong" ] || fail "a refused predict created its output folder"
+if "$fbd" eval --model "$work/run" --data "$work/dce" --device cpu >"$work/wrong_eval.txt" 2>&1; then
+  fail "eval ran a one-channel network on three channels"
+fi
+grep -q "fbd: error: .*gives 3 input channel(s) (--channels all) but the run's fbdnet was trained on 1" \
+  "$work/wrong_eval.txt" || fail "eval channels: $(cat "$work/wrong_eval.txt")"
+
 echo "volume_integration: ok"

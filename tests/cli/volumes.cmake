@@ -19,3 +19,16 @@ add_test(NAME cli_train_bad_mask_label
          COMMAND fbd train --data ${PROJECT_SOURCE_DIR}/tests/fixtures/data --out ${_vtmp}/ml --mask-label -2)
 set_tests_properties(cli_train_bad_mask_label PROPERTIES LABELS cli PASS_REGULAR_EXPRESSION
   "fbd: error: --mask-label must be 0 \\(masks of 0 and 1\\) or a positive label, got -2")
+
+add_test(NAME cli_train_bad_channels
+         COMMAND fbd train --data ${PROJECT_SOURCE_DIR}/tests/fixtures/data --out ${_vtmp}/ch --channels 1+0)
+set_tests_properties(cli_train_bad_channels PROPERTIES LABELS cli PASS_REGULAR_EXPRESSION
+  "fbd: error: --channels 1\\+0: '1\\+0' is not a channel: expected all, or a list of N")
+# 2-D images are one grey channel (the PNG phantom of data.cmake).
+add_test(NAME cli_check_data_channels_on_images
+         COMMAND fbd check-data ${CMAKE_CURRENT_BINARY_DIR}/cli-data/phantom --quiet --channels 1-0)
+set_tests_properties(cli_check_data_channels_on_images PROPERTIES LABELS cli FIXTURES_REQUIRED data_phantom
+  PASS_REGULAR_EXPRESSION "error: .*phantom: --channels 1-0 needs channel 1, but the image has 1 channel \\(0\\)")
+add_test(NAME cli_synth_phases_png COMMAND fbd synth --out ${_vtmp}/ph --phases 2)
+set_tests_properties(cli_synth_phases_png PROPERTIES LABELS cli PASS_REGULAR_EXPRESSION
+  "fbd: error: synth: --phases 2 needs --format nifti")

@@ -34,7 +34,7 @@ Score score_phantom(int size, uint64_t seed) {
     const QuadrantLayout q = quadrant_layout(s.image);
     const std::vector<int> kept = tumour_quadrants(q, s.mask);
     if (kept.size() != 1) continue;
-    const std::vector<Sample> parts = quadrant_samples(Sample{s.image, s.mask, Image(), s.id}, q);
+    const std::vector<Sample> parts = quadrant_samples(Sample{s.image, s.mask, Image(), s.id, {}}, q);
     sc.tumour_whole_in_kept += parts.size() == 1 && count(parts[0].mask) == count(s.mask);
     sc.right_side += kept[0] == (s.tumour_left ? 2 : 1);
   }
@@ -124,7 +124,7 @@ TEST_CASE("split and stitch are inverse where the windows cover the image") {
 }
 
 TEST_CASE("training samples are the quadrants holding tumour, cropped alike") {
-  Sample s{Image(8, 8, 0.5f), Image(8, 8), Image(8, 8), "c"};
+  Sample s{Image(8, 8, 0.5f), Image(8, 8), Image(8, 8), "c", {}};
   s.mask.at(1, 6) = 1.0f;  // top right: quadrant 1
   s.mask.at(6, 1) = 1.0f;  // bottom left: quadrant 3
   s.edge.at(1, 6) = 1.0f;
@@ -138,5 +138,5 @@ TEST_CASE("training samples are the quadrants holding tumour, cropped alike") {
   CHECK(parts[1].id == "c_q3");
   CHECK(parts[1].mask.at(2, 1) == 1.0f);
   CHECK(quadrant_samples(s, q, true).size() == 4);
-  CHECK(quadrant_samples(Sample{Image(8, 8), Image(8, 8), Image(), "e"}, q).empty());
+  CHECK(quadrant_samples(Sample{Image(8, 8), Image(8, 8), Image(), "e", {}}, q).empty());
 }

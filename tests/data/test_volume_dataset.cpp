@@ -136,7 +136,7 @@ TEST_CASE("an nnU-Net v2 raw folder gives one case per tumour slice and lists it
   const Volume img = numbered(6, 7, 5);
   write_pair(dir.path() / "imagesTr/BR_001_0000.nii.gz", dir.path() / "labelsTr/BR_001.nii.gz", img, box_mask(img, 1, 3));
   write_pair(dir.path() / "imagesTr/BR_002_0000.nii.gz", dir.path() / "labelsTr/BR_002.nii.gz", img, box_mask(img, 4, 5));
-  // A second channel, which fbd does not read yet: a warning.
+  // A second channel beyond the one dataset.json names: a warning, and not read.
   write_nifti((dir.path() / "imagesTr/BR_002_0001.nii.gz").string(), img, NiftiDtype::Int16);
   write_text(dir.path() / "dataset.json", R"({"channel_names": {"0": "T1"}, "labels": {"background": 0, "tumour": 1},
                                              "numTraining": 2, "file_ending": ".nii.gz"})");
@@ -153,7 +153,8 @@ TEST_CASE("an nnU-Net v2 raw folder gives one case per tumour slice and lists it
   CHECK(ds.cases[2].id == "BR_002_s004");
   CHECK(ds.cases[2].patient == "BR_002");
   CHECK(ds.patients() == std::vector<std::string>{"BR_001", "BR_002"});
-  CHECK(has_problem(ds.problems, "channels beyond _0000", false));
+  CHECK(has_problem(ds.problems, "has channel files beyond the 1 dataset.json names", false));
+  CHECK(ds.channels == 1);
   for (const Problem& p : ds.problems) CHECK_MESSAGE(!p.error, p.str());
 
   // A slice case loads as a sample: the slice of the normalised image and its mask.
@@ -216,7 +217,7 @@ TEST_CASE("an image and a mask off one grid, or a mask that is not 0/1, is an er
   CHECK(has_problem(ds.problems, "no images found"));
   // load_volume_pair refuses the same pairs with one line naming both files.
   const std::string e = error_of([&] {
-    load_volume_pair((dir.path() / "imagesTr/A_0000.nii.gz").string(), (dir.path() / "labelsTr/A.nii.gz").string());
+    load_volume_pair({(dir.path() / "imagesTr/A_0000.nii.gz").string()}, (dir.path() / "labelsTr/A.nii.gz").string());
   });
   CHECK(contains(e, "A.nii.gz"));
   CHECK(contains(e, "A_0000.nii.gz"));
