@@ -65,15 +65,22 @@ void quiet_library() {
 
 // Tags fbd reads.
 const gdcm::Tag kTransferSyntax(0x0002, 0x0010);
+const gdcm::Tag kAcquisitionTime(0x0008, 0x0032);
 const gdcm::Tag kModality(0x0008, 0x0060);
 const gdcm::Tag kSeriesDescription(0x0008, 0x103E);
 const gdcm::Tag kSliceThickness(0x0018, 0x0050);
 const gdcm::Tag kSpacingBetweenSlices(0x0018, 0x0088);
+const gdcm::Tag kTriggerTime(0x0018, 0x1060);
 const gdcm::Tag kSeriesInstanceUID(0x0020, 0x000E);
+const gdcm::Tag kAcquisitionNumber(0x0020, 0x0012);
+const gdcm::Tag kInstanceNumber(0x0020, 0x0013);
 const gdcm::Tag kImagePositionPatient(0x0020, 0x0032);
 const gdcm::Tag kImageOrientationPatient(0x0020, 0x0037);
+const gdcm::Tag kTemporalPositionIdentifier(0x0020, 0x0100);
+const gdcm::Tag kFrameContentSequence(0x0020, 0x9111);
 const gdcm::Tag kPlanePositionSequence(0x0020, 0x9113);
 const gdcm::Tag kPlaneOrientationSequence(0x0020, 0x9116);
+const gdcm::Tag kTemporalPositionIndex(0x0020, 0x9128);
 const gdcm::Tag kPhotometricInterpretation(0x0028, 0x0004);
 const gdcm::Tag kNumberOfFrames(0x0028, 0x0008);
 const gdcm::Tag kPixelSpacing(0x0028, 0x0030);
@@ -160,13 +167,38 @@ bool undecodable(const std::string& uid) {
 }
 
 // One frame's place: the file and frame it is stored in, its position and its rescale.
+// Where a frame falls in time, for a 4-D series (several frames at each position: DCE phases):
+// the frames at one position are ordered by these keys in turn, an absent key counting as
+// -infinity. TemporalPositionIdentifier (or an Enhanced MR frame's TemporalPositionIndex) is
+// the standard's phase number; scanners that leave it out give AcquisitionNumber, TriggerTime
+// or AcquisitionTime; InstanceNumber breaks ties.
+constexpr size_t kTimeKeys = 5;
+using TimeKey = std::array<double, kTimeKeys>;
+
 struct Frame {
   size_t file = 0;  // index into the series' headers
   unsigned frame = 0;
   Vec3 ipp{};
   double slope = 1, inter = 0;
   double pos = 0;  // along the slice normal
+  TimeKey time{};  // temporal position, acquisition number, trigger time, acquisition time, instance
 };
+
+// One number of a data set for a time key: the first value (a TM such as 101530.25 reads as a
+// number), or -infinity when absent or not a number: ordering keys are never an error.
+double key_value(const gdcm::DataSet& ds, const gdcm::Tag& tag) {
+  const std::string s = text(ds, tag);
+  const char* b = s.c_str();
+  char* end = nullptr;
+  const double x = std::strtod(b, &end);
+  const bool ok = end != b && (*end == '\0' || *end == '\\' || *end == ' ') && std::isfinite(x);
+  return ok ? x : -std::numeric_limits<double>::infinity();
+}
+
+TimeKey time_key(const gdcm::DataSet& ds) {
+  return {key_value(ds, kTemporalPositionIdentifier), key_value(ds, kAcquisitionNumber), key_value(ds, kTriggerTime),
+          key_value(ds, kAcquisitionTime), key_value(ds, kInstanceNumber)};
+}
 
 // What fbd needs of one file, from its header alone.
 struct Header {
@@ -438,6 +470,7 @@ Header read_header(const std::string& path, bool geometry) {
     f.slope = slope;
     f.inter = inter;
     if (ipp) f.ipp = {(*ipp)[0], (*ipp)[1], (*ipp)[2]};
+    f.time = time_key(ds);
     FBD_CHECK(h.frames == 1, path, ": a multi-frame file (", h.frames,
               " frames) without per-frame positions (no PerFrameFunctionalGroupsSequence with "
               "PlanePositionSequence): fbd cannot place its frames");
@@ -499,6 +532,15 @@ Header read_header(const std::string& path, bool geometry) {
     f.slope = slope;
     f.inter = inter;
     if (r) read_rescale(*r, path, f.slope, f.inter);
+    // The frame's phase: its FrameContentSequence's TemporalPositionIndex, else the file's
+    // keys; the frame number breaks ties (the frames share one InstanceNumber).
+    f.time = time_key(ds);
+    const auto content = items(item, kFrameContentSequence);
+    if (!content.empty()) {
+      const double t = key_value(content.front(), kTemporalPositionIndex);
+      if (std::isfinite(t)) f.time[0] = t;
+    }
+    f.time[kTimeKeys - 1] = double(k);
     h.frame_info.push_back(f);
   }
   return h;
@@ -695,18 +737,39 @@ Volume assemble(const std::vector<Header>& headers, const std::string& what) {
     return headers[f.file].path + (headers[f.file].frames > 1 ? " frame " + std::to_string(f.frame + 1) : "");
   };
 
-  const size_t n = frames.size();
+  // Frames at one position (within 0.01 mm along the normal) are the phases of a 4-D series
+  // (DCE): every position must hold as many, ordered in time the same way at each.
+  std::vector<std::vector<Frame>> at;
+  for (const Frame& f : frames) {
+    if (at.empty() || f.pos - at.back().front().pos > 0.01) at.emplace_back();
+    at.back().push_back(f);
+  }
+  const size_t n = at.size(), phases = at.front().size();
+  for (std::vector<Frame>& g : at) {
+    if (g.size() != phases) {
+      const std::vector<Frame>& more = g.size() > phases ? g : at.front();
+      const std::vector<Frame>& fewer = g.size() > phases ? at.front() : g;
+      FBD_FAIL(what, ": ", more.size(), " frames at the same position (", fmt(more.front().pos), " mm along the normal: ",
+               name(more[0]), ", ", name(more[1]), more.size() > 2 ? ", ..." : "", ") but ", fewer.size(), " at ",
+               fmt(fewer.front().pos), " mm: a 4-D series needs one frame per phase at every position (a missing "
+               "file, or several series in one?)");
+    }
+    std::stable_sort(g.begin(), g.end(), [](const Frame& a, const Frame& b) { return a.time < b.time; });
+    for (size_t t = 0; t < phases; ++t) {
+      FBD_CHECK(t == 0 || g[t].time != g[t - 1].time, what, ": ", name(g[t - 1]), " and ", name(g[t]),
+                " share their position and every time tag (TemporalPositionIdentifier, AcquisitionNumber, "
+                "TriggerTime, AcquisitionTime, InstanceNumber): duplicates, or several series in one?");
+      FBD_CHECK(g[t].time[0] == at.front()[t].time[0], what, ": phase ", t + 1, " is TemporalPositionIdentifier ",
+                fmt(at.front()[t].time[0]), " at ", name(at.front()[t]), " but ", fmt(g[t].time[0]), " at ",
+                name(g[t]), ": the positions do not hold the same phases");
+    }
+  }
+
   double step = 0;
   if (n > 1) {
     std::vector<double> gaps;
-    for (size_t k = 1; k < n; ++k) {
-      const double g = frames[k].pos - frames[k - 1].pos;
-      FBD_CHECK(g > 0.01, what, ": two slices at the same position (", fmt(frames[k].pos),
-                " mm along the normal): ", name(frames[k - 1]), " and ", name(frames[k]),
-                " (several phases, echoes or series in one? fbd reads one 3-D volume)");
-      gaps.push_back(g);
-    }
-    step = (frames.back().pos - frames.front().pos) / double(n - 1);
+    for (size_t k = 1; k < n; ++k) gaps.push_back(at[k].front().pos - at[k - 1].front().pos);
+    step = (at.back().front().pos - at.front().front().pos) / double(n - 1);
     const double tol = std::max(0.01, 0.01 * step);
     bool uniform = true;
     for (double g : gaps) uniform = uniform && std::fabs(g - step) <= tol;
@@ -725,16 +788,17 @@ Volume assemble(const std::vector<Header>& headers, const std::string& what) {
     // Each slice must sit on the normal through the first: an in-plane shift (gantry tilt, a
     // sheared stack) is not what the affine says.
     const double shift_tol = 0.01 + 0.1 * std::min(row_spacing, col_spacing);
-    for (size_t k = 1; k < n; ++k) {
-      const Vec3 d{frames[k].ipp[0] - frames[0].ipp[0], frames[k].ipp[1] - frames[0].ipp[1],
-                   frames[k].ipp[2] - frames[0].ipp[2]};
-      const double along = dot(d, normal);
-      const Vec3 in{d[0] - along * normal[0], d[1] - along * normal[1], d[2] - along * normal[2]};
-      const double shift = std::sqrt(dot(in, in));
-      FBD_CHECK(shift <= shift_tol, what, ": ", name(frames[k]), " is shifted ", fmt(shift),
-                " mm in plane from the first slice's normal (a gantry tilt or a sheared stack): fbd reads "
-                "stacks of slices along their normal only");
-    }
+    const Vec3& origin = at.front().front().ipp;
+    for (const std::vector<Frame>& g : at)
+      for (const Frame& f : g) {
+        const Vec3 d{f.ipp[0] - origin[0], f.ipp[1] - origin[1], f.ipp[2] - origin[2]};
+        const double along = dot(d, normal);
+        const Vec3 in{d[0] - along * normal[0], d[1] - along * normal[1], d[2] - along * normal[2]};
+        const double shift = std::sqrt(dot(in, in));
+        FBD_CHECK(shift <= shift_tol, what, ": ", name(f), " is shifted ", fmt(shift),
+                  " mm in plane from the first slice's normal (a gantry tilt or a sheared stack): fbd reads "
+                  "stacks of slices along their normal only");
+      }
   } else {
     step = first.spacing_between > 0 ? first.spacing_between : first.thickness > 0 ? first.thickness : 1.0;
   }
@@ -744,9 +808,11 @@ Volume assemble(const std::vector<Header>& headers, const std::string& what) {
   v.nx = first.columns;
   v.ny = first.rows;
   v.nz = static_cast<int64_t>(n);
+  v.channels = static_cast<int64_t>(phases);
   const int64_t limit = max_volume_voxels();
-  const double count = double(v.nx) * double(v.ny) * double(v.nz);
-  FBD_CHECK(count <= double(limit), what, ": ", v.nx, " x ", v.ny, " x ", v.nz, " = ", int64_t(count),
+  const double count = double(v.nx) * double(v.ny) * double(v.nz) * double(phases);
+  FBD_CHECK(count <= double(limit), what, ": ", v.nx, " x ", v.ny, " x ", v.nz,
+            phases > 1 ? " x " + std::to_string(phases) + " phases" : std::string(), " = ", int64_t(count),
             " voxels, more than the limit of ", limit, " (FBD_MAX_VOXELS)");
 
   // LPS affine, then LPS -> RAS (the first two rows negated).
@@ -755,7 +821,7 @@ Volume assemble(const std::vector<Header>& headers, const std::string& what) {
     a.m[size_t(r)][0] = row_cos[size_t(r)] * col_spacing;
     a.m[size_t(r)][1] = col_cos[size_t(r)] * row_spacing;
     a.m[size_t(r)][2] = normal[size_t(r)] * step;
-    a.m[size_t(r)][3] = frames.front().ipp[size_t(r)];
+    a.m[size_t(r)][3] = at.front().front().ipp[size_t(r)];
   }
   for (int r = 0; r < 2; ++r)
     for (int c = 0; c < 4; ++c) a.m[size_t(r)][size_t(c)] = -a.m[size_t(r)][size_t(c)];
@@ -765,9 +831,11 @@ Volume assemble(const std::vector<Header>& headers, const std::string& what) {
   v.dy = row_spacing;
   v.dz = step;
 
+  // Phase t of slice k is plane k + nz t (Volume's channel layout).
   v.voxels.assign(size_t(count), 0.0f);
   std::vector<std::vector<std::pair<size_t, const Frame*>>> by_file(headers.size());
-  for (size_t k = 0; k < n; ++k) by_file[frames[k].file].push_back({k, &frames[k]});
+  for (size_t k = 0; k < n; ++k)
+    for (size_t t = 0; t < phases; ++t) by_file[at[k][t].file].push_back({k + n * t, &at[k][t]});
   for (size_t f = 0; f < headers.size(); ++f) read_pixels(headers[f], by_file[f], v.voxels);
   return v;
 }

@@ -13,12 +13,18 @@
 // (code 1, scanner). A multi-frame file takes its per-frame positions, orientation, spacing
 // and rescale from its functional groups (Enhanced MR). A single slice takes its
 // through-plane spacing from SpacingBetweenSlices, else SliceThickness, else 1 mm.
+// A 4-D series (DCE phases in one series: the same number of frames at every position) reads
+// as a volume of that many channels, phase t of slice k at plane k + nz t; the frames at a
+// position are ordered by TemporalPositionIdentifier (Enhanced MR: the frame's
+// TemporalPositionIndex), then AcquisitionNumber, TriggerTime, AcquisitionTime and
+// InstanceNumber, and must carry the same TemporalPositionIdentifiers at every position.
 // Pixel data: whatever GDCM decodes (uncompressed in either byte order, deflate, RLE, JPEG
 // baseline / extended / lossless, JPEG-LS, JPEG 2000).
 // Errors (fbd::Error, one line, naming the file or folder): not a DICOM file, truncated or
 // corrupt, a transfer syntax GDCM cannot decode (named), colour images, missing PixelSpacing,
 // ImagePositionPatient or ImageOrientationPatient, slices that differ in size, orientation or
-// spacing, two slices at one position, non-uniform steps (the gaps listed), a multi-frame file
+// spacing, positions holding different numbers of frames (a 4-D series with a frame missing, or
+// a duplicate), two frames at one position with the same time tags, non-uniform steps (the gaps listed), a multi-frame file
 // without per-frame positions, several series and no choice (each listed), an unknown series
 // UID, more than max_volume_voxels() voxels (checked before the pixel data is read). Nothing
 // is printed: GDCM's own messages are turned off.

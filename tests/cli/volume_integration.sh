@@ -129,6 +129,10 @@ grep -q '"in_channels": 2' "$work/run_dce/config.json" || fail "config.json does
 grep -q "fbd predict: 4 volumes" "$work/predict_dce.txt" || fail "predict on DCE: $(cat "$work/predict_dce.txt")"
 [ -s "$work/pred_dce/P002_mask.nii.gz" ] || fail "no pred_dce/P002_mask.nii.gz"
 [ ! -e "$work/pred_dce/P002_0001_mask.nii.gz" ] || fail "a channel file was predicted as a volume of its own"
+# A 4-D DICOM series (3 phases at each position) is read as 3 channels, as the DCE phantom's.
+"$fbd" predict --model "$work/run_dce" --input "$fixtures/dicom/dce_series" --out "$work/pred_dce_dcm" --device cpu \
+  >"$work/predict_dce_dcm.txt"
+[ -s "$work/pred_dce_dcm/dce_series_mask.nii.gz" ] || fail "no mask for the 4-D DICOM series: $(cat "$work/predict_dce_dcm.txt")"
 # A one-channel volume does not fit the run's channels, and a one-channel run does not fit the
 # DCE set: one line each, nothing written.
 if "$fbd" predict --model "$work/run_dce" --input "$work/data/imagesTr/P000_0000.nii.gz" --out "$work/pred_wrong" \

@@ -20,6 +20,7 @@
 #include "data/dicom.h"
 #include "data/nifti.h"
 #include "data/volume.h"
+#include "data/volume_io.h"
 #include "tests/test_util.h"
 #include "tests/test_util_files.h"
 
@@ -221,6 +222,34 @@ TEST_CASE("dicom: an Enhanced MR multi-frame file takes its positions and rescal
   check_voxels(v, "multiframe");
   check_error([&] { read_dicom_series(fixture("dicom/multiframe_nopos.dcm")); }, fixture("dicom/multiframe_nopos.dcm"),
               {"multi-frame", "3 frames", "without per-frame positions"});
+}
+
+TEST_CASE("dicom: a 4-D series (DCE phases at every position) reads as channels, ordered in time") {
+  const nlohmann::json all = expected_json();
+  const nlohmann::json& e = all["dce"]["dce_series"];
+  const Volume v = read_dicom_series(fixture("dicom/dce_series"));
+  CHECK(v.nx == 7);
+  CHECK(v.ny == 5);
+  CHECK(v.nz == 3);
+  CHECK(v.channels == 3);
+  CHECK(v.dz == doctest::Approx(2.0).epsilon(1e-6));
+  CHECK(v.affine.max_abs_diff(affine_of(e["affine"])) < 1e-6);
+  // dce_series.npy is (phase, slice, row, column): Volume's channel layout exactly.
+  const Tensor want = read_npy(fixture("dicom/dce_series.npy"));
+  REQUIRE(want.shape() == Shape{3, 3, 5, 7});
+  CHECK(want.to_vector() == v.voxels);
+  CHECK(read_volume_header(fixture("dicom/dce_series")).channels == 3);
+
+  // Without TemporalPositionIdentifier the AcquisitionTime orders the phases, not the
+  // InstanceNumbers (which run against time in this series).
+  const Volume t = read_dicom_series(fixture("dicom/dce_acqtime"));
+  CHECK(t.channels == 2);
+  CHECK(t.nz == 2);
+  CHECK(read_npy(fixture("dicom/dce_acqtime.npy")).to_vector() == t.voxels);
+
+  // A position missing a phase: one line naming the folder and the frames.
+  check_error([&] { read_dicom_series(fixture("dicom/dce_missing")); }, fixture("dicom/dce_missing"),
+              {"2 frames at the same position", "but 1 at", "one frame per phase at every position"});
 }
 
 TEST_CASE("dicom: bad series and files are one-line errors naming them") {

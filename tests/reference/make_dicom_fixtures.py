@@ -24,6 +24,10 @@ test checks fbd's GDCM-based reader (data/dicom.h) without Python (the files are
   - multiframe_nopos.dcm: 3 frames and no functional groups (fbd cannot place the frames).
   - mpeg2.dcm: a transfer syntax GDCM cannot decode (MPEG-2 video).
   - rgb.dcm: a 4 x 3 RGB image (MRI is grey: fbd refuses it).
+  - dce_series/: a 4-D series, 3 positions x 3 phases (TemporalPositionIdentifier 1-3) in
+    shuffled file order; dce_series.npy holds (phase, slice, row, column), checked against
+    pydicom file by file. dce_acqtime/: 2 x 2 told apart by AcquisitionTime alone, with
+    InstanceNumbers that run against it. dce_missing/: 3 x 2 with one frame left out.
   - jpeg_lossy_placed.dcm: pydicom's JPEG-lossy.dcm (12-bit JPEG Extended, lossy) with an
     ImagePositionPatient and ImageOrientationPatient added, the pixel data untouched; its
     values are pydicom's reference points (pydicom's tests, picked in Osirix).
@@ -336,6 +340,62 @@ if os.path.exists(src):
         # pydicom's tests (test_gdcm_pixel_data.py): arr[420, 140] == 244, arr[230, 120] == 95
         "samples": [[140, 420, 0, 244.0], [120, 230, 0, 95.0]],
         "affine": ras_affine(ds.ImageOrientationPatient, ds.ImagePositionPatient, ds.PixelSpacing, 1.0).tolist()}
+
+# --- 4-D series (DCE phases): several frames at each position -----------------------------
+
+for sub in ["dce_series", "dce_acqtime", "dce_missing"]:
+    shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
+
+
+def write_dce(folder, series_uid, nslices, nphases, step, temporal_ids=True, drop=None):
+    """nslices positions x nphases phases as single-frame files in shuffled order. With
+    temporal_ids each file has TemporalPositionIdentifier (phase + 1) and AcquisitionNumber;
+    without, only AcquisitionTime tells the phases apart (10:15:00 + 90 s per phase) and the
+    InstanceNumbers run against time, so a reader that orders by them gets the phases wrong.
+    drop: (slice, phase) not written. Returns (nphases, nslices, rows, cols) values."""
+    os.makedirs(folder, exist_ok=True)
+    cols, rows = 7, 5
+    order = rng.permutation(nslices * nphases)
+    vol = np.zeros((nphases, nslices, rows, cols))
+    n = 0
+    for t in range(nphases):
+        for k in range(nslices):
+            ds = base_dataset(MRImageStorage, series_uid, "dce 4-D", STUDY, FRAME)
+            ds.ImagePositionPatient = [float(x) for x in np.round(ORIGIN + k * step * NORMAL, 6)]
+            ds.ImageOrientationPatient = IOP
+            ds.PixelSpacing = [0.9, 0.7]
+            ds.SliceThickness = step
+            if temporal_ids:
+                ds.TemporalPositionIdentifier = t + 1
+                ds.AcquisitionNumber = t + 1
+                ds.InstanceNumber = t * nslices + k + 1
+            else:
+                ds.AcquisitionTime = "10%02d%02d.5" % divmod(15 * 60 + 90 * t, 60)
+                ds.InstanceNumber = (nphases - 1 - t) * nslices + k + 1
+            ds.RescaleSlope, ds.RescaleIntercept, ds.RescaleType = 1.0, 0.0, "US"
+            arr = (np.arange(rows * cols).reshape(rows, cols) * (3 + t) + 200 * k + 1000 * t) % 4000
+            set_pixels(ds, arr)
+            vol[t, k] = arr
+            if drop != (k, t):
+                ds.save_as(os.path.join(folder, "IM%04d" % int(order[n])), write_like_original=False)
+            n += 1
+    return vol
+
+
+DCE = "1.2.826.0.1.3680043.8.498.50"
+vol = write_dce(os.path.join(out, "dce_series"), DCE, 3, 3, 2.0)
+np.save(os.path.join(out, "dce_series.npy"), vol.astype("<f4"))
+expected["dce"] = {"dce_series": {"shape": [7, 5, 3, 3], "spacing": [0.7, 0.9, 2.0],
+                                  "affine": ras_affine(IOP, ORIGIN, (0.9, 0.7), 2.0).tolist()}}
+# pydicom, independently: each file's phase is its TemporalPositionIdentifier, its slice the
+# rank of its position along the normal.
+for name in os.listdir(os.path.join(out, "dce_series")):
+    ds = pydicom.dcmread(os.path.join(out, "dce_series", name))
+    k = int(round(float(np.dot(np.array(ds.ImagePositionPatient, float) - ORIGIN, NORMAL)) / 2.0))
+    assert np.array_equal(ds.pixel_array, vol[int(ds.TemporalPositionIdentifier) - 1, k]), name
+vol = write_dce(os.path.join(out, "dce_acqtime"), "1.2.826.0.1.3680043.8.498.51", 2, 2, 3.0, temporal_ids=False)
+np.save(os.path.join(out, "dce_acqtime.npy"), vol.astype("<f4"))
+write_dce(os.path.join(out, "dce_missing"), "1.2.826.0.1.3680043.8.498.52", 3, 2, 2.0, drop=(1, 1))
 
 with open(os.path.join(out, "expected.json"), "w") as f:
     json.dump(expected, f, indent=1)
