@@ -81,9 +81,11 @@ def cupy_cases():
               file=sys.stderr)
         return {}
     g = [cp.asarray(a) for a in ellipse_masks()]
+    vol = cp.asarray(ellipsoid_volume())
     return {
         "edt": lambda: [cupy_edt(a) for a in g],
         "signed_distance": lambda: [phi_np(a, cupy_edt) for a in g],
+        "edt3d": lambda: cupy_edt(vol, sampling=VOL_SPACING),
     }
 
 
