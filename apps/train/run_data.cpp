@@ -73,8 +73,10 @@ data::AugmentPipeline training_pipeline(const RunConfig& c) {
       FBD_FAIL(c.augment, ": bad augmentation config (", e.what(), ")");
     }
   }
+  FBD_CHECK(steps.is_array(), c.augment, ": bad augmentation config (\"steps\" must be a list of steps)");
+  // A step that is not an object is left for the pipeline to refuse, naming the file.
   auto is_norm = [](const json& s, const char* mode) {
-    return s.value("op", "") == "normalize" && s.value("mode", "") == mode;
+    return s.is_object() && s.value("op", "") == "normalize" && s.value("mode", "") == mode;
   };
   auto norm = [](const char* mode) {
     json step = json::object();

@@ -387,10 +387,18 @@ TrainResult resume_training(const data::Dataset& ds, const RunConfig& c, const T
   std::map<std::string, std::string> meta;
   const NamedTensors opt_state = nn::load_checkpoint(last, *s.net, &meta);
   s.stepper->load_state_dict(opt_state, last);
-  FBD_CHECK(meta.count("fbd_epoch") && meta.count("fbd_history"), last, ": not an fbd training checkpoint");
-  const int done = std::stoi(meta.at("fbd_epoch"));
-  for (const auto& j : nlohmann::json::parse(meta.at("fbd_history"))) s.history.push_back(epoch_record_from_json(j));
-  s.best_epoch = std::stoi(meta.at("fbd_best_epoch"));
+  FBD_CHECK(meta.count("fbd_epoch") && meta.count("fbd_history") && meta.count("fbd_best_epoch"), last,
+            ": not an fbd training checkpoint (no fbd_epoch, fbd_history or fbd_best_epoch in its metadata)");
+  int done = 0;
+  try {
+    done = std::stoi(meta.at("fbd_epoch"));
+    for (const auto& j : nlohmann::json::parse(meta.at("fbd_history"))) s.history.push_back(epoch_record_from_json(j));
+    s.best_epoch = std::stoi(meta.at("fbd_best_epoch"));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    FBD_FAIL(last, ": corrupt training metadata (", e.what(), ")");
+  }
   for (const EpochRecord& r : s.history)
     if (r.epoch == s.best_epoch) s.best_dice = std::isnan(r.test_dice) ? r.train_dice : r.test_dice;
   FBD_CHECK(done < c.epochs, o.run_dir, ": already trained for ", done, " of ", c.epochs,

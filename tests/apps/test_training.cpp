@@ -187,4 +187,33 @@ TEST_CASE("a checkpoint from another network is refused, naming the file") {
   const std::string msg = error_of([&] { load_trained_net(run, unet, "last", Device::cpu()); });
   CHECK(contains(msg, "last.safetensors"));
   CHECK(contains(error_of([&] { load_trained_net(run, t.c, "middle", Device::cpu()); }), "last or best"));
+
+  // Training metadata that does not parse: one line naming the checkpoint, the run unchanged.
+  const std::string last = run + "/last.safetensors";
+  std::vector<char> bytes = read_file(last);
+  const std::string good = "\"fbd_epoch\":\"1\"";
+  std::string text(bytes.begin(), bytes.end());
+  const size_t at = text.find(good);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, good.size(), "\"fbd_epoch\":\"x\"");
+  write_file_atomic(last, [&](std::ostream& os) { os << text; });
+  save_run_config(run, t.c);
+  const std::vector<char> config = read_file(run + "/config.json");
+  RunConfig more = t.c;
+  more.epochs = 2;
+  const std::string bad = error_of([&] { resume_training(t.ds, more, {run, false, {}}); });
+  CHECK(contains(bad, "last.safetensors: corrupt training metadata"));
+  CHECK(bad.find('\n') == std::string::npos);
+  CHECK(read_file(run + "/config.json") == config);
+}
+
+TEST_CASE("an augmentation file whose steps are not a list of objects is an error naming it") {
+  test::TempDir dir;
+  RunConfig c;
+  for (const char* text : {R"({"steps": 5})", R"({"steps": ["rotate"]})", R"({"steps": [{"op": "spin"}]})"}) {
+    c.augment = dir.file("aug.json");
+    write_file_atomic(c.augment, [&](std::ostream& os) { os << text; });
+    const std::string e = error_of([&] { training_pipeline(c); });
+    CHECK_MESSAGE(contains(e, c.augment), text << ": " << e);
+  }
 }
