@@ -22,6 +22,7 @@
 #include <gdcmTransferSyntax.h>
 #include <gdcmUIDs.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -65,6 +66,8 @@ void quiet_library() {
 
 // Tags fbd reads.
 const gdcm::Tag kTransferSyntax(0x0002, 0x0010);
+const gdcm::Tag kMediaStorageSOPClassUID(0x0002, 0x0002);
+const gdcm::Tag kSOPClassUID(0x0008, 0x0016);
 const gdcm::Tag kAcquisitionTime(0x0008, 0x0032);
 const gdcm::Tag kModality(0x0008, 0x0060);
 const gdcm::Tag kSeriesDescription(0x0008, 0x103E);
@@ -81,6 +84,7 @@ const gdcm::Tag kFrameContentSequence(0x0020, 0x9111);
 const gdcm::Tag kPlanePositionSequence(0x0020, 0x9113);
 const gdcm::Tag kPlaneOrientationSequence(0x0020, 0x9116);
 const gdcm::Tag kTemporalPositionIndex(0x0020, 0x9128);
+const gdcm::Tag kSamplesPerPixel(0x0028, 0x0002);
 const gdcm::Tag kPhotometricInterpretation(0x0028, 0x0004);
 const gdcm::Tag kNumberOfFrames(0x0028, 0x0008);
 const gdcm::Tag kPixelSpacing(0x0028, 0x0030);
@@ -219,6 +223,11 @@ double positive_or_zero(const std::optional<std::vector<double>>& v) {
 // Rescale from a data set holding RescaleSlope / RescaleIntercept (absent: 1 and 0).
 void read_rescale(const gdcm::DataSet& ds, const std::string& path, double& slope, double& inter) {
   if (auto s = numbers(ds, kRescaleSlope, "RescaleSlope", 1, path)) slope = (*s)[0];
+  // GDCM asserts on a zero slope, and on an intercept without a slope, which it then takes as 0
+  // (both found by fuzzing); the standard has the two together.
+  FBD_CHECK(slope != 0, path, ": RescaleSlope is 0");
+  FBD_CHECK(ds.FindDataElement(kRescaleSlope) == ds.FindDataElement(kRescaleIntercept), path,
+            ": RescaleIntercept without RescaleSlope, or the other way round");
   if (auto i = numbers(ds, kRescaleIntercept, "RescaleIntercept", 1, path)) inter = (*i)[0];
 }
 
@@ -267,6 +276,8 @@ class StructureCheck {
       const uint16_t element = u16();
       const uint32_t len = value_length();
       FBD_CHECK(len != kUndefined, path_, ": corrupt file meta information (an undefined length)");
+      // GDCM asserts on a sequence in the file meta information (found by fuzzing).
+      FBD_CHECK(!(vr_[0] == 'S' && vr_[1] == 'Q'), path_, ": corrupt file meta information (a sequence)");
       need(len, "file meta information");
       if (element == 0x0010) ts = value_text(len);
       pos_ += len;
@@ -275,8 +286,18 @@ class StructureCheck {
     FBD_CHECK(!ts.empty(), path_,
               ": truncated or corrupt DICOM file (no TransferSyntaxUID in its file meta information)");
     FBD_CHECK(pos_ < size_, path_, ": truncated or corrupt DICOM file (nothing after its file meta information)");
-    if (ts == "1.2.840.10008.1.2.1.99") return;  // deflated: GDCM inflates and checks
+    if (ts == "1.2.840.10008.1.2.1.99") {
+      // Deflated explicit VR little endian: GDCM inflates the data set as it parses and
+      // asserts where the inflated stream ends early, so fbd inflates it first and walks that.
+      inflate_rest();
+      explicit_ = true;
+      little_ = true;
+      elements(size_, false, 0);
+      return;
+    }
     explicit_ = ts != "1.2.840.10008.1.2" && ts != "1.2.840.113619.5.2";
+    jpeg2000_ = ts.rfind("1.2.840.10008.1.2.4.9", 0) == 0;  // .90 to .93
+    rle_ = ts == "1.2.840.10008.1.2.5";
     little_ = ts != "1.2.840.10008.1.2.2";
     elements(size_, false, 0);
   }
@@ -293,6 +314,11 @@ class StructureCheck {
   }
   void read(void* p, size_t n) {
     need(n, "an element header");
+    if (memory_) {
+      std::memcpy(p, inflated_.data() + pos_, n);
+      pos_ += n;
+      return;
+    }
     FBD_CHECK(::fseeko(f_, static_cast<off_t>(pos_), SEEK_SET) == 0 && std::fread(p, 1, n, f_) == n, path_,
               ": read failed at byte ", pos_);
     pos_ += n;
@@ -339,6 +365,36 @@ class StructureCheck {
       }
     return u16();
   }
+  // GDCM reads the image module's elements through typed attributes that assert (and abort the
+  // process) when an explicit VR differs from the dictionary's (found by fuzzing: Rows, Columns
+  // and ImagePositionPatient with other VRs). fbd refuses those first, for every element GDCM
+  // or fbd reads as a number.
+  void check_vr(uint16_t group, uint16_t element) {
+    struct Expected {
+      uint16_t group, element;
+      char vr[3];
+    };
+    static const Expected table[] = {
+        {0x0008, 0x0016, "UI"}, {0x0008, 0x0060, "CS"}, {0x0018, 0x0050, "DS"}, {0x0018, 0x0088, "DS"},
+        {0x0018, 0x1164, "DS"}, {0x0020, 0x0032, "DS"}, {0x0020, 0x0037, "DS"}, {0x0028, 0x0002, "US"},
+        {0x0028, 0x0004, "CS"}, {0x0028, 0x0006, "US"}, {0x0028, 0x0008, "IS"}, {0x0028, 0x0009, "AT"},
+        {0x0028, 0x0010, "US"}, {0x0028, 0x0011, "US"}, {0x0028, 0x0030, "DS"}, {0x0028, 0x0034, "IS"},
+        {0x0028, 0x0100, "US"}, {0x0028, 0x0101, "US"}, {0x0028, 0x0102, "US"}, {0x0028, 0x0103, "US"},
+        {0x0028, 0x1050, "DS"}, {0x0028, 0x1051, "DS"}, {0x0028, 0x1052, "DS"}, {0x0028, 0x1053, "DS"},
+        {0x3004, 0x000C, "DS"}};
+    for (const Expected& e : table)
+      if (e.group == group && e.element == element) {
+        FBD_CHECK(vr_[0] == e.vr[0] && vr_[1] == e.vr[1], path_, ": corrupt DICOM file (element (", hex4(group), ",",
+                  hex4(element), ") has VR ", std::string(vr_, 2), ", not ", e.vr, ")");
+        return;
+      }
+  }
+  static std::string hex4(uint16_t v) {
+    char b[8];
+    std::snprintf(b, sizeof b, "%04X", unsigned(v));
+    return b;
+  }
+
   // Elements until `end` (a defined length) or, when `until_delimiter`, an item delimiter.
   void elements(uint64_t end, bool until_delimiter, int depth) {
     FBD_CHECK(depth < 64, path_, ": corrupt DICOM file (sequences nested more than 64 deep)");
@@ -351,6 +407,7 @@ class StructureCheck {
                  pos_ - 8, ")");
       }
       const uint32_t len = value_length();
+      if (explicit_) check_vr(group, element);
       if (len == kUndefined && explicit_) {
         // Only a sequence (SQ, or UN holding one) or encapsulated pixel data (OB/OW) may have an
         // undefined length; GDCM asserts that (and aborts the process) on anything else.
@@ -363,31 +420,192 @@ class StructureCheck {
         // A sequence (SQ, or UN / implicit VR holding one) or encapsulated pixel data.
         const bool was_explicit = explicit_;
         if (vr_[0] == 'U' && vr_[1] == 'N') explicit_ = false;  // UN of undefined length: implicit VR inside
-        items(depth);
+        items(depth, group == 0x7FE0 && element == 0x0010 && depth == 0);
         explicit_ = was_explicit;
       } else {
         need(len, group == 0x7FE0 ? "the pixel data" : "an element's value");
-        pos_ += len;
+        // GDCM parses the items of a sequence of defined length too: walk them. A sequence is
+        // VR SQ, or (implicit VR, or UN) a value that opens with an item tag.
+        const bool sq = explicit_ && vr_[0] == 'S' && vr_[1] == 'Q';
+        const bool maybe = (!explicit_ || (vr_[0] == 'U' && vr_[1] == 'N')) && len >= 8 && opens_item();
+        if (sq || maybe) {
+          const bool was_explicit = explicit_;
+          if (maybe) explicit_ = false;
+          defined_items(pos_ + len, depth);
+          explicit_ = was_explicit;
+        } else {
+          pos_ += len;
+        }
       }
       if (!until_delimiter && pos_ > end) truncated("an item");
     }
   }
+  // True when an item tag (FFFE,E000) comes next; reads nothing.
+  bool opens_item() {
+    const uint64_t at = pos_;
+    const uint16_t group = u16(), element = u16();
+    pos_ = at;
+    return group == 0xFFFE && element == 0xE000;
+  }
+  // The items of a sequence of defined length, which ends at `end`.
+  void defined_items(uint64_t end, int depth) {
+    FBD_CHECK(depth < 64, path_, ": corrupt DICOM file (sequences nested more than 64 deep)");
+    while (pos_ < end) {
+      const uint16_t group = u16(), element = u16();
+      const uint32_t len = u32();
+      FBD_CHECK(group == 0xFFFE && element == 0xE000, path_,
+                ": truncated or corrupt DICOM file (no item where a sequence continues, at byte ", pos_ - 8, ")");
+      if (len == kUndefined) {
+        elements(0, true, depth + 1);
+      } else {
+        need(len, "an item");
+        FBD_CHECK(pos_ + len <= end, path_, ": truncated or corrupt DICOM file (an item runs past the end of its "
+                  "sequence at byte ", pos_ - 8, ")");
+        elements(pos_ + len, false, depth + 1);
+      }
+    }
+    FBD_CHECK(pos_ == end, path_, ": truncated or corrupt DICOM file (a sequence's items run past its length)");
+  }
   // Items until the sequence delimiter.
-  void items(int depth) {
-    for (;;) {
+  // Items until the sequence delimiter; `pixel_fragments`: the fragments of encapsulated pixel
+  // data (the first is the offset table), whose JPEG 2000 headers are checked.
+  void items(int depth, bool pixel_fragments = false) {
+    for (int index = 0;; ++index) {
       const uint16_t group = u16(), element = u16();
       const uint32_t len = u32();
       FBD_CHECK(group == 0xFFFE && (element == 0xE000 || element == 0xE0DD), path_,
                 ": truncated or corrupt DICOM file (no item where a sequence or fragment continues, at byte ", pos_ - 8,
                 ")");
-      if (element == 0xE0DD) return;
+      // GDCM reads a fragment sequence's delimiter as a fragment, allocating its length (4 GB
+      // for a corrupt one: found by fuzzing); the standard's length is 0.
+      if (element == 0xE0DD) {
+        FBD_CHECK(len == 0, path_, ": truncated or corrupt DICOM file (a sequence delimiter of length ", len,
+                  " at byte ", pos_ - 8, ")");
+        return;
+      }
       if (len == kUndefined) {
+        FBD_CHECK(!pixel_fragments, path_, ": truncated or corrupt DICOM file (a pixel data fragment of undefined "
+                  "length at byte ", pos_ - 8, ")");
         elements(0, true, depth + 1);
       } else {
         need(len, "an item or fragment");
-        pos_ += len;
+        if (pixel_fragments && (jpeg2000_ || rle_) && index > 0 && len > 0) {
+          std::vector<unsigned char> fragment(len);
+          read(fragment.data(), len);
+          if (jpeg2000_)
+            check_jpeg2000(fragment, index == 1);
+          else
+            check_rle(fragment);
+        } else {
+          pos_ += len;
+        }
       }
     }
+  }
+
+  // An RLE frame (PS3.5 G.3): a 64-byte header of 1-15 segment offsets, the first 64, rising,
+  // each inside the fragment. GDCM's decoder trusts them (it read past the buffer on an offset
+  // beyond it: found by fuzzing).
+  void check_rle(const std::vector<unsigned char>& b) {
+    auto le32 = [&](size_t i) {
+      return uint32_t(b[i]) | uint32_t(b[i + 1]) << 8 | uint32_t(b[i + 2]) << 16 | uint32_t(b[i + 3]) << 24;
+    };
+    FBD_CHECK(b.size() >= 64, path_, ": corrupt RLE pixel data (a frame of ", b.size(), " bytes, shorter than its header)");
+    const uint32_t segments = le32(0);
+    FBD_CHECK(segments >= 1 && segments <= 15, path_, ": corrupt RLE pixel data (", segments, " segments; 1 to 15)");
+    FBD_CHECK(le32(4) == 64, path_, ": corrupt RLE pixel data (the first segment does not start after the header)");
+    for (uint32_t k = 1; k < segments; ++k)
+      FBD_CHECK(le32(4 + 4 * k) > le32(4 * k) && le32(4 + 4 * k) < b.size(), path_,
+                ": corrupt RLE pixel data (segment ", k + 1, " starts at ", le32(4 + 4 * k), " in a frame of ", b.size(),
+                " bytes)");
+  }
+
+  // GDCM reads a JPEG 2000 stream's main header itself before OpenJPEG decodes it, trusting each
+  // marker segment's length (it reads past the buffer on one longer than the stream: found by
+  // fuzzing). So fbd walks the same markers, from SOC to SOD, and refuses a segment that runs
+  // past the fragment. A JP2-wrapped stream (a signature box first) is walked box by box to its
+  // codestream box. Fragments after the first that do not open with SOC continue a frame.
+  void check_jpeg2000(const std::vector<unsigned char>& b, bool first) {
+    const size_t n = b.size();
+    auto be16 = [&](size_t i) { return unsigned(b[i]) << 8 | unsigned(b[i + 1]); };
+    auto be32 = [&](size_t i) { return uint64_t(be16(i)) << 16 | be16(i + 2); };
+    auto corrupt = [&](const char* what) {
+      FBD_FAIL(path_, ": corrupt JPEG 2000 pixel data (", what, ")");
+    };
+    size_t at = 0, end = n;
+    if (n >= 8 && be32(4) == 0x6A502020) {  // JP2: boxes of (length, type), to the "jp2c" box
+      bool found = false;
+      while (at + 8 <= n && !found) {
+        uint64_t len = be32(at);
+        const uint64_t type = be32(at + 4);
+        size_t header = 8;
+        if (len == 1) {
+          if (at + 16 > n) corrupt("a JP2 box header runs past the fragment");
+          len = be32(at + 8) << 32 | be32(at + 12);
+          header = 16;
+        } else if (len == 0) {
+          len = n - at;
+        }
+        if (len < header || len > n - at) corrupt("a JP2 box runs past the fragment");
+        if (type == 0x6A703263) {  // jp2c
+          found = true;
+          end = at + size_t(len);
+        }
+        at += found ? header : size_t(len);
+      }
+      if (!found) corrupt("a JP2 file without a codestream box");
+    } else if (!(n >= 2 && be16(0) == 0xFF4F)) {
+      if (first) corrupt("the first fragment does not open with a codestream's SOC marker");
+      return;
+    }
+    // Marker segments from SOC to SOD (no length: SOC, SOD, EOC, EPH and FF30-FF3F).
+    while (at + 2 <= end) {
+      const unsigned marker = be16(at);
+      at += 2;
+      if (marker == 0xFF93) return;  // SOD: the header is over
+      const bool no_length = marker == 0xFF4F || marker == 0xFFD9 || marker == 0xFF92 ||
+                             (marker >= 0xFF30 && marker <= 0xFF3F);
+      if (no_length) continue;
+      if (at + 2 > end) corrupt("a marker segment's length runs past the fragment");
+      const unsigned len = be16(at);
+      at += 2;
+      if (len < 2) return;  // GDCM stops here too
+      if (marker == 0xFF52 && at + 10 > end) corrupt("a COD marker segment shorter than its fields");
+      if (len - 2 > end - at) corrupt("a marker segment runs past the fragment");
+      at += len - 2;
+    }
+  }
+
+  // Inflates the file from pos_ to its end (a raw deflate stream, no zlib header) into
+  // inflated_, which the walk then reads instead of the file (positions count from its start).
+  void inflate_rest() {
+    constexpr size_t kMaxInflated = size_t(512) << 20;  // far above any deflated MR data set
+    std::vector<unsigned char> in(size_ - pos_);
+    read(in.data(), in.size());
+    z_stream z{};
+    FBD_CHECK(inflateInit2(&z, -MAX_WBITS) == Z_OK, path_, ": cannot start inflating the deflated data set");
+    z.next_in = in.data();
+    z.avail_in = static_cast<uInt>(in.size());
+    int rc = Z_OK;
+    unsigned char chunk[1 << 16];
+    while (rc == Z_OK) {
+      z.next_out = chunk;
+      z.avail_out = sizeof chunk;
+      rc = inflate(&z, Z_NO_FLUSH);
+      const size_t got = sizeof chunk - z.avail_out;
+      if (inflated_.size() + got > kMaxInflated) {
+        rc = Z_MEM_ERROR;
+        break;
+      }
+      inflated_.insert(inflated_.end(), chunk, chunk + got);
+      if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // the input ended before the stream did
+    }
+    inflateEnd(&z);
+    FBD_CHECK(rc == Z_STREAM_END, path_, ": truncated or corrupt DICOM file (its deflated data set ",
+              rc == Z_MEM_ERROR ? "inflates past 512 MiB" : "does not inflate to its end", ")");
+    memory_ = true;
+    pos_ = 0;
+    size_ = inflated_.size();
   }
 
   std::string path_;
@@ -395,6 +613,10 @@ class StructureCheck {
   uint64_t size_ = 0, pos_ = 0;
   bool little_ = true, explicit_ = true;
   char vr_[2] = {0, 0};
+  bool memory_ = false;  // reading inflated_, not the file
+  bool jpeg2000_ = false;  // the transfer syntax is JPEG 2000 (Part 1 or 2)
+  bool rle_ = false;       // RLE lossless
+  std::vector<unsigned char> inflated_;
 };
 
 void check_structure(const std::string& path) {
@@ -433,6 +655,11 @@ Header read_header(const std::string& path, bool geometry) {
   // ImageHelper::GetSpacingValue): refuse them before GDCM reads their pixels.
   FBD_CHECK(h.modality.rfind("RT", 0) != 0, path, ": modality ", h.modality,
             " (a radiotherapy object), not an image series: fbd reads MR and CT image series");
+  // The SOP class decides GDCM's spacing code whatever the modality says (found by fuzzing: an
+  // RT Dose file with its Modality changed reached the same assertion).
+  for (const std::string sop : {text(file.GetHeader(), kMediaStorageSOPClassUID), text(ds, kSOPClassUID)})
+    FBD_CHECK(sop.rfind("1.2.840.10008.5.1.4.1.1.481.", 0) != 0, path, ": SOP class ", sop,
+              " (a radiotherapy object), not an image series: fbd reads MR and CT image series");
 
   FBD_CHECK(ds.FindDataElement(kPixelData), path, ": no pixel data (not an image, ",
             h.modality.empty() ? std::string("no modality") : "modality " + h.modality, ", or a truncated file)");
@@ -446,6 +673,20 @@ Header read_header(const std::string& path, bool geometry) {
   if (auto nf = numbers(ds, kNumberOfFrames, "NumberOfFrames", 1, path)) {
     FBD_CHECK(*nf == std::vector<double>{std::floor((*nf)[0])} && (*nf)[0] >= 1, path, ": bad NumberOfFrames");
     h.frames = static_cast<unsigned>((*nf)[0]);
+  }
+  // SamplesPerPixel is checked before GDCM's pixel format code sees it: GDCM asserts on values
+  // above 4 (found by fuzzing). GDCM has already swapped a big-endian file's values to the
+  // machine's (little-endian) order (tested on pydicom's MR_small_bigendian.dcm).
+  if (ds.FindDataElement(kSamplesPerPixel)) {
+    const gdcm::ByteValue* bv = ds.GetDataElement(kSamplesPerPixel).GetByteValue();
+    FBD_CHECK(bv && bv->GetLength() == 2 && bv->GetPointer(), path, ": bad SamplesPerPixel (not one 2-byte value)");
+    const auto* b = reinterpret_cast<const unsigned char*>(bv->GetPointer());
+    const unsigned little = unsigned(b[0]) | unsigned(b[1]) << 8;
+    const std::string photometric = text(ds, kPhotometricInterpretation);
+    const unsigned spp = little;
+    FBD_CHECK(spp == 1, path, ": a colour image (PhotometricInterpretation ",
+              photometric.empty() ? "none" : photometric, ", ", spp,
+              " sample(s) per pixel): fbd reads grey (MONOCHROME) MR images only");
   }
   const gdcm::PixelFormat pf = gdcm::ImageHelper::GetPixelFormatValue(file);
   h.samples = pf.GetSamplesPerPixel();

@@ -19,6 +19,9 @@ esac
 cmake -S "$root" -B "$dir" "${args[@]}" >/dev/null
 cmake --build "$dir" -j "$jobs"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+# Leaks inside GDCM's and OpenJPEG's decoders on corrupt files (the fuzz regressions replayed by
+# fbd_fuzz_replay), which fbd cannot free: tests/fuzz/lsan.supp lists each.
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 cd "$dir"
 ctest --output-on-failure -j "$jobs"

@@ -303,9 +303,11 @@ TEST_CASE("dicom: bad series and files are one-line errors naming them") {
 TEST_CASE("dicom: a file cut at any byte is a one-line error, never a crash nor zeros") {
   // Debian's GDCM aborts on many truncated files and zero-fills cut pixel data: fbd checks the
   // file's structure first. Every 5th cut point of an uncompressed slice, a multi-frame file
-  // and (where installed) pydicom's big-endian, implicit VR and RLE files.
+  // and (where installed) pydicom's big-endian, implicit VR, RLE and deflated files (a deflated
+  // data set is inflated by fbd and walked: GDCM asserts where the inflated stream ends early,
+  // found by fuzzing).
   std::vector<std::string> files = {fixture("dicom/series_a/IM0003"), fixture("dicom/multiframe.dcm")};
-  for (const char* name : {"MR_small_bigendian.dcm", "MR_small_implicit.dcm", "MR_small_RLE.dcm"}) {
+  for (const char* name : {"MR_small_bigendian.dcm", "MR_small_implicit.dcm", "MR_small_RLE.dcm", "image_dfl.dcm"}) {
     const std::string p = external_dir("pydicom") + "/" + name;
     if (fs::exists(p)) files.push_back(p);
   }
@@ -313,13 +315,18 @@ TEST_CASE("dicom: a file cut at any byte is a one-line error, never a crash nor 
   int cuts = 0;
   for (const std::string& file : files) {
     const std::vector<char> bytes = read_file(file);
+    // image_dfl.dcm is refused whole (it has no position), and 8 bytes follow its deflate
+    // stream: a cut among them leaves the data whole, and the file's own error stands.
+    const std::string whole = error_of([&] { read_dicom_series(file); });
+    const std::string own = whole.empty() ? std::string() : whole.substr(whole.find(".dcm: ") + 6);
     for (size_t n = 0; n < bytes.size(); n += 5) {
       const std::string cut = dir.file("cut_" + std::to_string(n) + ".dcm");
       std::ofstream(cut, std::ios::binary).write(bytes.data(), std::streamsize(n));
       const std::string e = error_of([&] { read_dicom_series(cut); });
       INFO(file << " cut to " << n << " bytes: " << e);
       CHECK(contains(e, cut));
-      CHECK((contains(e, "truncated or corrupt") || contains(e, "not a DICOM file") || contains(e, "no pixel data")));
+      CHECK((contains(e, "truncated or corrupt") || contains(e, "not a DICOM file") || contains(e, "no pixel data") ||
+             (!own.empty() && n + 8 >= bytes.size() && contains(e, own))));
       CHECK(e.find('\n') == std::string::npos);
       fs::remove(cut);
       ++cuts;
