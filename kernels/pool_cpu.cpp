@@ -101,9 +101,65 @@ struct AvgTables {
   }
 };
 
+// 2x2 / stride 2 / no padding with every window whole (the encoders' downsampling): one pass
+// over row pairs, no row-sum buffer and no window tables, vectorised (GCC splits even and odd
+// columns with permutes). The operations are the general path's for this window, in its order:
+// t = (0 + a) + b per row, y = ((0 + t0) + t1) / 4, so results are identical bit for bit (the
+// leading 0 + turns a -0 into +0 there, and here). The divisor is 4 with or without
+// count_include_pad, and / 4 is exact, as * 0.25 would be.
+bool avg_pool_is_2x2(const PoolGeom& g) {
+  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && 2 * g.Ho <= g.H &&
+         2 * g.Wo <= g.W;
+}
+
+void avg_pool_2x2_forward(const float* x, float* y, const PoolGeom& g) {
+  const int64_t H = g.H, W = g.W, Ho = g.Ho, Wo = g.Wo;
+#pragma omp parallel for schedule(static) if (g.planes * H * W > kCpuParallelThreshold)
+  for (int64_t p = 0; p < g.planes; ++p)
+    for (int64_t oh = 0; oh < Ho; ++oh) {
+      const float* r0 = x + (p * H + 2 * oh) * W;
+      const float* r1 = r0 + W;
+      float* yr = y + (p * Ho + oh) * Wo;
+#pragma omp simd
+      for (int64_t ow = 0; ow < Wo; ++ow) {
+        const float t0 = (0.0f + r0[2 * ow]) + r0[2 * ow + 1];
+        const float t1 = (0.0f + r1[2 * ow]) + r1[2 * ow + 1];
+        yr[ow] = ((0.0f + t0) + t1) / 4.0f;
+      }
+    }
+}
+
+// The adjoint: each input takes 0 + gy / 4 of the one output covering it (the general path's
+// u = 0 + gy / 4, then gx = 0 + u); rows and columns past the last window (odd H or W) get 0.
+void avg_pool_2x2_backward(const float* gy, float* gx, const PoolGeom& g) {
+  const int64_t H = g.H, W = g.W, Ho = g.Ho, Wo = g.Wo;
+#pragma omp parallel for schedule(static) if (g.planes * H * W > kCpuParallelThreshold)
+  for (int64_t p = 0; p < g.planes; ++p) {
+    for (int64_t h = 0; h < H; ++h) {
+      float* xr = gx + (p * H + h) * W;
+      if (h >= 2 * Ho) {
+        for (int64_t w = 0; w < W; ++w) xr[w] = 0.0f;
+        continue;
+      }
+      const float* gr = gy + (p * Ho + h / 2) * Wo;
+#pragma omp simd
+      for (int64_t ow = 0; ow < Wo; ++ow) {
+        const float v = 0.0f + gr[ow] / 4.0f;
+        xr[2 * ow] = v;
+        xr[2 * ow + 1] = v;
+      }
+      for (int64_t w = 2 * Wo; w < W; ++w) xr[w] = 0.0f;
+    }
+  }
+}
+
 }  // namespace
 
 void avg_pool_forward_cpu(const float* x, float* y, const PoolGeom& g, bool cip, float* t) {
+  if (avg_pool_is_2x2(g)) {
+    avg_pool_2x2_forward(x, y, g);
+    return;
+  }
   const AvgTables tb(g);
   const bool par = g.planes * g.H * g.Wo * (g.kh + g.kw) > kCpuParallelThreshold;
 #pragma omp parallel for schedule(static) if (par)
@@ -130,6 +186,10 @@ void avg_pool_forward_cpu(const float* x, float* y, const PoolGeom& g, bool cip,
 }
 
 void avg_pool_backward_cpu(const float* gy, float* gx, const PoolGeom& g, bool cip, float* u) {
+  if (avg_pool_is_2x2(g)) {
+    avg_pool_2x2_backward(gy, gx, g);
+    return;
+  }
   const AvgTables tb(g);
   const bool par = g.planes * g.H * g.Wo * (g.kh + g.kw) > kCpuParallelThreshold;
 #pragma omp parallel for schedule(static) if (par)

@@ -1,9 +1,10 @@
 // The caching allocator's policy, driven by a counting fake backend (so it runs on the CPU),
-// and the CPU allocator's accounting.
+// its cache limit, and the CPU allocator's accounting and large-buffer pool.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <set>
+#include <vector>
 
 #include "core/allocator.h"
 #include "tests/test_util.h"
@@ -129,4 +130,132 @@ TEST_CASE("CPU allocations are aligned and counted") {
   CHECK(cpu_memory_stats().peak >= before.current + 128);
   cpu_deallocate(p, 100);
   CHECK(cpu_memory_stats().current == before.current);
+}
+
+TEST_CASE("a cache limit evicts the least recently freed blocks first") {
+  FakeBackend backend;
+  CachingAllocator alloc = backend.make();
+  const size_t mib = size_t(1) << 20;
+  alloc.set_cache_limit(3 * mib);
+  void* a = alloc.allocate(mib);
+  void* b = alloc.allocate(2 * mib);
+  void* c = alloc.allocate(mib);
+  alloc.deallocate(a);
+  alloc.deallocate(b);  // a and b cached: 3 MiB, at the limit
+  CHECK(alloc.stats().reserved == 4 * mib);
+  CHECK(backend.frees == 0);
+  alloc.deallocate(c);  // over the limit: a, the oldest, goes back
+  CHECK(backend.frees == 1);
+  CHECK(backend.live.count(a) == 0);
+  CHECK(alloc.stats().reserved == 3 * mib);
+  CHECK(alloc.stats().current == 0);
+  CHECK(alloc.allocate(2 * mib) == b);  // the survivors are still reused
+  void* c2 = alloc.allocate(mib);
+  CHECK(c2 == c);
+  CHECK(alloc.stats().cache_hits == 2);
+  alloc.deallocate(b);
+  alloc.deallocate(c2);
+}
+
+TEST_CASE("a block larger than the cache limit, and every block under a limit of 0, is freed at once") {
+  FakeBackend backend;
+  CachingAllocator alloc = backend.make();
+  alloc.set_cache_limit(size_t(1) << 20);
+  alloc.deallocate(alloc.allocate(size_t(2) << 20));
+  CHECK(backend.frees == 1);
+  CHECK(alloc.stats().reserved == 0);
+  alloc.set_cache_limit(0);  // switched off: a training loop allocates from the backend every time
+  for (int i = 0; i < 3; ++i) alloc.deallocate(alloc.allocate(4096));
+  CHECK(backend.allocs == 4);
+  CHECK(backend.frees == 4);
+  CHECK(alloc.stats().cache_hits == 0);
+  CHECK(alloc.stats().reserved == 0);
+}
+
+TEST_CASE("lowering the cache limit gives cached blocks back, oldest first") {
+  FakeBackend backend;
+  CachingAllocator alloc = backend.make();
+  void* a = alloc.allocate(100000);
+  void* b = alloc.allocate(100000);
+  alloc.deallocate(a);
+  alloc.deallocate(b);
+  alloc.set_cache_limit(CachingAllocator::round_size(100000));
+  CHECK(backend.live.count(a) == 0);
+  CHECK(backend.live.count(b) == 1);
+  CHECK(alloc.cache_limit() == CachingAllocator::round_size(100000));
+  alloc.set_cache_limit(0);
+  CHECK(backend.live.empty());
+  CHECK(alloc.stats().reserved == 0);
+}
+
+TEST_CASE("deallocate reports the size of the block it took back") {
+  FakeBackend backend;
+  CachingAllocator alloc = backend.make();
+  const CachingAllocator::Block big = alloc.allocate_block(9000);
+  CHECK(big.size == CachingAllocator::round_size(9000));
+  CHECK(alloc.deallocate(big.ptr) == big.size);
+  const CachingAllocator::Block reused = alloc.allocate_block(8500);  // the 9216-byte block, 1/8 rule
+  CHECK(reused.ptr == big.ptr);
+  CHECK(reused.size == big.size);
+  int not_ours = 0;
+  CHECK(alloc.deallocate(&not_ours) == 0);
+  CHECK(alloc.deallocate(reused.ptr) == big.size);
+}
+
+TEST_CASE("FBD_CPU_CACHE_MB sets the host cache limit in MiB; 0 switches caching off") {
+  const size_t dflt = 12345;
+  CHECK(cpu_cache_limit_from_env(nullptr, dflt) == dflt);
+  CHECK(cpu_cache_limit_from_env("", dflt) == dflt);
+  CHECK(cpu_cache_limit_from_env("0", dflt) == 0);
+  CHECK(cpu_cache_limit_from_env("512", dflt) == (size_t(512) << 20));
+  CHECK(cpu_cache_limit_from_env("lots", dflt) == dflt);  // a warning, and the default
+  CHECK(cpu_cache_limit_from_env("-1", dflt) == dflt);
+  CHECK(cpu_cache_limit_from_env("12MB", dflt) == dflt);
+}
+
+TEST_CASE("large CPU buffers come from the host cache: reused, aligned, counted, bounded") {
+  if (!cpu_cache_enabled()) {  // AddressSanitizer builds: every buffer goes to aligned_alloc
+    CHECK(cpu_cache_limit() == 0);
+    return;
+  }
+  const size_t saved_limit = cpu_cache_limit();
+  cpu_empty_cache();
+  const size_t big = (size_t(5) << 20) + 100;  // a size no other test's tensors have
+  const size_t block = CachingAllocator::round_size(big);
+  const MemoryStats s0 = cpu_memory_stats();
+  void* p = cpu_allocate(big);
+  CHECK(reinterpret_cast<uintptr_t>(p) % 64 == 0);
+  CHECK(cpu_memory_stats().current == s0.current + block);
+  cpu_deallocate(p, big);
+  const MemoryStats s1 = cpu_memory_stats();
+  CHECK(s1.current == s0.current);
+  CHECK(s1.reserved == s0.reserved + block);  // kept, and reported as reserved
+  void* q = cpu_allocate(big);
+  CHECK(q == p);  // reused: no page faults on the second training step
+  CHECK(cpu_memory_stats().cache_hits == s1.cache_hits + 1);
+  CHECK(cpu_memory_stats().backend_allocs == s1.backend_allocs);
+  cpu_deallocate(q, big);
+
+  cpu_set_cache_limit(0);  // what FBD_CPU_CACHE_MB=0 does: nothing kept
+  CHECK(cpu_memory_stats().reserved == cpu_memory_stats().current);
+  void* r = cpu_allocate(big);
+  cpu_deallocate(r, big);
+  CHECK(cpu_memory_stats().reserved == cpu_memory_stats().current);
+  CHECK(cpu_memory_stats().cache_hits == s1.cache_hits + 1);
+
+  cpu_set_cache_limit(2 * block);  // bounded: a third freed block sends the oldest back
+  std::vector<void*> ptrs;
+  for (int i = 0; i < 3; ++i) ptrs.push_back(cpu_allocate(big));
+  for (void* ptr : ptrs) cpu_deallocate(ptr, big);
+  CHECK(cpu_memory_stats().reserved - cpu_memory_stats().current == 2 * block);
+  cpu_set_cache_limit(saved_limit);
+}
+
+TEST_CASE("small CPU buffers bypass the host cache") {
+  const MemoryStats before = cpu_memory_stats();
+  void* p = cpu_allocate(kCpuCacheMinBytes - 64);
+  CHECK(cpu_memory_stats().current == before.current + kCpuCacheMinBytes - 64);  // 64-byte rounding only
+  cpu_deallocate(p, kCpuCacheMinBytes - 64);
+  CHECK(cpu_memory_stats().reserved == before.reserved);
+  CHECK(cpu_memory_stats().cache_hits == before.cache_hits);
 }

@@ -1,13 +1,18 @@
 // Pooling and bilinear upsampling on the CPU beyond the PyTorch goldens: hand-worked values,
 // padding and NaN behaviour, ceil_mode's output sizes against PyTorch's and its partial last
-// windows, global average pooling, the 31x31 structure-loss window against a direct sum,
-// modules and errors.
+// windows, global average pooling, the 31x31 structure-loss window against a direct sum, the
+// CPU's 2x2 average-pooling fast path against pool.cuh's per-element math bit for bit, modules
+// and errors.
 #include <doctest/doctest.h>
+#include <omp.h>
 
+#include <array>
 #include <cmath>
+#include <cstring>
 
 #include "core/npy.h"
 #include "core/ops.h"
+#include "kernels/pool.cuh"
 #include "layers/layers.h"
 #include "tests/test_util.h"
 #include "tests/test_util_files.h"
@@ -127,6 +132,57 @@ TEST_CASE("avg_pool2d: the structure loss's 31x31 / stride 1 / pad 15 window equ
             if (i >= 0 && i < 37 && j >= 0 && j < 45) s += xv[size_t((n * 37 + i) * 45 + j)];
         CHECK(y[size_t((n * 37 + h) * 45 + w)] == doctest::Approx(s / 961.0).epsilon(1e-5));
       }
+}
+
+TEST_CASE("avg_pool2d 2x2: the CPU fast path is pool.cuh's math bit for bit, for any thread count") {
+  // pool.cuh's per-element functions (the CUDA kernels' math, the general CPU path's too) as the
+  // reference, on even and odd sizes (odd: a last row or column no window covers), with signed
+  // zeros (0 + -0 is +0 in the general path's sums), NaN and infinities, both divisors.
+  const int saved = omp_get_max_threads();
+  for (const std::array<int64_t, 4>& shape : {std::array<int64_t, 4>{2, 3, 8, 10}, {1, 2, 7, 9}, {4, 16, 96, 96}}) {
+    const int64_t N = shape[0], C = shape[1], H = shape[2], W = shape[3];
+    for (bool cip : {true, false}) {
+      Tensor x = test::random_tensor({N, C, H, W}, -2, 2, 11);
+      float* xv = x.data<float>();
+      xv[0] = xv[1] = xv[W] = xv[W + 1] = -0.0f;  // a window of four -0
+      xv[2] = NAN, xv[3 * W + 4] = INFINITY, xv[3 * W + 5] = -INFINITY;
+      const nn::PoolParams p = nn::PoolParams::square(2, 2, 0, cip);
+      kernels::PoolGeom g;
+      g.planes = N * C, g.H = H, g.W = W, g.Ho = H / 2, g.Wo = W / 2, g.kh = g.kw = g.sh = g.sw = 2;
+      const Tensor gy = test::random_tensor({N, C, g.Ho, g.Wo}, -1, 1, 12);
+      gy.data<float>()[1] = -0.0f;
+      std::vector<float> y_ref(size_t(g.planes * g.Ho * g.Wo)), gx_ref(size_t(x.numel()));
+      std::vector<float> t(size_t(H * g.Wo)), u(size_t(H * g.Wo));
+      for (int64_t pl = 0; pl < g.planes; ++pl) {
+        const float* xp = xv + pl * H * W;
+        const float* gp = gy.data<float>() + pl * g.Ho * g.Wo;
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            t[size_t(h * g.Wo + ow)] = kernels::avg_row_sum(xp, h, ow, g);
+            u[size_t(h * g.Wo + ow)] = kernels::avg_grad_col(gp, h, ow, g, cip);
+          }
+        for (int64_t oh = 0; oh < g.Ho; ++oh)
+          for (int64_t ow = 0; ow < g.Wo; ++ow)
+            y_ref[size_t((pl * g.Ho + oh) * g.Wo + ow)] = kernels::avg_col_sum(t.data(), oh, ow, g, cip);
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t w = 0; w < W; ++w) gx_ref[size_t((pl * H + h) * W + w)] = kernels::avg_grad_row(u.data(), h, w, g);
+      }
+      for (int threads : {1, 2, 3}) {
+        omp_set_num_threads(threads);
+        Tensor xr = x.clone().detach();
+        xr.requires_grad_();
+        const Tensor y = nn::avg_pool2d(xr, p);
+        y.backward(gy);
+        CAPTURE(H);
+        CAPTURE(W);
+        CAPTURE(cip);
+        CAPTURE(threads);
+        CHECK(std::memcmp(y.data<float>(), y_ref.data(), y_ref.size() * 4) == 0);
+        CHECK(std::memcmp(xr.grad().data<float>(), gx_ref.data(), gx_ref.size() * 4) == 0);
+      }
+    }
+  }
+  omp_set_num_threads(saved);
 }
 
 TEST_CASE("upsample_bilinear: hand-worked values for both align_corners") {
