@@ -96,10 +96,13 @@ std::vector<std::vector<std::filesystem::path>> group_channel_files(const std::v
       out.push_back({f});  // not a channel file, or no _0000 beside it: a volume of its own
     } else if (channel == 0) {
       std::vector<std::filesystem::path> group;
-      int next = 0;
       for (const auto& [k, path] : cases.at(stem)) {
-        FBD_CHECK(k == next++, stem, ": channel files jump from _", std::to_string(next - 2), " to _",
-                  std::to_string(k), " (nnU-Net's channels are _0000, _0001, ... without gaps)");
+        if (k != int(group.size())) {
+          char missing[16];
+          std::snprintf(missing, sizeof(missing), "_%04d", int(group.size()));
+          FBD_FAIL(f.string(), ": no channel file ", missing, " beside it, though ", path.filename().string(),
+                   " is there (nnU-Net's channels are _0000, _0001, ... without gaps)");
+        }
         group.push_back(path);
       }
       out.push_back(std::move(group));

@@ -133,6 +133,15 @@ grep -q "fbd predict: 4 volumes" "$work/predict_dce.txt" || fail "predict on DCE
 "$fbd" predict --model "$work/run_dce" --input "$fixtures/dicom/dce_series" --out "$work/pred_dce_dcm" --device cpu \
   >"$work/predict_dce_dcm.txt"
 [ -s "$work/pred_dce_dcm/dce_series_mask.nii.gz" ] || fail "no mask for the 4-D DICOM series: $(cat "$work/predict_dce_dcm.txt")"
+# A gap in a case's channel files: one line naming the file and the missing channel.
+mkdir -p "$work/gap"
+cp "$work/dce/imagesTr/P000_0000.nii.gz" "$work/dce/imagesTr/P000_0002.nii.gz" "$work/gap/"
+if "$fbd" predict --model "$work/run_dce" --input "$work/gap" --out "$work/pred_gap" --device cpu >"$work/gap.txt" 2>&1; then
+  fail "predict accepted a gap in the channel files"
+fi
+grep -q "fbd: error: .*P000_0000.nii.gz: no channel file _0001 beside it, though P000_0002.nii.gz is there" \
+  "$work/gap.txt" || fail "channel gap: $(cat "$work/gap.txt")"
+[ ! -e "$work/pred_gap" ] || fail "a refused predict created its output folder"
 # A one-channel volume does not fit the run's channels, and a one-channel run does not fit the
 # DCE set: one line each, nothing written.
 if "$fbd" predict --model "$work/run_dce" --input "$work/data/imagesTr/P000_0000.nii.gz" --out "$work/pred_wrong" \
