@@ -18,6 +18,7 @@
 // Results do not depend on the thread count: every line is computed alone.
 // Compiled with -ffp-contract=off (kernels/CMakeLists.txt), as edt_cpu.cpp.
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "kernels/edt3d.cuh"
@@ -57,14 +58,21 @@ void z_pass(const T* in, int32_t* code, int64_t batch, int64_t depth, int64_t co
 
 template <typename T>
 void run(const T* in, float* out, int64_t batch, int64_t depth, int64_t height, int64_t width, double sz, double sy,
-         double sx, EdtOutput mode) {
+         double sx, EdtOutput mode, void* workspace) {
   const int64_t plane = height * width, voxels = batch * depth * plane;
   if (voxels == 0) return;
   const bool parallel = voxels > kCpuParallelThreshold;
-  std::vector<int32_t> code(static_cast<size_t>(voxels));
-  z_pass(in, code.data(), batch, depth, plane);
+  // Both scratch arrays are written in full before they are read (pass 1 writes every code,
+  // pass 2 every double), so they need no initialising.
+  std::unique_ptr<double[]> own;
+  if (workspace == nullptr) {
+    own.reset(new double[size_t(voxels) + (size_t(voxels) + 1) / 2]);
+    workspace = own.get();
+  }
+  double* const p2_data = static_cast<double*>(workspace);
+  int32_t* const code_data = reinterpret_cast<int32_t*>(p2_data + voxels);
+  z_pass(in, code_data, batch, depth, plane);
 
-  std::vector<double> p2(static_cast<size_t>(voxels));
   const double sz2 = sz * sz, sy2 = sy * sy, sx2 = sx * sx;
   const int32_t h = int32_t(height), w = int32_t(width);
   const int64_t tiles = (width + kTile - 1) / kTile;
@@ -77,8 +85,8 @@ void run(const T* in, float* out, int64_t batch, int64_t depth, int64_t height, 
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < batch * depth * tiles; ++item) {
       const int64_t x0 = (item % tiles) * kTile, len = std::min(kTile, width - x0);
-      const int32_t* src = code.data() + (item / tiles) * plane + x0;
-      double* dst = p2.data() + (item / tiles) * plane + x0;
+      const int32_t* src = code_data + (item / tiles) * plane + x0;
+      double* dst = p2_data + (item / tiles) * plane + x0;
       for (int64_t y = 0; y < height; ++y)
         for (int64_t i = 0; i < len; ++i) tcode[size_t(i * height + y)] = src[y * width + i];
       for (int64_t i = 0; i < len; ++i)
@@ -89,20 +97,25 @@ void run(const T* in, float* out, int64_t batch, int64_t depth, int64_t height, 
     }
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < batch * depth * height; ++r)
-      edt3d_row(p2.data() + r * width, out + r * width, w, mode, sx2, sites.data(), starts.data());
+      edt3d_row(p2_data + r * width, out + r * width, w, mode, sx2, sites.data(), starts.data());
   }
 }
 
 }  // namespace
 
+size_t edt3d_cpu_workspace_bytes(int64_t batch, int64_t depth, int64_t height, int64_t width) {
+  const size_t voxels = size_t(batch * depth * height * width);
+  return voxels * sizeof(double) + (voxels + 1) / 2 * sizeof(double);  // the codes packed two to a double
+}
+
 void edt3d_cpu(const uint8_t* input, float* out, int64_t batch, int64_t depth, int64_t height, int64_t width,
-               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode) {
-  run(input, out, batch, depth, height, width, spacing_z, spacing_y, spacing_x, mode);
+               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode, void* workspace) {
+  run(input, out, batch, depth, height, width, spacing_z, spacing_y, spacing_x, mode, workspace);
 }
 
 void edt3d_cpu(const float* input, float* out, int64_t batch, int64_t depth, int64_t height, int64_t width,
-               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode) {
-  run(input, out, batch, depth, height, width, spacing_z, spacing_y, spacing_x, mode);
+               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode, void* workspace) {
+  run(input, out, batch, depth, height, width, spacing_z, spacing_y, spacing_x, mode, workspace);
 }
 
 }  // namespace fbd::kernels

@@ -32,11 +32,18 @@
 
 namespace fbd::kernels {
 
-// CPU twin (three OpenMP-parallel passes; allocates its own scratch on the host).
+// CPU twin (three OpenMP-parallel passes). Its scratch, one double and one int32 code per
+// voxel, is `workspace` (edt3d_cpu_workspace_bytes, 8-byte aligned, contents irrelevant) or,
+// when null, allocated here: a caller that runs it repeatedly passes one from the host cache
+// (core/allocator.h), so the 12 bytes per voxel are neither zeroed nor page-faulted in afresh
+// on every call (docs/kernels/edt.md measures it).
+size_t edt3d_cpu_workspace_bytes(int64_t batch, int64_t depth, int64_t height, int64_t width);
 void edt3d_cpu(const uint8_t* input, float* out, int64_t batch, int64_t depth, int64_t height, int64_t width,
-               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode = EdtOutput::Distance);
+               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode = EdtOutput::Distance,
+               void* workspace = nullptr);
 void edt3d_cpu(const float* input, float* out, int64_t batch, int64_t depth, int64_t height, int64_t width,
-               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode = EdtOutput::Distance);
+               double spacing_z, double spacing_y, double spacing_x, EdtOutput mode = EdtOutput::Distance,
+               void* workspace = nullptr);
 
 // CUDA: three launches (z, y, x passes) on stream s. The workspace holds one int32 code and one
 // double per voxel, and a stack of 2 * max(height, width) int32 per line thread in flight.
