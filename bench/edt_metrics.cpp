@@ -44,8 +44,8 @@ void BM_cpu_edt3d(benchmark::State& state) {
   std::vector<float> out(m.size());
   std::vector<double> ws(kernels::edt3d_cpu_workspace_bytes(1, kVolDepth, kVolSide, kVolSide) / sizeof(double));
   run_cpu(state, 5.0 * double(m.size()), [&] {
-    kernels::edt3d_cpu(m.data(), out.data(), 1, kVolDepth, kVolSide, kVolSide, kVolSpacingZ, kVolSpacingY,
-                       kVolSpacingX, kernels::EdtOutput::Distance, ws.data());
+    kernels::edt3d_cpu(m.data(), out.data(), 1, kVolDepth, kVolSide, kVolSide, kVolSpacingZ, kVolSpacingY, kVolSpacingX,
+                       kernels::EdtOutput::Distance, ws.data());
     benchmark::DoNotOptimize(out.data());
   });
 }

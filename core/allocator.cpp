@@ -1,5 +1,7 @@
 #include "core/allocator.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -7,8 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-
-#include <unistd.h>
 
 #include "core/error.h"
 

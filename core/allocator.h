@@ -79,8 +79,8 @@ class CachingAllocator {
   using CachedMap = std::multimap<size_t, Cached>;  // block size -> block
 
   void release_cached_locked();
-  void evict_locked(CachedMap::iterator it);    // give one cached block back
-  void trim_to_locked(size_t cached_bytes);     // evict the oldest until at most this is cached
+  void evict_locked(CachedMap::iterator it);   // give one cached block back
+  void trim_to_locked(size_t cached_bytes);    // evict the oldest until at most this is cached
   void raw_free_noexcept(void* ptr) noexcept;  // raw_free_, a failure printed
 
   std::string name_;

@@ -65,13 +65,12 @@ std::string channel_problem(const ChannelSpec& s, int64_t available) {
     for (int64_t c : {it.channel, it.minus})
       if (c >= available)
         return "--channels " + channels_text(s) + " needs channel " + std::to_string(c) + ", but the image has " +
-               std::to_string(available) + (available == 1 ? " channel (0)" : " channels (0-" + std::to_string(available - 1) + ")");
+               std::to_string(available) +
+               (available == 1 ? " channel (0)" : " channels (0-" + std::to_string(available - 1) + ")");
   return "";
 }
 
-int64_t output_channels(const ChannelSpec& s, int64_t available) {
-  return s.all ? available : int64_t(s.items.size());
-}
+int64_t output_channels(const ChannelSpec& s, int64_t available) { return s.all ? available : int64_t(s.items.size()); }
 
 Volume select_channels(const Volume& v, const ChannelSpec& s) {
   if (s.all) return v;

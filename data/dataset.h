@@ -49,7 +49,7 @@ struct CaseEntry {
   int64_t slice = -1;
   int slice_axis = 2;
   int mask_label = 0;  // VolumeOptions::mask_label the volume was read with
-  std::string channels = "all";         // VolumeOptions::channels the volume was read with
+  std::string channels = "all";          // VolumeOptions::channels the volume was read with
   std::vector<std::string> more_images;  // a volume's channel files after `image` (_0001, ...)
   bool is_volume_slice() const { return slice >= 0; }
   std::vector<std::string> image_files() const { return join_files(image, more_images); }

@@ -235,11 +235,11 @@ std::string CheckReport::volume_table() const {
     char ml[32] = "-";
     if (v.ok) std::snprintf(ml, sizeof(ml), "%.2f", v.tumour_ml);
     const char axis[2] = {"ijk"[v.slice_axis], 0};
-    std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-*s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n",
-                  int(wid), v.id.c_str(), int(wpat), v.patient.c_str(), v.shape.empty() ? "-" : v.shape.c_str(),
-                  int(wch), v.channels.empty() ? "-" : v.channels.c_str(), v.spacing.empty() ? "-" : v.spacing.c_str(), v.orientation.empty() ? "-" : v.orientation.c_str(),
-                  axis, slices.c_str(), v.label_values.empty() ? "-" : v.label_values.c_str(),
-                  ml, v.ok ? "ok" : "PROBLEM");
+    std::snprintf(line, sizeof(line), "%-*s  %-*s  %-14s  %-*s  %-22s  %-6s  %-4s  %-13s  %-7s  %10s  %s\n", int(wid),
+                  v.id.c_str(), int(wpat), v.patient.c_str(), v.shape.empty() ? "-" : v.shape.c_str(), int(wch),
+                  v.channels.empty() ? "-" : v.channels.c_str(), v.spacing.empty() ? "-" : v.spacing.c_str(),
+                  v.orientation.empty() ? "-" : v.orientation.c_str(), axis, slices.c_str(),
+                  v.label_values.empty() ? "-" : v.label_values.c_str(), ml, v.ok ? "ok" : "PROBLEM");
     os << line;
   }
   return os.str();

@@ -459,8 +459,10 @@ class StructureCheck {
         elements(0, true, depth + 1);
       } else {
         need(len, "an item");
-        FBD_CHECK(pos_ + len <= end, path_, ": truncated or corrupt DICOM file (an item runs past the end of its "
-                  "sequence at byte ", pos_ - 8, ")");
+        FBD_CHECK(pos_ + len <= end, path_,
+                  ": truncated or corrupt DICOM file (an item runs past the end of its "
+                  "sequence at byte ",
+                  pos_ - 8, ")");
         elements(pos_ + len, false, depth + 1);
       }
     }
@@ -484,8 +486,10 @@ class StructureCheck {
         return;
       }
       if (len == kUndefined) {
-        FBD_CHECK(!pixel_fragments, path_, ": truncated or corrupt DICOM file (a pixel data fragment of undefined "
-                  "length at byte ", pos_ - 8, ")");
+        FBD_CHECK(!pixel_fragments, path_,
+                  ": truncated or corrupt DICOM file (a pixel data fragment of undefined "
+                  "length at byte ",
+                  pos_ - 8, ")");
         elements(0, true, depth + 1);
       } else {
         need(len, "an item or fragment");
@@ -510,14 +514,15 @@ class StructureCheck {
     auto le32 = [&](size_t i) {
       return uint32_t(b[i]) | uint32_t(b[i + 1]) << 8 | uint32_t(b[i + 2]) << 16 | uint32_t(b[i + 3]) << 24;
     };
-    FBD_CHECK(b.size() >= 64, path_, ": corrupt RLE pixel data (a frame of ", b.size(), " bytes, shorter than its header)");
+    FBD_CHECK(b.size() >= 64, path_, ": corrupt RLE pixel data (a frame of ", b.size(),
+              " bytes, shorter than its header)");
     const uint32_t segments = le32(0);
     FBD_CHECK(segments >= 1 && segments <= 15, path_, ": corrupt RLE pixel data (", segments, " segments; 1 to 15)");
     FBD_CHECK(le32(4) == 64, path_, ": corrupt RLE pixel data (the first segment does not start after the header)");
     for (uint32_t k = 1; k < segments; ++k)
       FBD_CHECK(le32(4 + 4 * k) > le32(4 * k) && le32(4 + 4 * k) < b.size(), path_,
-                ": corrupt RLE pixel data (segment ", k + 1, " starts at ", le32(4 + 4 * k), " in a frame of ", b.size(),
-                " bytes)");
+                ": corrupt RLE pixel data (segment ", k + 1, " starts at ", le32(4 + 4 * k), " in a frame of ",
+                b.size(), " bytes)");
   }
 
   // GDCM reads a JPEG 2000 stream's main header itself before OpenJPEG decodes it, trusting each
@@ -529,9 +534,7 @@ class StructureCheck {
     const size_t n = b.size();
     auto be16 = [&](size_t i) { return unsigned(b[i]) << 8 | unsigned(b[i + 1]); };
     auto be32 = [&](size_t i) { return uint64_t(be16(i)) << 16 | be16(i + 2); };
-    auto corrupt = [&](const char* what) {
-      FBD_FAIL(path_, ": corrupt JPEG 2000 pixel data (", what, ")");
-    };
+    auto corrupt = [&](const char* what) { FBD_FAIL(path_, ": corrupt JPEG 2000 pixel data (", what, ")"); };
     size_t at = 0, end = n;
     if (n >= 8 && be32(4) == 0x6A502020) {  // JP2: boxes of (length, type), to the "jp2c" box
       bool found = false;
@@ -563,8 +566,8 @@ class StructureCheck {
       const unsigned marker = be16(at);
       at += 2;
       if (marker == 0xFF93) return;  // SOD: the header is over
-      const bool no_length = marker == 0xFF4F || marker == 0xFFD9 || marker == 0xFF92 ||
-                             (marker >= 0xFF30 && marker <= 0xFF3F);
+      const bool no_length =
+          marker == 0xFF4F || marker == 0xFFD9 || marker == 0xFF92 || (marker >= 0xFF30 && marker <= 0xFF3F);
       if (no_length) continue;
       if (at + 2 > end) corrupt("a marker segment's length runs past the fragment");
       const unsigned len = be16(at);
@@ -613,7 +616,7 @@ class StructureCheck {
   uint64_t size_ = 0, pos_ = 0;
   bool little_ = true, explicit_ = true;
   char vr_[2] = {0, 0};
-  bool memory_ = false;  // reading inflated_, not the file
+  bool memory_ = false;    // reading inflated_, not the file
   bool jpeg2000_ = false;  // the transfer syntax is JPEG 2000 (Part 1 or 2)
   bool rle_ = false;       // RLE lossless
   std::vector<unsigned char> inflated_;
@@ -990,9 +993,10 @@ Volume assemble(const std::vector<Header>& headers, const std::string& what) {
     if (g.size() != phases) {
       const std::vector<Frame>& more = g.size() > phases ? g : at.front();
       const std::vector<Frame>& fewer = g.size() > phases ? at.front() : g;
-      FBD_FAIL(what, ": ", more.size(), " frames at the same position (", fmt(more.front().pos), " mm along the normal: ",
-               name(more[0]), ", ", name(more[1]), more.size() > 2 ? ", ..." : "", ") but ", fewer.size(), " at ",
-               fmt(fewer.front().pos), " mm: a 4-D series needs one frame per phase at every position (a missing "
+      FBD_FAIL(what, ": ", more.size(), " frames at the same position (", fmt(more.front().pos),
+               " mm along the normal: ", name(more[0]), ", ", name(more[1]), more.size() > 2 ? ", ..." : "", ") but ",
+               fewer.size(), " at ", fmt(fewer.front().pos),
+               " mm: a 4-D series needs one frame per phase at every position (a missing "
                "file, or several series in one?)");
     }
     std::stable_sort(g.begin(), g.end(), [](const Frame& a, const Frame& b) { return a.time < b.time; });
@@ -1001,8 +1005,8 @@ Volume assemble(const std::vector<Header>& headers, const std::string& what) {
                 " share their position and every time tag (TemporalPositionIdentifier, AcquisitionNumber, "
                 "TriggerTime, AcquisitionTime, InstanceNumber): duplicates, or several series in one?");
       FBD_CHECK(g[t].time[0] == at.front()[t].time[0], what, ": phase ", t + 1, " is TemporalPositionIdentifier ",
-                fmt(at.front()[t].time[0]), " at ", name(at.front()[t]), " but ", fmt(g[t].time[0]), " at ",
-                name(g[t]), ": the positions do not hold the same phases");
+                fmt(at.front()[t].time[0]), " at ", name(at.front()[t]), " but ", fmt(g[t].time[0]), " at ", name(g[t]),
+                ": the positions do not hold the same phases");
     }
   }
 

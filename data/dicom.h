@@ -24,10 +24,10 @@
 // corrupt, a transfer syntax GDCM cannot decode (named), colour images, missing PixelSpacing,
 // ImagePositionPatient or ImageOrientationPatient, slices that differ in size, orientation or
 // spacing, positions holding different numbers of frames (a 4-D series with a frame missing, or
-// a duplicate), two frames at one position with the same time tags, non-uniform steps (the gaps listed), a multi-frame file
-// without per-frame positions, several series and no choice (each listed), an unknown series
-// UID, more than max_volume_voxels() voxels (checked before the pixel data is read). Nothing
-// is printed: GDCM's own messages are turned off.
+// a duplicate), two frames at one position with the same time tags, non-uniform steps (the gaps listed), a multi-frame
+// file without per-frame positions, several series and no choice (each listed), an unknown series UID, more than
+// max_volume_voxels() voxels (checked before the pixel data is read). Nothing is printed: GDCM's own messages are
+// turned off.
 #pragma once
 #include <cstddef>
 #include <string>

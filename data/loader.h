@@ -1,6 +1,6 @@
 // The background data loader: worker threads assemble augmented batches ahead of the training
-// loop, into pinned host memory, and hand them over as (N, C, H, W) images and (N, 1, H, W) masks, float32 tensors on the
-// training device (an asynchronous copy on the device's stream when that is a GPU).
+// loop, into pinned host memory, and hand them over as (N, C, H, W) images and (N, 1, H, W) masks, float32 tensors on
+// the training device (an asynchronous copy on the device's stream when that is a GPU).
 //
 // Determinism: the order of an epoch is a Philox shuffle keyed by (seed, epoch), and sample i's
 // augmentation uses the key derive_key(seed, epoch, i), so batch b of epoch e is the same
@@ -60,7 +60,8 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  Tensor image, mask, edge;      // image (N, C, H, W), mask and edge (N, 1, H, W), float32 on the device; edge undefined when samples have none
+  Tensor image, mask, edge;  // image (N, C, H, W), mask and edge (N, 1, H, W), float32 on the device; edge undefined
+                             // when samples have none
   std::vector<int64_t> indices;  // source indices, in batch order
   std::vector<std::string> ids;
   int64_t epoch = 0, number = 0;

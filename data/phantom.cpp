@@ -393,8 +393,8 @@ void check_phantom_options(const PhantomOptions& o) {
             o.style, "'");
   FBD_CHECK(o.format == "png" || o.format == "nifti", "synth: --format must be png or nifti, got '", o.format, "'");
   FBD_CHECK(o.phases >= 1 && o.phases <= 16, "synth: --phases must be in [1, 16], got ", o.phases);
-  FBD_CHECK(o.phases == 1 || o.format == "nifti",
-            "synth: --phases ", o.phases, " needs --format nifti (a PNG slice holds one channel)");
+  FBD_CHECK(o.phases == 1 || o.format == "nifti", "synth: --phases ", o.phases,
+            " needs --format nifti (a PNG slice holds one channel)");
   FBD_CHECK(o.spacing_xy > 0 && o.spacing_xy <= 100 && o.spacing_z > 0 && o.spacing_z <= 100,
             "synth: --spacing values must be in (0, 100] mm, got ", o.spacing_xy, ", ", o.spacing_z);
 }
@@ -436,8 +436,8 @@ std::vector<PhantomSlice> synth_patient(const PhantomOptions& o, int patient) {
         for (int64_t x = 0; x < o.size; ++x) {
           const double u = (double(x) - p.cx) / s, v = (double(y) - p.cleft_y) / s;
           const double bias = std::clamp(
-              std::exp(p.bias[0] * u + p.bias[1] * v + p.bias[2] * u * u + p.bias[3] * v * v + p.bias[4] * u * v),
-              0.6, 1.4);
+              std::exp(p.bias[0] * u + p.bias[1] * v + p.bias[2] * u * u + p.bias[3] * v * v + p.bias[4] * u * v), 0.6,
+              1.4);
           const double sig = img.at(y, x) * bias * 0.75;
           const double n1 = noise.normal() * p.noise, n2 = noise.normal() * p.noise;
           img.at(y, x) = float(std::min(1.0, std::sqrt((sig + n1) * (sig + n1) + n2 * n2)));
@@ -465,7 +465,8 @@ std::vector<PhantomSlice> synth_patient(const PhantomOptions& o, int patient) {
         for (size_t i = 0; i < img.px.size(); ++i) img.px[i] += extra * enhancement.px[i];
         // The peak phase keeps the noise of the one-phase scan, so it is that scan exactly.
         acquire(img, ph == peak ? SampleRandom(o.seed, uint64_t(patient), 0x40000ull + uint64_t(k))
-                                : SampleRandom(o.seed, uint64_t(patient), 0x60000ull + 0x1000ull * uint64_t(ph) + uint64_t(k)));
+                                : SampleRandom(o.seed, uint64_t(patient),
+                                               0x60000ull + 0x1000ull * uint64_t(ph) + uint64_t(k)));
         sl.phases.push_back(std::move(img));
       }
       sl.image = sl.phases[size_t(peak)];

@@ -68,7 +68,6 @@ void write_phantom_pngs(const fs::path& root, const PhantomOptions& o, const std
 
 }
 
-
 // nnU-Net's channel suffix: "_0000", "_0001", ...
 std::string phantom_channel_suffix(int channel) {
   char buf[16];
@@ -111,8 +110,9 @@ void write_phantom_volumes(const fs::path& root, const PhantomOptions& o, const 
   ds["name"] = "fbd synthetic breast MRI";
   ds["channel_names"] = nlohmann::json::object();
   for (int ph = 0; ph < o.phases; ++ph)
-    ds["channel_names"][std::to_string(ph)] =
-        o.phases == 1 ? std::string("T1 DCE") : ph == 0 ? std::string("T1 pre-contrast") : "T1 post-contrast " + std::to_string(ph);
+    ds["channel_names"][std::to_string(ph)] = o.phases == 1 ? std::string("T1 DCE")
+                                              : ph == 0     ? std::string("T1 pre-contrast")
+                                                            : "T1 post-contrast " + std::to_string(ph);
   ds["labels"] = {{"background", 0}, {"tumour", 1}};
   ds["numTraining"] = by_patient.size();
   ds["file_ending"] = ".nii.gz";

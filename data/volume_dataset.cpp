@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <list>
 #include <map>
 #include <mutex>
@@ -212,7 +212,8 @@ void scan_nnunet(Dataset& ds, const std::string& root_dir) {
     const std::string stem = name.substr(0, name.size() - ending.size());
     const size_t us = stem.rfind('_');
     const std::string channel = us == std::string::npos ? std::string() : stem.substr(us + 1);
-    if (channel.size() != 4 || !std::all_of(channel.begin(), channel.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    if (channel.size() != 4 ||
+        !std::all_of(channel.begin(), channel.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
       ds.problems.push_back({e.path().string(), "not an nnU-Net image name (CASE_0000" + ending + ")", false});
       continue;
     }
@@ -230,15 +231,16 @@ void scan_nnunet(Dataset& ds, const std::string& root_dir) {
         missing += (missing.empty() ? "" : ", ") + case_name + suffix + ending;
       }
     if (!missing.empty()) {
-      ds.problems.push_back({(images / case_name).string() + "_*", "missing channel file(s) " + missing +
-                                                                       (channel_names > 0 ? " (dataset.json names " + std::to_string(n) + " channels)" : "")});
+      ds.problems.push_back(
+          {(images / case_name).string() + "_*",
+           "missing channel file(s) " + missing +
+               (channel_names > 0 ? " (dataset.json names " + std::to_string(n) + " channels)" : "")});
       continue;
     }
     if (files.rbegin()->first >= n)
-      ds.problems.push_back({(images / case_name).string() + "_*",
-                             "has channel files beyond the " + std::to_string(n) +
-                                 " dataset.json names: they are not read",
-                             false});
+      ds.problems.push_back(
+          {(images / case_name).string() + "_*",
+           "has channel files beyond the " + std::to_string(n) + " dataset.json names: they are not read", false});
     VolumeEntry v;
     v.id = case_name;
     v.image = files.at(0).string();

@@ -36,11 +36,9 @@ Tensor run_edt3d(const Tensor& input, float sz, float sy, float sx, kernels::Edt
       [&] {
         detail::Workspace ws(kernels::edt3d_cpu_workspace_bytes(g.n, g.d, g.h, g.w), input.device());
         if (u8)
-          kernels::edt3d_cpu(input.data<uint8_t>(), out.data<float>(), g.n, g.d, g.h, g.w, dz, dy, dx, mode,
-                             ws.get());
+          kernels::edt3d_cpu(input.data<uint8_t>(), out.data<float>(), g.n, g.d, g.h, g.w, dz, dy, dx, mode, ws.get());
         else
-          kernels::edt3d_cpu(input.data<float>(), out.data<float>(), g.n, g.d, g.h, g.w, dz, dy, dx, mode,
-                             ws.get());
+          kernels::edt3d_cpu(input.data<float>(), out.data<float>(), g.n, g.d, g.h, g.w, dz, dy, dx, mode, ws.get());
       },
       [&](kernels::Stream s) {
         detail::Workspace ws(kernels::edt3d_workspace_bytes(g.n, g.d, g.h, g.w), input.device());

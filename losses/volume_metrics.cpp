@@ -79,7 +79,8 @@ void set_surface_distances(VolumeMetrics& r, const uint8_t* pred, const uint8_t*
   std::vector<float> to_pred(ps.size()), to_target(ts.size());
   // One scratch for both transforms, from the host cache (kernels/edt3d_kernels.h).
   const detail::Workspace ws(kernels::edt3d_cpu_workspace_bytes(1, d.nz, d.ny, d.nx), Device::cpu());
-  kernels::edt3d_cpu(ps.data(), to_pred.data(), 1, d.nz, d.ny, d.nx, sz, sy, sx, kernels::EdtOutput::Distance, ws.get());
+  kernels::edt3d_cpu(ps.data(), to_pred.data(), 1, d.nz, d.ny, d.nx, sz, sy, sx, kernels::EdtOutput::Distance,
+                     ws.get());
   kernels::edt3d_cpu(ts.data(), to_target.data(), 1, d.nz, d.ny, d.nx, sz, sy, sx, kernels::EdtOutput::Distance,
                      ws.get());
   const std::vector<float> a = directed(ps, to_target), b = directed(ts, to_pred);  // pred -> target, back

@@ -58,7 +58,8 @@ void register_check(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--mask-label", opt->mask_label, "volumes: 0 = masks of 0 and 1; K = label K is the tumour")
       ->capture_default_str();
-  cmd->add_option("--channels", opt->channels, "volumes: input channels, all or a list such as 0,1-0 (1-0: channel 1 minus 0)")
+  cmd->add_option("--channels", opt->channels,
+                  "volumes: input channels, all or a list such as 0,1-0 (1-0: channel 1 minus 0)")
       ->capture_default_str();
   cmd->add_option("--folds", opt->folds, "also write a patient-level k-fold split with this k (0: none)")
       ->capture_default_str()

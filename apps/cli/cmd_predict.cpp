@@ -184,15 +184,16 @@ void run(const Options& o) {
     std::filesystem::create_directories(o.out);
     size_t with_tumour = 0, slices = 0;
     for (const auto& g : groups) {
-      data::Volume v = g.size() == 1 ? data::read_volume(g[0].string(), o.series)
-                                     : data::read_volume_channels(path_strings(g));
+      data::Volume v =
+          g.size() == 1 ? data::read_volume(g[0].string(), o.series) : data::read_volume_channels(path_strings(g));
       const size_t found = predict_one_volume(o, c, *net, device, std::move(v), g[0]);
       with_tumour += found > 0;
       slices += found;
     }
-    std::printf("fbd predict: %zu volumes, tumour found in %zu (%zu slices); NAME_mask.nii.gz on each input's grid "
-                "and overlays of the slices with tumour in %s\n",
-                groups.size(), with_tumour, slices, o.out.c_str());
+    std::printf(
+        "fbd predict: %zu volumes, tumour found in %zu (%zu slices); NAME_mask.nii.gz on each input's grid "
+        "and overlays of the slices with tumour in %s\n",
+        groups.size(), with_tumour, slices, o.out.c_str());
     return;
   }
   std::vector<data::Sample> slices;

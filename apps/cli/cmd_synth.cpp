@@ -43,12 +43,14 @@ void run_synth(SynthOptions opt) {
   std::printf("tumour fraction of the slice: mean %.2f%%, min %.2f%%, max %.2f%%\n", 100 * s.mean_tumour_fraction,
               100 * s.min_tumour_fraction, 100 * s.max_tumour_fraction);
   if (opt.phantom.format == "nifti")
-    std::printf("wrote imagesTr/ (%s), labelsTr/ (one NIfTI volume per patient, %g x %g x %g mm), dataset.json, "
-                "manifest.csv, phantom.json and gallery.png\n",
-                opt.phantom.phases == 1 ? "one image per patient"
-                                        : (std::to_string(opt.phantom.phases) + " DCE phases per patient, _0000 "
-                                           "pre-contrast").c_str(),
-                opt.phantom.spacing_xy, opt.phantom.spacing_xy, opt.phantom.spacing_z);
+    std::printf(
+        "wrote imagesTr/ (%s), labelsTr/ (one NIfTI volume per patient, %g x %g x %g mm), dataset.json, "
+        "manifest.csv, phantom.json and gallery.png\n",
+        opt.phantom.phases == 1 ? "one image per patient"
+                                : (std::to_string(opt.phantom.phases) + " DCE phases per patient, _0000 "
+                                                                        "pre-contrast")
+                                      .c_str(),
+        opt.phantom.spacing_xy, opt.phantom.spacing_xy, opt.phantom.spacing_z);
   else
     std::printf("wrote images/, masks/, edges/, manifest.csv, phantom.json and gallery.png\n");
 }

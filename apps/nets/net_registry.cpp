@@ -58,8 +58,7 @@ void check_net_config(const NetConfig& c) {
 }
 
 void check_net_input(const char* net, const Tensor& x, int64_t in_channels) {
-  FBD_CHECK(x.defined() && x.dim() == 4 && x.size(2) % 16 == 0 && x.size(3) % 16 == 0 && x.size(2) > 0 &&
-                x.size(3) > 0,
+  FBD_CHECK(x.defined() && x.dim() == 4 && x.size(2) % 16 == 0 && x.size(3) % 16 == 0 && x.size(2) > 0 && x.size(3) > 0,
             net, ": the input must be [N, ", in_channels, ", H, W] with H and W positive multiples of 16, got ",
             x.defined() ? shape_str(x.shape()) : std::string("(undefined)"));
   FBD_CHECK(x.size(1) == in_channels, net, ": the network was built for ", in_channels,

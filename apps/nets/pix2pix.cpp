@@ -85,8 +85,9 @@ class UnetGenerator : public nn::Module {
       : Module("UnetGenerator"), noise_(&noise) {
     const int64_t w[kDown] = {c, 2 * c, 4 * c, 8 * c};
     for (int l = 0; l < kDown; ++l)
-      down_[l] = register_module("down" + std::to_string(l + 1),
-                                 std::make_shared<Down>(l == 0 ? in_channels : w[l - 1], w[l], l > 0 && l < kDown - 1, gen));
+      down_[l] =
+          register_module("down" + std::to_string(l + 1),
+                          std::make_shared<Down>(l == 0 ? in_channels : w[l - 1], w[l], l > 0 && l < kDown - 1, gen));
     // up(l) undoes down(l): from the innermost (input w[3]) to the outermost (output 1 channel);
     // every up but the innermost reads its predecessor's output concatenated after its skip.
     for (int l = kDown - 1; l >= 0; --l) {
@@ -146,8 +147,8 @@ class Pix2Pix : public AdversarialNet {
   Pix2Pix(const NetConfig& cfg, Generator& gen) : AdversarialNet("Pix2Pix") {
     const int64_t c = cfg.width;
     in_channels_ = cfg.in_channels;
-    generator_ = register_module("generator",
-                                 std::make_shared<UnetGenerator>(cfg.in_channels, c, cfg.embed_dim, gen, noise_));
+    generator_ =
+        register_module("generator", std::make_shared<UnetGenerator>(cfg.in_channels, c, cfg.embed_dim, gen, noise_));
     // It judges the image's channels and the mask together.
     discriminator_ =
         register_module("discriminator", std::make_shared<PatchDiscriminator>(cfg.in_channels + 1, c, gen));

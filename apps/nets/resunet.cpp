@@ -63,9 +63,9 @@ class ResUNet : public SegNet {
     in_channels_ = cfg.in_channels;
     const int64_t c = cfg.width, w[4] = {c, 2 * c, 4 * c, 8 * c};
     for (int l = 0; l < 4; ++l)  // levels 1-3 and the bridge
-      enc_[l] = register_module(l == 3 ? std::string("bridge") : "enc" + std::to_string(l + 1),
-                                std::make_shared<PreActUnit>(l == 0 ? cfg.in_channels : w[l - 1], w[l],
-                                                             l == 0 ? 1 : 2, l == 0, gen));
+      enc_[l] = register_module(
+          l == 3 ? std::string("bridge") : "enc" + std::to_string(l + 1),
+          std::make_shared<PreActUnit>(l == 0 ? cfg.in_channels : w[l - 1], w[l], l == 0 ? 1 : 2, l == 0, gen));
     for (int l = 2; l >= 0; --l)  // levels 5-7: up(w[l+1]) ++ skip(w[l]) -> w[l]
       dec_[l] = register_module("dec" + std::to_string(l + 1),
                                 std::make_shared<PreActUnit>(w[l + 1] + w[l], w[l], 1, false, gen));

@@ -38,10 +38,14 @@ std::string to_json(const RunConfig& c) {
   json j;
   j["format"] = "fbd-run-1";
   j["data"] = c.data;
-  j["net"] = {
-      {"net", c.net.net},       {"width", c.net.width}, {"blocks", c.net.blocks},      {"bam_stage", c.net.bam_stage},
-      {"fusion", c.net.fusion}, {"head", c.net.head},   {"embed_dim", c.net.embed_dim},
-      {"in_channels", c.net.in_channels}};
+  j["net"] = {{"net", c.net.net},
+              {"width", c.net.width},
+              {"blocks", c.net.blocks},
+              {"bam_stage", c.net.bam_stage},
+              {"fusion", c.net.fusion},
+              {"head", c.net.head},
+              {"embed_dim", c.net.embed_dim},
+              {"in_channels", c.net.in_channels}};
   j["loss"] = {{"name", c.loss.name}, {"weights", c.loss.weights}, {"beta", c.loss.beta},
                {"eta", c.loss.eta},   {"alpha", c.loss.alpha},     {"boundary_ramp", c.loss.boundary_ramp}};
   j["epochs"] = c.epochs;

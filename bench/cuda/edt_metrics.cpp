@@ -47,8 +47,8 @@ void BM_cuda_edt3d(benchmark::State& state) {
   const Shape shape{kVolDepth, kVolSide, kVolSide};
   const Tensor in = Tensor::from_data(m.data(), shape, Device::cuda());
   Tensor out = Tensor::empty(shape, DType::F32, Device::cuda());
-  const Tensor ws = Tensor::empty(
-      {int64_t(kernels::edt3d_workspace_bytes(1, kVolDepth, kVolSide, kVolSide) / 4) + 1}, DType::F32, Device::cuda());
+  const Tensor ws = Tensor::empty({int64_t(kernels::edt3d_workspace_bytes(1, kVolDepth, kVolSide, kVolSide) / 4) + 1},
+                                  DType::F32, Device::cuda());
   run_timed(state, 5.0 * double(m.size()), [&](kernels::Stream s) {
     kernels::edt3d_cuda(in.data<uint8_t>(), out.data<float>(), 1, kVolDepth, kVolSide, kVolSide, kVolSpacingZ,
                         kVolSpacingY, kVolSpacingX, kernels::EdtOutput::Distance, ws.raw_data(), s);

@@ -112,7 +112,9 @@ TEST_CASE("resunet, denseunet, vnet2d: another input size or channel count is a 
                                                     "multiples of 16, got [1, 1, 30, 32]"),
                   odd);
     CHECK(odd.find('\n') == std::string::npos);
-    CHECK(contains(error_of([&] { net->forward_seg(Tensor::zeros({1, 3, 32, 32})); }),
+    CHECK(contains(error_of([&] {
+                     net->forward_seg(Tensor::zeros({1, 3, 32, 32}));
+                   }),
                    "the network was built for 1 input channel(s) but the image has 3 ([1, 3, 32, 32])"));
     CHECK(contains(error_of([&] { net->forward_seg(Tensor::zeros({32, 32})); }), "got [32, 32]"));
   }

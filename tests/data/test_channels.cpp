@@ -65,8 +65,8 @@ void write_text(const fs::path& p, const std::string& text) {
 
 void write_volume(const fs::path& p, const Volume& v) {
   fs::create_directories(p.parent_path());
-  write_nifti(p.string(), v, v.voxels.size() && v.channels == 1 && v.voxels[0] <= 1 ? NiftiDtype::UInt8
-                                                                                      : NiftiDtype::Float32);
+  write_nifti(p.string(), v,
+              v.voxels.size() && v.channels == 1 && v.voxels[0] <= 1 ? NiftiDtype::UInt8 : NiftiDtype::Float32);
 }
 
 bool has_problem(const std::vector<Problem>& ps, const std::string& part, bool error = true) {
@@ -257,8 +257,9 @@ TEST_CASE("2-D images are one channel: --channels 0 or all, anything else an err
     vo.channels = spec;
     CHECK_MESSAGE(has_problem(scan_dataset(dir.path().string(), vo).problems, "--channels"), spec);
   }
-  write_text(dir.path() / "manifest.csv", "image,mask,patient,label\nimages/P000_S00.png;images/P001_S00.png,"
-                                          "masks/P000_S00.png,P000,\n");
+  write_text(dir.path() / "manifest.csv",
+             "image,mask,patient,label\nimages/P000_S00.png;images/P001_S00.png,"
+             "masks/P000_S00.png,P000,\n");
   CHECK(has_problem(scan_dataset(dir.path().string()).problems, "only a volume's channels can be"));
 }
 
@@ -288,7 +289,8 @@ TEST_CASE("the channels move together through the augmentations and the loader s
   resize(f, 8, 8);
   CHECK(f.more_channels[1].height == 8);
   // An intensity step treats each channel on its own: every channel comes out with mean 0.
-  const AugmentPipeline z = AugmentPipeline::from_json_text(R"({"steps": [{"op": "normalize", "mode": "zscore"}]})", "t");
+  const AugmentPipeline z =
+      AugmentPipeline::from_json_text(R"({"steps": [{"op": "normalize", "mode": "zscore"}]})", "t");
   Sample n = samples[1];
   z.apply(n, 1);
   for (int64_t c = 0; c < n.channels(); ++c) {
@@ -367,7 +369,7 @@ TEST_CASE("fbd synth --phases: pre-contrast and post-contrast channels with the 
         for (int ph = 0; ph < 3; ++ph) (in ? lesion : tissue)[ph] += sl.phases[size_t(ph)].px[i];
       }
     for (int ph = 0; ph < 3; ++ph) lesion[ph] /= nl, tissue[ph] /= nt;
-    CHECK(lesion[0] < lesion[1] - 0.05);  // contrast uptake
+    CHECK(lesion[0] < lesion[1] - 0.05);            // contrast uptake
     CHECK(std::abs(tissue[0] - tissue[1]) < 0.01);  // the rest does not enhance
     if (malignant)
       CHECK(lesion[2] < lesion[1] - 0.01);  // washout

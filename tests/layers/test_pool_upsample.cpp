@@ -165,7 +165,8 @@ TEST_CASE("avg_pool2d 2x2: the CPU fast path is pool.cuh's math bit for bit, for
           for (int64_t ow = 0; ow < g.Wo; ++ow)
             y_ref[size_t((pl * g.Ho + oh) * g.Wo + ow)] = kernels::avg_col_sum(t.data(), oh, ow, g, cip);
         for (int64_t h = 0; h < H; ++h)
-          for (int64_t w = 0; w < W; ++w) gx_ref[size_t((pl * H + h) * W + w)] = kernels::avg_grad_row(u.data(), h, w, g);
+          for (int64_t w = 0; w < W; ++w)
+            gx_ref[size_t((pl * H + h) * W + w)] = kernels::avg_grad_row(u.data(), h, w, g);
       }
       for (int threads : {1, 2, 3}) {
         omp_set_num_threads(threads);
