@@ -73,7 +73,9 @@ def resize_like(x, like):
 
 
 class FbdNet(nn.Module):
-    """apps/nets/fbdnet.cpp with blocks = 1, bam_stage = 2, fusion = finest."""
+    """apps/nets/fbdnet.cpp with blocks = 1, bam_stage = 2, fusion = finest, head = full (the
+    global head on layer 1, the default: the finest side's features upsampled to full resolution,
+    fused with stage 1's and supervised as a fourth side, listed first)."""
 
     def __init__(self, c):
         super().__init__()
@@ -85,6 +87,9 @@ class FbdNet(nn.Module):
         self.lateral = nn.ModuleList([ConvBnRelu(w[s + 2], d, 1) for s in range(3)])
         self.fuse = nn.ModuleList([ConvBnRelu(2 * d, d, 3) for _ in range(3)])
         self.side = nn.ModuleList([nn.Conv2d(d, 1, 1) for _ in range(3)])
+        self.lateral1 = ConvBnRelu(w[0], d, 1)
+        self.head_fuse = ConvBnRelu(2 * d, d, 3)
+        self.head = nn.Conv2d(d, 1, 1)
 
     def forward(self, x):
         f, h = [], self.stem(x)
@@ -97,9 +102,10 @@ class FbdNet(nn.Module):
         d5 = self.lateral[2](f[4])
         d4 = self.lateral[1](f[3]) + resize_like(d5, f[3])
         d3 = self.lateral[0](f[2]) + resize_like(d4, f[2])
-        sides = [resize_like(self.side[s](self.fuse[s](torch.cat([resize_like(dd, f[1]), edge_features], 1))), x)
-                 for s, dd in enumerate([d3, d4, d5])]
-        return sides, resize_like(edge_logits, x)
+        fused = [self.fuse[s](torch.cat([resize_like(dd, f[1]), edge_features], 1)) for s, dd in enumerate([d3, d4, d5])]
+        sides = [resize_like(self.side[s](fz), x) for s, fz in enumerate(fused)]
+        finest = self.head_fuse(torch.cat([resize_like(fused[0], f[0]), self.lateral1(f[0])], 1))
+        return [resize_like(self.head(finest), x)] + sides, resize_like(edge_logits, x)
 
 
 def dice_loss(z, g, eps=1e-5):  # MONAI DiceLoss(sigmoid=True), per image then mean

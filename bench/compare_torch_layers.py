@@ -229,7 +229,8 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_standard_args(ap, root, min_time=0.5)
-    ap.add_argument("--cases", default="conv2d_forward|conv2d_backward|conv_transpose2d|batchnorm|maxpool|avgpool|upsample|"
+    ap.add_argument("--cases", default="conv2d_forward|conv2d_backward|conv2d_forward_fbd|conv2d_backward_fbd|"
+                    "conv2d_geom_forward_fbd|conv2d_geom_backward_fbd|conv_transpose2d|batchnorm|maxpool|avgpool|upsample|"
                     "leaky_relu|dropout|linear|train_step|adam_step|sgd_step|conv2d_geom_forward|conv2d_geom_backward|"
                     "conv_transpose2d_4x4|prelu|tanh|instance_norm|maxpool_ceil|global_avgpool|cross_entropy",
                     help="regular expression over case names")
@@ -256,7 +257,8 @@ def main():
         parts = name.split("/")
         dev, case = parts[0], parts[1]
         nums = [int(p) for p in parts[2:] if p.isdigit()]
-        fn = torch_case(case, nums, dev)
+        # conv2d_*_fbd: fbd's own kernels where the default backend is oneDNN; the same PyTorch twin.
+        fn = torch_case(case.removesuffix("_fbd"), nums, dev)
         if fn is None:
             continue
         fbd_s = bench_seconds(b)

@@ -12,6 +12,8 @@
 // pooling and the classification cross-entropy, each forward + backward.
 #include <benchmark/benchmark.h>
 
+#include <optional>
+
 #include "bench/bench_common.h"
 #include "bench/layers_net.h"
 #include "core/autograd.h"
@@ -37,15 +39,21 @@ void report_flops(benchmark::State& state, double flops) {
   state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// Forces a CPU convolution algorithm for the duration of one case.
+// Forces a CPU convolution algorithm for the duration of one case (none: the process default,
+// oneDNN where fbd is built with it, FBD_CPU_CONV).
+using Algo = std::optional<nn::detail::CpuConvAlgo>;
 struct AlgoScope {
-  explicit AlgoScope(nn::detail::CpuConvAlgo a) { nn::detail::set_cpu_conv_algo(a); }
-  ~AlgoScope() { nn::detail::set_cpu_conv_algo(nn::detail::CpuConvAlgo::Auto); }
+  explicit AlgoScope(Algo a) : saved(nn::detail::cpu_conv_algo()) {
+    if (a) nn::detail::set_cpu_conv_algo(*a);
+  }
+  ~AlgoScope() { nn::detail::set_cpu_conv_algo(saved); }
+  nn::detail::CpuConvAlgo saved;
 };
 
 // Args: N, C (input channels), K (output channels), H (= W); 3x3, stride 1, padding 1.
-// The _gemm variants force im2col + GEMM, to show what the direct kernels buy.
-void BM_cpu_conv2d_forward(benchmark::State& state, nn::detail::CpuConvAlgo algo) {
+// The plain cases run the default backend; _fbd forces fbd's own kernels (direct or GEMM, as
+// chosen), _gemm forces im2col + GEMM, to show what the direct kernels buy.
+void BM_cpu_conv2d_forward(benchmark::State& state, Algo algo) {
   AlgoScope scope(algo);
   const int64_t N = state.range(0), C = state.range(1), K = state.range(2), H = state.range(3);
   const Tensor x = randn({N, C, H, H}), w = randn({K, C, 3, 3}), b = randn({K});
@@ -58,7 +66,7 @@ void BM_cpu_conv2d_forward(benchmark::State& state, nn::detail::CpuConvAlgo algo
 }
 
 // Input and weight gradients.
-void BM_cpu_conv2d_backward(benchmark::State& state, nn::detail::CpuConvAlgo algo) {
+void BM_cpu_conv2d_backward(benchmark::State& state, Algo algo) {
   AlgoScope scope(algo);
   const int64_t N = state.range(0), C = state.range(1), K = state.range(2), H = state.range(3);
   const Tensor x = randn({N, C, H, H}), w = randn({K, C, 3, 3}), gy = randn({N, K, H, H});
@@ -158,7 +166,8 @@ double geom_flops(int64_t N, int64_t K, const kernels::ConvGeom& g) {
   return 2.0 * double(N * K) * double(g.C * g.kh * g.kw) * double(g.Ho * g.Wo);
 }
 
-void BM_cpu_conv2d_geom_forward(benchmark::State& state) {
+void BM_cpu_conv2d_geom_forward(benchmark::State& state, Algo algo) {
+  AlgoScope scope(algo);
   const int64_t N = state.range(0), K = state.range(2);
   const auto g = geom_of(state);
   const Tensor x = randn({N, g.C, g.H, g.W}), w = randn({K, g.C, g.kh, g.kw}), b = randn({K});
@@ -169,7 +178,8 @@ void BM_cpu_conv2d_geom_forward(benchmark::State& state) {
   report_flops(state, geom_flops(N, K, g));
 }
 
-void BM_cpu_conv2d_geom_backward(benchmark::State& state) {
+void BM_cpu_conv2d_geom_backward(benchmark::State& state, Algo algo) {
+  AlgoScope scope(algo);
   const int64_t N = state.range(0), K = state.range(2);
   const auto g = geom_of(state);
   const Tensor x = randn({N, g.C, g.H, g.W}), w = randn({K, g.C, g.kh, g.kw}), gy = randn({N, K, g.Ho, g.Wo});
@@ -274,8 +284,10 @@ void register_layers_cpu() {
   using nn::detail::CpuConvAlgo;
   for (const auto& a : shapes) {
     const std::vector<int64_t> args{a[0], a[1], a[2], a[3]};
-    benchmark::RegisterBenchmark("cpu/conv2d_forward", BM_cpu_conv2d_forward, CpuConvAlgo::Auto)->Args(args);
-    benchmark::RegisterBenchmark("cpu/conv2d_backward", BM_cpu_conv2d_backward, CpuConvAlgo::Auto)->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_forward", BM_cpu_conv2d_forward, Algo())->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_backward", BM_cpu_conv2d_backward, Algo())->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_forward_fbd", BM_cpu_conv2d_forward, CpuConvAlgo::Auto)->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_backward_fbd", BM_cpu_conv2d_backward, CpuConvAlgo::Auto)->Args(args);
     benchmark::RegisterBenchmark("cpu/conv2d_forward_gemm", BM_cpu_conv2d_forward, CpuConvAlgo::Gemm)->Args(args);
     benchmark::RegisterBenchmark("cpu/conv2d_backward_gemm", BM_cpu_conv2d_backward, CpuConvAlgo::Gemm)->Args(args);
   }
@@ -296,8 +308,12 @@ void register_layers_cpu() {
       {4, 128, 128, 17, 7, 1, 1, 3, 0}, {4, 64, 96, 35, 3, 3, 2, 0, 0},   {4, 256, 64, 28, 1, 1, 1, 0, 0}};
   for (const auto& a : geoms) {
     const std::vector<int64_t> args(a, a + 9);
-    benchmark::RegisterBenchmark("cpu/conv2d_geom_forward", BM_cpu_conv2d_geom_forward)->Args(args);
-    benchmark::RegisterBenchmark("cpu/conv2d_geom_backward", BM_cpu_conv2d_geom_backward)->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_geom_forward", BM_cpu_conv2d_geom_forward, Algo())->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_geom_backward", BM_cpu_conv2d_geom_backward, Algo())->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_geom_forward_fbd", BM_cpu_conv2d_geom_forward, CpuConvAlgo::Auto)
+        ->Args(args);
+    benchmark::RegisterBenchmark("cpu/conv2d_geom_backward_fbd", BM_cpu_conv2d_geom_backward, CpuConvAlgo::Auto)
+        ->Args(args);
   }
   benchmark::RegisterBenchmark("cpu/conv_transpose2d_4x4", BM_cpu_conv_transpose2d_4x4)->Args({1, 128, 64, 32});
   benchmark::RegisterBenchmark("cpu/prelu", BM_cpu_prelu)->Args({16, 32, 128});

@@ -37,3 +37,22 @@ target_link_libraries(fbd_openblas INTERFACE ${OPENBLAS_LIBRARY})
 if(FBD_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# oneDNN, optional: the CPU convolution backend PyTorch itself uses (layers/conv_onednn.h). Off
+# in sanitizer builds: its JIT code is not instrumented, and CI's ASan build stays small.
+set(FBD_WITH_ONEDNN OFF)
+if(NOT FBD_ONEDNN STREQUAL "OFF" AND NOT FBD_SANITIZE)
+  # Found by path, not through Debian's dnnl-config.cmake, which asks for OpenCL's headers.
+  find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
+  find_library(DNNL_LIBRARY dnnl)
+  if(DNNL_INCLUDE_DIR AND DNNL_LIBRARY)
+    set(FBD_WITH_ONEDNN ON)
+    add_library(fbd_onednn INTERFACE)
+    target_include_directories(fbd_onednn SYSTEM INTERFACE ${DNNL_INCLUDE_DIR})
+    target_link_libraries(fbd_onednn INTERFACE ${DNNL_LIBRARY})
+  elseif(FBD_ONEDNN STREQUAL "ON")
+    message(FATAL_ERROR "fbd: FBD_ONEDNN=ON but oneDNN was not found: install the Debian package libdnnl-dev")
+  endif()
+elseif(FBD_ONEDNN STREQUAL "ON")
+  message(FATAL_ERROR "fbd: FBD_ONEDNN=ON cannot be combined with FBD_SANITIZE")
+endif()

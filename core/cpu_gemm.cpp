@@ -2,10 +2,15 @@
 
 #include <cblas.h>
 #include <omp.h>
+#if FBD_WITH_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+#endif
 
 #include <algorithm>
 #include <memory>
 #include <mutex>
+
+#include "core/error.h"
 
 namespace fbd::cpu {
 
@@ -21,10 +26,21 @@ constexpr int64_t kMaxParts = 16;
 constexpr int64_t kSliceK = 8192;
 constexpr int64_t kMaxSlices = 64;
 
+// One product on the calling thread.
 void call(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
           int64_t ldb, float beta, float* C, int64_t ldc) {
+#if FBD_WITH_ONEDNN
+  // oneDNN would split a call made outside a parallel region over the OpenMP team, and where
+  // it splits K would depend on the thread count: one thread, as with OpenBLAS.
+  const int threads = omp_get_max_threads();
+  if (threads != 1) omp_set_num_threads(1);
+  const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (threads != 1) omp_set_num_threads(threads);
+  FBD_CHECK(st == dnnl_success, "sgemm: oneDNN failed (status ", int(st), ") on ", M, "x", N, "x", K);
+#else
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N), int(K),
               alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+#endif
 }
 
 // Start of part p of P over n items, rounded down to a multiple of 16 floats (64 bytes).

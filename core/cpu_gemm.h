@@ -1,5 +1,9 @@
 // Single-precision GEMM on the CPU for every caller in fbd (matmul, Linear, the im2col
-// convolution): C = alpha op(A) op(B) + beta C, row-major, through OpenBLAS.
+// convolution): C = alpha op(A) op(B) + beta C, row-major, through oneDNN's sgemm where fbd is
+// built with oneDNN (FBD_ONEDNN), else OpenBLAS. oneDNN picks its kernels by the CPU's features;
+// Debian's OpenBLAS 0.3.21 picks them by CPU model and, on CPUs newer than it (Emerald Rapids),
+// falls back to generic SSE3 kernels 4-6x slower (OPENBLAS_CORETYPE=SkylakeX or Haswell
+// overrides it; scripts/common.sh sets it). Both run single-threaded per call.
 //
 // Threading: OpenBLAS (Debian's pthreads build) keeps its own thread pool, and fbd's kernels
 // use an OpenMP team; with both on 2 cores each would spin while the other works. So OpenBLAS

@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "core/cpu_gemm.h"
 #include "core/error.h"
 #include "kernels/conv_direct_kernels.h"
+#include "layers/conv_onednn.h"
 
 namespace fbd::nn::detail {
 
@@ -61,19 +63,40 @@ void for_groups(int64_t groups, F&& body) {
   for (int64_t gi = 0; gi < groups; ++gi) body(gi);
 }
 
-std::atomic<CpuConvAlgo> g_algo{CpuConvAlgo::Auto};
+// The process default: FBD_CPU_CONV (fbd or onednn), else oneDNN where it is built in.
+CpuConvAlgo default_algo() {
+  const char* env = std::getenv("FBD_CPU_CONV");
+  const std::string v = env ? env : "";
+  if (v.empty()) return onednn_version().empty() ? CpuConvAlgo::Auto : CpuConvAlgo::OneDnn;
+  if (v == "fbd") return CpuConvAlgo::Auto;
+  FBD_CHECK(v == "onednn", "FBD_CPU_CONV must be fbd or onednn, got '", v, "'");
+  FBD_CHECK(!onednn_version().empty(),
+            "FBD_CPU_CONV=onednn, but fbd was built without oneDNN: install libdnnl-dev and rebuild");
+  return CpuConvAlgo::OneDnn;
+}
+
+std::atomic<CpuConvAlgo>& algo_slot() {
+  static std::atomic<CpuConvAlgo> a{default_algo()};
+  return a;
+}
 
 // Auto: where the direct kernels are preferred; Direct: wherever they apply; Gemm: never.
 template <typename Preferred>
 bool use_direct(const kernels::ConvGeom& g, Preferred&& preferred) {
-  const CpuConvAlgo a = g_algo.load();
-  return a == CpuConvAlgo::Direct ? kernels::conv_direct_applicable(g) : a == CpuConvAlgo::Auto && preferred();
+  const CpuConvAlgo a = algo_slot().load();
+  return a == CpuConvAlgo::Direct ? kernels::conv_direct_applicable(g)
+                                  : (a == CpuConvAlgo::Auto || a == CpuConvAlgo::OneDnn) && preferred();
 }
 
 }  // namespace
 
-void set_cpu_conv_algo(CpuConvAlgo a) { g_algo = a; }
-CpuConvAlgo cpu_conv_algo() { return g_algo; }
+void set_cpu_conv_algo(CpuConvAlgo a) {
+  FBD_CHECK(a != CpuConvAlgo::OneDnn || !onednn_version().empty(), "conv2d: fbd was built without oneDNN");
+  algo_slot() = a;
+}
+CpuConvAlgo cpu_conv_algo() { return algo_slot(); }
+
+std::string cpu_conv_backend() { return cpu_conv_algo() == CpuConvAlgo::OneDnn ? "oneDNN " + onednn_version() : "fbd"; }
 
 int64_t conv_group_size(int64_t N, int64_t plane_out) {
   if (plane_out >= kTargetCols || N <= 1) return 1;
@@ -83,6 +106,7 @@ int64_t conv_group_size(int64_t N, int64_t plane_out) {
 void conv_forward_cpu(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t K,
                       const kernels::ConvGeom& g) {
   if (N == 0) return;
+  if (cpu_conv_algo() == CpuConvAlgo::OneDnn && onednn_conv_forward(x, w, bias, y, N, K, g)) return;
   if (use_direct(g, [&] { return kernels::conv_direct_forward_preferred(K, g); })) {
     float* ws = scratch(0).get(kernels::conv_direct_forward_workspace(N, K, g));
     kernels::conv_direct_forward_cpu(x, w, bias, y, N, K, g, ws);
@@ -126,6 +150,7 @@ void conv_backward_cpu(const float* x, const float* w, const float* dy, float* d
     if (dw) std::memset(dw, 0, size_t(K * rows) * sizeof(float));
     return;
   }
+  if (cpu_conv_algo() == CpuConvAlgo::OneDnn && onednn_conv_backward(x, w, dy, dx, dw, N, K, g)) return;
   if (dx && use_direct(g, [&] { return kernels::conv_direct_backward_data_preferred(K, g); })) {
     float* ws = scratch(0).get(kernels::conv_direct_backward_data_workspace(N, K, g));
     kernels::conv_direct_backward_data_cpu(dy, w, dx, N, K, g, ws);

@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/op_util.h"
+#include "core/ops.h"
 #include "core/profiler.h"
 #include "kernels/pool_kernels.h"
 
@@ -105,12 +106,10 @@ Tensor global_avg_pool2d(const Tensor& x) {
   FBD_CHECK(x.dim() == 4, "global_avg_pool2d: expected input [N, C, H, W], got shape ", shape_str(x.shape()));
   FBD_CHECK(x.shape()[2] > 0 && x.shape()[3] > 0, "global_avg_pool2d: empty planes in input of shape ",
             shape_str(x.shape()));
-  // One window covering the plane: the separable average pool sums each row, then the row sums,
-  // and divides by H*W (its backward spreads gy / (H*W) over the plane).
-  PoolParams p;
-  p.kh = p.sh = x.shape()[2];
-  p.kw = p.sw = x.shape()[3];
-  return avg_pool2d(x, p);
+  // The mean of each plane: the engine's reduction over the two inner axes (one pass over each
+  // contiguous plane, a fixed order, both devices) and its backward, gy / (H*W) over the plane.
+  // Through avg_pool2d's separable window it took 5x PyTorch's time on [32, 512, 7, 7].
+  return mean(x, {2, 3}, /*keepdim=*/true);
 }
 
 }  // namespace fbd::nn

@@ -14,3 +14,14 @@ cuda_archs() {
     echo 90
   fi
 }
+
+# Debian's OpenBLAS 0.3.21 picks its kernels by CPU model and runs generic SSE3 ones, 4-6x slower,
+# on CPUs newer than it (Emerald Rapids). Builds with oneDNN do not use it for GEMMs, but the
+# sanitizer build does: where nobody has chosen, name the kernel family the CPU's features allow.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
+  if grep -qw avx512f /proc/cpuinfo; then
+    export OPENBLAS_CORETYPE=SkylakeX
+  elif grep -qw avx2 /proc/cpuinfo; then
+    export OPENBLAS_CORETYPE=Haswell
+  fi
+fi

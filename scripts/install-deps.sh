@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(build-essential cmake doctest-dev libbenchmark-dev libstb-dev libopenblas-dev
           nlohmann-json3-dev libcli11-dev libomp-dev libnifti2-dev zlib1g-dev python3-nibabel
-          libgdcm-dev python3-pydicom clang libclang-rt-dev)
+          libgdcm-dev python3-pydicom clang libclang-rt-dev libdnnl-dev)
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(python3 python3-numpy python3-scipy python3-torch) ;;

@@ -126,3 +126,19 @@ fbd_app_cli_case(cli_classify_bad_masks FAIL REQUIRES app_run
 fbd_app_cli_case(cli_classify_out_folder_missing FAIL REQUIRES app_run
   CMD classify --model ${_a}/run --out ${_a}/no-such-folder/c.csv
   REGEX "^fbd: error: --out: folder .*no-such-folder does not exist" ABSENT ${_a}/no-such-folder)
+
+# ---- the CPU convolution backend (layers/conv_onednn.h) ----
+# The suite runs fbd's own kernels (FBD_CPU_CONV=fbd, set for every test in tests/CMakeLists.txt);
+# a training run through oneDNN, where it is built in, and a bad FBD_CPU_CONV.
+if(FBD_WITH_ONEDNN)
+  fbd_app_cli_case(cli_train_onednn REQUIRES app_phantom
+    CMD train --data ${_a}/phantom --out ${_a}/run_onednn --epochs 1 ${_tiny}
+    CLEAN ${_a}/run_onednn PRESENT ${_a}/run_onednn/last.safetensors)
+  set_tests_properties(cli_train_onednn PROPERTIES ENVIRONMENT "FBD_CPU_CONV=onednn")
+  add_test(NAME cli_info_onednn COMMAND fbd info)
+  set_tests_properties(cli_info_onednn PROPERTIES LABELS cli ENVIRONMENT "FBD_CPU_CONV=onednn"
+                       PASS_REGULAR_EXPRESSION "CPU convolutions: oneDNN [0-9]")
+endif()
+add_test(NAME cli_cpu_conv_bad_value COMMAND fbd info)
+set_tests_properties(cli_cpu_conv_bad_value PROPERTIES LABELS cli ENVIRONMENT "FBD_CPU_CONV=mkl"
+                     PASS_REGULAR_EXPRESSION "fbd: error: FBD_CPU_CONV must be fbd or onednn, got 'mkl'")

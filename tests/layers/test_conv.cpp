@@ -13,6 +13,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "layers/conv_cpu.h"
+#include "layers/conv_onednn.h"
 #include "layers/layers.h"
 #include "tests/test_util.h"
 
@@ -23,6 +24,21 @@ namespace {
 struct Geo {
   int64_t N, C, H, W, K, kh, kw;
   nn::ConvParams p;
+};
+
+using nn::detail::CpuConvAlgo;
+
+// fbd's three, and oneDNN where the build has it (layers/conv_onednn.h).
+std::vector<CpuConvAlgo> cpu_algos() {
+  std::vector<CpuConvAlgo> a{CpuConvAlgo::Auto, CpuConvAlgo::Gemm, CpuConvAlgo::Direct};
+  if (!nn::detail::onednn_version().empty()) a.push_back(CpuConvAlgo::OneDnn);
+  return a;
+}
+
+// Puts back the algorithm the test started with.
+struct AlgoRestore {
+  CpuConvAlgo saved = nn::detail::cpu_conv_algo();
+  ~AlgoRestore() { nn::detail::set_cpu_conv_algo(saved); }
 };
 
 // Direct convolution and its gradients in double.
@@ -150,8 +166,8 @@ TEST_CASE("conv2d: a hand-worked example") {
 }
 
 TEST_CASE("conv2d: matches a direct reference over geometries and batch sizes, with either CPU algorithm") {
-  using nn::detail::CpuConvAlgo;
-  for (CpuConvAlgo algo : {CpuConvAlgo::Auto, CpuConvAlgo::Gemm, CpuConvAlgo::Direct}) {
+  AlgoRestore restore;
+  for (CpuConvAlgo algo : cpu_algos()) {
     CAPTURE(int(algo));
     nn::detail::set_cpu_conv_algo(algo);
     uint64_t seed = 100;
@@ -183,15 +199,14 @@ TEST_CASE("conv2d: matches a direct reference over geometries and batch sizes, w
     h.p.ph = 2, h.p.pw = 0;  // different padding per axis on the direct path
     check_against_reference(h, seed += 10);
   }
-  nn::detail::set_cpu_conv_algo(nn::detail::CpuConvAlgo::Auto);
 }
 
 TEST_CASE("conv2d: the geometries of the comparison networks and classifiers, with either CPU algorithm") {
   // AlexNet 11x11 / 4 / 2; ResNet 7x7 / 2 / 3 and 1x1 / 2 (downsampling shortcut); V-Net 5x5 / 1 / 2
   // and 2x2 / 2; pix2pix 4x4 / 2 / 1; InceptionV3's factorised 1x7, 7x1, 1x3, 3x1 with padding on
   // one axis only, and its 3x3 / 2 without padding; 1x1. Odd sizes, so the last windows are partial.
-  using nn::detail::CpuConvAlgo;
-  for (CpuConvAlgo algo : {CpuConvAlgo::Auto, CpuConvAlgo::Gemm, CpuConvAlgo::Direct}) {
+  AlgoRestore restore;
+  for (CpuConvAlgo algo : cpu_algos()) {
     CAPTURE(int(algo));
     nn::detail::set_cpu_conv_algo(algo);
     uint64_t seed = 500;
@@ -212,7 +227,6 @@ TEST_CASE("conv2d: the geometries of the comparison networks and classifiers, wi
     };
     for (const Geo& g : geos) check_against_reference(g, seed += 10);
   }
-  nn::detail::set_cpu_conv_algo(nn::detail::CpuConvAlgo::Auto);
   // The modules with per-axis kernels and padding (Conv2dOptions::kernel_size, padding(h, w)).
   Generator gen(3);
   nn::Conv2d c17(nn::Conv2dOptions(4, 6, 1).kernel_size(1, 7).padding(0, 3).bias(false), gen);
@@ -234,6 +248,49 @@ TEST_CASE("conv_transpose2d: pix2pix's 4x4 / 2 / 1 upsampling and V-Net's 2x2 / 
   check_transposed_against_reference(1, 3, 2, 4, 5, 3, 3, q, 620);  // output padding on one axis
 }
 
+TEST_CASE("conv2d: the oneDNN backend runs where built, with negative right padding, and repeats its bits") {
+  if (nn::detail::onednn_version().empty()) {
+    MESSAGE("SKIPPED: fbd was built without oneDNN (libdnnl-dev): its backend is not tested");
+    return;
+  }
+  AlgoRestore restore;
+  nn::detail::set_cpu_conv_algo(CpuConvAlgo::OneDnn);
+  CHECK(nn::detail::cpu_conv_backend().rfind("oneDNN ", 0) == 0);
+  // A geometry no other test uses: oneDNN creates its primitives (forward, then backward).
+  const int64_t before = nn::detail::onednn_cached_primitives();
+  const Geo g{3, 6, 13, 11, 7, 3, 3, P(1, 1, 1)};
+  check_against_reference(g, 900);
+  CHECK(nn::detail::onednn_cached_primitives() == before + 2);
+  check_against_reference(g, 910);  // the same geometry again: the cached primitives
+  CHECK(nn::detail::onednn_cached_primitives() == before + 2);
+  // Windows that leave the last column or row unread (PyTorch's floor): a negative right padding
+  // for oneDNN. A 2x2 / 2 over an odd width, a 1x1 / 2 shortcut over an even size, and 3x3 / 2
+  // without padding over an even size.
+  const int64_t cached = nn::detail::onednn_cached_primitives();
+  check_against_reference({2, 4, 12, 13, 6, 2, 2, P(2, 0, 1)}, 920);
+  check_against_reference({2, 8, 10, 10, 5, 1, 1, P(2, 0, 1)}, 921);
+  check_against_reference({2, 3, 16, 14, 4, 3, 3, P(2, 0, 1)}, 922);
+  CHECK(nn::detail::onednn_cached_primitives() == cached + 6);
+  // The transposed convolution goes through the same backend.
+  check_transposed_against_reference(2, 6, 4, 7, 6, 4, 4, P(2, 1, 1), 930);
+  // Same inputs, same thread count: the same bits.
+  const Tensor x = test::random_tensor({4, 16, 12, 12}, -1, 1, 1), w = test::random_tensor({8, 16, 3, 3}, -1, 1, 2);
+  std::vector<std::vector<float>> runs;
+  for (int r = 0; r < 2; ++r) {
+    Tensor xr = x.clone().detach(), wr = w.clone().detach();
+    xr.requires_grad_(), wr.requires_grad_();
+    Tensor y = nn::conv2d(xr, wr, Tensor(), P(1, 1, 1));
+    sum(mul(y, y)).backward();
+    std::vector<float> all = y.to_vector();
+    for (const Tensor& t : {xr.grad(), wr.grad()}) {
+      const auto v = t.to_vector();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    runs.push_back(all);
+  }
+  CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * 4) == 0);
+}
+
 TEST_CASE("conv2d: group sizes follow the plane size") {
   CHECK(nn::detail::conv_group_size(16, 96 * 96) == 1);
   CHECK(nn::detail::conv_group_size(16, 32 * 32) == 1);
@@ -243,6 +300,8 @@ TEST_CASE("conv2d: group sizes follow the plane size") {
 }
 
 TEST_CASE("conv2d and conv_transpose2d: results do not depend on the number of threads") {
+  AlgoRestore restore;
+  nn::detail::set_cpu_conv_algo(CpuConvAlgo::Auto);  // fbd's own kernels (oneDNN does not promise this)
   const int saved = omp_get_max_threads();
   // Direct kernels (24 and 40 wide), batched GEMM groups (6x6), a split GEMM (the transposed conv).
   for (const Shape& xs : {Shape{4, 8, 24, 24}, Shape{16, 16, 6, 6}, Shape{1, 16, 40, 40}, Shape{3, 5, 33, 47}}) {
