@@ -6,17 +6,21 @@ and prints both times and their ratio.
 
 Cases (names as in bench/layers.cpp, bench/optim.cpp and bench/cuda/): conv2d_forward and
 conv2d_backward (input + weight gradients, torch.ops.aten.convolution_backward) per stage shape,
+on the CPU through fbd's default backend (oneDNN where built in), and the same with _fbd (fbd's
+own kernels: FBD_CPU_CONV=fbd) beside the same PyTorch twin,
 batchnorm / maxpool / upsample (forward + backward), train_step (the paper-like network of
 bench/layers_net.h: forward, backward, Adam step), conv_transpose2d / avgpool / leaky_relu / dropout /
 linear (forward + backward), adam_step / sgd_step (the 7.8 M parameters of
 bench/optim_shapes.h, foreach implementations); the comparison networks' and classifiers' pieces:
 conv2d_geom_forward / conv2d_geom_backward (args N x C x K x H, then kh x kw, stride and the
-padding of each axis), conv_transpose2d_4x4, prelu, tanh, instance_norm, maxpool_ceil,
+padding of each axis; _fbd as above), conv_transpose2d_4x4, prelu, tanh, instance_norm, maxpool_ceil,
 global_avgpool and cross_entropy (forward + backward). PyTorch runs with the same thread count as fbd's
 OpenMP (OMP_NUM_THREADS, default: all cores), float32, TF32 off on the GPU. GPU cases are timed
 with CUDA events after an L2 flush, like fbd's. Cases run one at a time, fbd then PyTorch, and
-each side reports its best time (best of three repetitions for fbd, of all runs for PyTorch), so
-that other load on a shared machine distorts the ratio as little as possible. speedup = torch
+each side reports its best time, so that other load on a shared machine distorts the ratio as
+little as possible: on the CPU the best of three mean times per call on both sides
+(compare_common.py: "best_mean"; before 2026-12-01 PyTorch's best single call, which favoured
+it); on a GPU fbd's CUDA-event time per call beside PyTorch's best single call. speedup = torch
 time / fbd time (above 1: fbd is faster). Uses Debian's python3-torch on the CPU machine (scripts/install-deps.sh --bench); on a
 GPU machine any PyTorch with CUDA.
 """
@@ -263,7 +267,7 @@ def main():
             continue
         fbd_s = bench_seconds(b)
         fn()  # an extra warm-up: cuDNN's algorithm search runs on the first calls
-        torch_s = time_torch(fn, dev, args.min_time, stat="min")
+        torch_s = time_torch(fn, dev, args.min_time, stat="best_mean" if dev == "cpu" else "min")
         del fn
         if dev == "cuda":
             torch.cuda.synchronize()

@@ -30,7 +30,7 @@ except ImportError:
 def fbd_profile(bench, case, min_time, env):
     """fbd's per-op table for the case: {op: ms per step}, and ms per step overall."""
     env = dict(env, FBD_PROFILE="1")
-    out = subprocess.run([bench, f"--benchmark_filter=^{re.escape(case)}(/real_time)?$",
+    out = subprocess.run([bench, f"--benchmark_filter=^{re.escape(case)}(/|$)",
                           f"--benchmark_min_time={min_time}"], capture_output=True, text=True, env=env, check=True)
     ops = {}
     for line in (out.stdout + out.stderr).splitlines():

@@ -30,11 +30,8 @@ namespace {
 Sample load_volume_slice(const CaseEntry& c, int edge_width) {
   FBD_CHECK(c.masks.size() == 1, c.image, ": a volume has exactly one mask volume");
   const auto pair = load_volume_pair(c.image_files(), c.masks[0], c.mask_label, c.channels);
-  Sample s;
+  Sample s = extract_sample(pair->image, c.slice_axis, c.slice);
   s.id = c.id;
-  s.image = extract_slice(pair->image, c.slice_axis, c.slice);
-  for (int64_t ch = 1; ch < pair->image.channels; ++ch)
-    s.more_channels.push_back(extract_slice(pair->image, c.slice_axis, c.slice, ch));
   s.mask = extract_slice(pair->mask, c.slice_axis, c.slice);
   s.edge = edges_from_mask(s.mask, edge_width);
   return s;

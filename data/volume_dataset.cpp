@@ -209,15 +209,12 @@ void scan_nnunet(Dataset& ds, const std::string& root_dir) {
   for (const auto& e : fs::directory_iterator(images)) {
     if (!e.is_regular_file() || !e.path().filename().string().ends_with(ending)) continue;
     const std::string name = e.path().filename().string();
-    const std::string stem = name.substr(0, name.size() - ending.size());
-    const size_t us = stem.rfind('_');
-    const std::string channel = us == std::string::npos ? std::string() : stem.substr(us + 1);
-    if (channel.size() != 4 ||
-        !std::all_of(channel.begin(), channel.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    const ChannelFileName c = split_channel_suffix(name.substr(0, name.size() - ending.size()));
+    if (c.channel < 0) {
       ds.problems.push_back({e.path().string(), "not an nnU-Net image name (CASE_0000" + ending + ")", false});
       continue;
     }
-    cases[stem.substr(0, us)][std::stoi(channel)] = e.path();
+    cases[c.case_name][c.channel] = e.path();
   }
   for (const auto& [case_name, files] : cases) {
     // Channels 0 .. n-1 with none missing: n from dataset.json's channel_names, else the

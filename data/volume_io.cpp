@@ -1,5 +1,6 @@
 #include "data/volume_io.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/error.h"
@@ -37,6 +38,14 @@ std::string volume_name(const std::string& path) {
     }
   if (name.size() > 5 && name.ends_with("_0000")) name = name.substr(0, name.size() - 5);
   return name;
+}
+
+ChannelFileName split_channel_suffix(const std::string& stem) {
+  const size_t us = stem.rfind('_');
+  if (us == std::string::npos || stem.size() - us != 5 ||
+      !std::all_of(stem.begin() + long(us) + 1, stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return {stem, -1};
+  return {stem.substr(0, us), std::stoi(stem.substr(us + 1))};
 }
 
 Volume read_volume(const std::string& path, const std::string& series_uid) {

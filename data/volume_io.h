@@ -20,6 +20,14 @@ bool is_volume_path(const std::string& path);
 // folder's name (also when given as "series/").
 std::string volume_name(const std::string& path);
 
+// nnU-Net's channel suffix on a file name without its extension: "CASE_0003" is channel 3 of
+// case "CASE". A name without a four-digit _NNNN ending has channel -1 and case name = stem.
+struct ChannelFileName {
+  std::string case_name;
+  int channel = -1;
+};
+ChannelFileName split_channel_suffix(const std::string& stem);
+
 // The whole volume. `series_uid` chooses one series of a DICOM folder that holds several.
 Volume read_volume(const std::string& path, const std::string& series_uid = "");
 

@@ -72,6 +72,13 @@ Image extract_slice(const Volume& v, int axis, int64_t index, int64_t channel) {
   return img;
 }
 
+Sample extract_sample(const Volume& v, int axis, int64_t index) {
+  Sample s;
+  s.image = extract_slice(v, axis, index);
+  for (int64_t ch = 1; ch < v.channels; ++ch) s.more_channels.push_back(extract_slice(v, axis, index, ch));
+  return s;
+}
+
 void insert_slice(std::vector<uint8_t>& dst, const Volume& grid, int axis, int64_t index, const Image& slice) {
   FBD_CHECK(int64_t(dst.size()) == grid.voxels_per_channel(), "insert_slice: the mask has ", dst.size(),
             " voxels, the grid ", grid.voxels_per_channel());

@@ -25,6 +25,10 @@ int64_t slice_width(const Volume& v, int axis);
 // Slice `index` of channel `channel`.
 Image extract_slice(const Volume& v, int axis, int64_t index, int64_t channel = 0);
 
+// Slice `index` of every channel: channel 0 as the sample's image, the others as its
+// more_channels. Id, mask and edge are the caller's.
+Sample extract_sample(const Volume& v, int axis, int64_t index);
+
 // Writes a slice-sized binary image (nonzero = 1) into a one-channel uint8 volume of v's grid
 // (v.nx * v.ny * v.nz bytes).
 void insert_slice(std::vector<uint8_t>& dst, const Volume& grid, int axis, int64_t index, const Image& slice);

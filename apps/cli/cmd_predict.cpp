@@ -69,17 +69,15 @@ std::vector<std::filesystem::path> input_images(const std::string& input) {
 // nnU-Net's channel files of one case (CASE_0000, CASE_0001, ...) become one volume, its
 // files in channel order; every other input is a volume of its own.
 std::vector<std::vector<std::filesystem::path>> group_channel_files(const std::vector<std::filesystem::path>& files) {
+  // The channel number of a NIfTI file named CASE_NNNN, and the case it belongs to (its folder,
+  // name and extension); -1 for any other file.
   auto split = [](const std::filesystem::path& f, std::string& stem) {
-    std::string name = f.filename().string();
+    const std::string name = f.filename().string();
     for (const std::string ext : {".nii.gz", ".nii"})
       if (name.ends_with(ext)) {
-        name = name.substr(0, name.size() - ext.size());
-        const size_t us = name.rfind('_');
-        if (us != std::string::npos && name.size() - us == 5 &&
-            std::all_of(name.begin() + long(us) + 1, name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-          stem = f.parent_path().string() + "/" + name.substr(0, us) + ext;
-          return std::stoi(name.substr(us + 1));
-        }
+        const data::ChannelFileName c = data::split_channel_suffix(name.substr(0, name.size() - ext.size()));
+        if (c.channel >= 0) stem = f.parent_path().string() + "/" + c.case_name + ext;
+        return c.channel;
       }
     return -1;
   };

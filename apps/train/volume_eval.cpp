@@ -85,10 +85,7 @@ VolumePrediction predict_volume(SegNet& net, const data::Volume& image, int slic
   for (int64_t start = 0; start < n; start += kSlicesPerCall) {
     std::vector<data::Sample> slices;
     for (int64_t s = start; s < std::min(n, start + kSlicesPerCall); ++s) {
-      data::Sample smp;
-      smp.image = data::extract_slice(image, slice_axis, s);
-      for (int64_t ch = 1; ch < image.channels; ++ch)
-        smp.more_channels.push_back(data::extract_slice(image, slice_axis, s, ch));
+      data::Sample smp = data::extract_sample(image, slice_axis, s);
       smp.id = std::to_string(s);
       slices.push_back(std::move(smp));
     }

@@ -127,6 +127,19 @@ TEST_CASE("select_channels takes channels and subtracts on the raw values; a mis
   CHECK(e.rfind("scan.nii.gz: --channels 3 needs channel 3, but the image has 3 channels (0-2)", 0) == 0);
 }
 
+TEST_CASE("extract_sample: a slice of every channel, channel 0 as the image") {
+  const Volume v = channel_volume(3, 2, 2, 3);
+  for (int axis = 0; axis < 3; ++axis) {
+    const Sample s = extract_sample(v, axis, 1);
+    CHECK(s.image.px == extract_slice(v, axis, 1, 0).px);
+    REQUIRE(s.more_channels.size() == 2);
+    CHECK(s.more_channels[0].px == extract_slice(v, axis, 1, 1).px);
+    CHECK(s.more_channels[1].px == extract_slice(v, axis, 1, 2).px);
+    CHECK(s.more_channels[0].px != s.image.px);
+  }
+  CHECK(extract_sample(channel_volume(3, 2, 2, 1), 2, 0).more_channels.empty());
+}
+
 TEST_CASE("nnU-Net's _0000 and _0001 files are the channels of one image, through cases, checks and eval") {
   fbd::test::TempDir dir;
   const Volume c0 = channel_volume(6, 7, 4, 1, 0), c1 = channel_volume(6, 7, 4, 1, 3);

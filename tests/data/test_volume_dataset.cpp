@@ -355,3 +355,17 @@ TEST_CASE("volume_name: the name a volume's cases and outputs take") {
   CHECK(volume_name(series) == "series_a");
   CHECK(volume_name(series + "/") == "series_a");
 }
+
+TEST_CASE("split_channel_suffix: nnU-Net's _NNNN channel numbers, and names without one") {
+  const auto c = split_channel_suffix("BR_001_0003");
+  CHECK(c.case_name == "BR_001");
+  CHECK(c.channel == 3);
+  CHECK(split_channel_suffix("BR_001_0000").channel == 0);
+  CHECK(split_channel_suffix("scan_12345").channel == -1);  // five digits: not a channel suffix
+  CHECK(split_channel_suffix("scan_001").channel == -1);    // three digits
+  CHECK(split_channel_suffix("scan_00a1").channel == -1);
+  CHECK(split_channel_suffix("scan").channel == -1);
+  CHECK(split_channel_suffix("scan").case_name == "scan");
+  CHECK(split_channel_suffix("_0002").case_name.empty());
+  CHECK(split_channel_suffix("_0002").channel == 2);
+}
