@@ -109,8 +109,9 @@ Tensor reduce_op(const char* name, const Tensor& x, const std::vector<int>& axes
   if (needs_grad({&x})) {
     const Shape in_shape = x.shape();
     record(out, name, {x}, [in_shape, keep_shape, scale](const Tensor& g) {
-      Tensor gx = broadcast_to(g.reshape(keep_shape), in_shape);
-      return std::vector<Tensor>{scale == 1.0f ? gx : mul_scalar(gx, scale)};
+      // Scale the small gradient, then broadcast it: one pass over the input's size, not two.
+      const Tensor gs = scale == 1.0f ? g : mul_scalar(g, scale);
+      return std::vector<Tensor>{broadcast_to(gs.reshape(keep_shape), in_shape)};
     });
   }
   return out;

@@ -1,4 +1,5 @@
 // CPU twin of copy.cu.
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/copy.cuh"
@@ -24,6 +25,8 @@ static void strided_copy_typed(const T* src, T* dst, const StridedDims& d) {
     strided_offsets(d, r * inner, oa, ob);
     if (sa == 1 && sb == 1) {
       std::memcpy(dst + ob, src + oa, size_t(inner) * sizeof(T));
+    } else if (sa == 0 && sb == 1) {  // broadcasting along the contiguous axis (a mean's backward)
+      std::fill(dst + ob, dst + ob + inner, src[oa]);
     } else {
       for (int64_t i = 0; i < inner; ++i) dst[ob + i * sb] = src[oa + i * sa];
     }

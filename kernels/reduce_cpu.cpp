@@ -37,11 +37,17 @@ void reduce_sum_cpu(const float* in, float* out, int64_t outer, int64_t R, int64
   const int64_t nchunks = std::max<int64_t>(1, (R + kChunk - 1) / kChunk);
   const int64_t total = outer * R * inner;
   if (nchunks == 1) {
-#pragma omp parallel for schedule(static) if (total > kCpuParallelThreshold && outer > 1)
-    for (int64_t o = 0; o < outer; ++o) {
-      std::vector<double> acc(inner, 0.0);
-      accumulate_rows(in, acc.data(), o, 0, R, R, inner);
-      for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = static_cast<float>(acc[i] * scale);
+    // One accumulator row per thread, not per o: [32, 512, 7, 7] over {2, 3} is 16384 rows of
+    // 49, where a heap allocation per row cost as much as the sums.
+#pragma omp parallel if (total > kCpuParallelThreshold && outer > 1)
+    {
+      std::vector<double> acc(static_cast<size_t>(inner));
+#pragma omp for schedule(static)
+      for (int64_t o = 0; o < outer; ++o) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        accumulate_rows(in, acc.data(), o, 0, R, R, inner);
+        for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = static_cast<float>(acc[size_t(i)] * scale);
+      }
     }
     return;
   }

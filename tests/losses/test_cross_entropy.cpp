@@ -131,6 +131,35 @@ TEST_CASE("cross_entropy_loss: results do not depend on the number of threads") 
   CHECK(std::memcmp(runs[0].data(), runs[2].data(), runs[0].size() * 4) == 0);
 }
 
+TEST_CASE("cross_entropy_loss: rows longer than the CPU kernel's eight lanes, with a tail") {
+  // K = 19: two blocks of eight lanes and a tail of three. The row maximum sits in the tail of
+  // one row and in a lane of the other; the loss is checked against a double-precision sum.
+  const int64_t K = 19;
+  std::vector<float> zv(2 * K);
+  for (int64_t k = 0; k < K; ++k) {
+    zv[size_t(k)] = 0.1f * float(k % 7) - 0.3f;
+    zv[size_t(K + k)] = -0.05f * float(k);
+  }
+  zv[size_t(K - 1)] = 4.0f;  // row 0: the maximum in the tail
+  zv[size_t(K + 5)] = 3.0f;  // row 1: the maximum in lane 5
+  const std::vector<float> labels = {17, 5};
+  double expect = 0.0;
+  for (int64_t i = 0; i < 2; ++i) {
+    double se = 0.0;
+    for (int64_t k = 0; k < K; ++k) se += std::exp(double(zv[size_t(i * K + k)]));
+    expect += std::log(se) - double(zv[size_t(i * K + int64_t(labels[size_t(i)]))]);
+  }
+  expect /= 2.0;
+  CHECK(cross_entropy_loss(Tensor::from_vector(zv, {2, K}), Tensor::from_vector(labels, {2})).item() ==
+        doctest::Approx(expect).epsilon(1e-6));
+  // A NaN in a lane (not the tail) is still found and named.
+  zv[size_t(K + 3)] = NAN;
+  CHECK(contains(error_of([&] {
+                   cross_entropy_loss(Tensor::from_vector(zv, {2, K}), Tensor::from_vector(labels, {2}));
+                 }),
+                 "logits must be finite, found nan at index 22"));
+}
+
 TEST_CASE("cross_entropy_loss: bad input gives a one-line error naming the value and its index") {
   const Tensor z = test::random_tensor({3, 4}, -1, 1, 4), y = Tensor::from_vector({0, 1, 3}, {3});
   auto starts = [](const std::string& msg, const std::string& head) { return msg.rfind(head, 0) == 0; };
