@@ -3,6 +3,7 @@
 and prints both times and their ratio.
 
     /usr/bin/python3 bench/compare_torch_layers.py [--bench build/bench/fbd_bench] [--device cpu|cuda|all]
+        [--cases REGEX] [--rounds N]
 
 Cases (names as in bench/layers.cpp, bench/optim.cpp and bench/cuda/): conv2d_forward and
 conv2d_backward (input + weight gradients, torch.ops.aten.convolution_backward) per stage shape,
@@ -238,7 +239,12 @@ def main():
                     "leaky_relu|dropout|linear|train_step|adam_step|sgd_step|conv2d_geom_forward|conv2d_geom_backward|"
                     "conv_transpose2d_4x4|prelu|tanh|instance_norm|maxpool_ceil|global_avgpool|cross_entropy",
                     help="regular expression over case names")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate fbd and PyTorch this many times per case and keep each side's best "
+                         "(a slow spell of a shared machine then hits both sides, not one)")
     args = ap.parse_args()
+    if args.rounds < 1:
+        sys.exit(f"compare_torch_layers: --rounds must be at least 1, got {args.rounds}")
 
     threads, devices, env = setup_torch(args, "compare_torch_layers")
     pattern = "^(" + "|".join(devices) + ")/(" + args.cases + ")/"
@@ -246,18 +252,9 @@ def main():
                             capture_output=True, text=True, env=env, check=True).stdout.split()
     context = {}
     rows = []
-    # One case at a time, fbd then PyTorch, so that load from other processes on a shared
-    # machine hits both sides alike; best of three repetitions (fbd) or of all runs (PyTorch).
+    # One case at a time, fbd then PyTorch (--rounds times), so that load from other processes on
+    # a shared machine hits both sides alike; each side's best mean over all its runs.
     for name in listed:
-        out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter=^{re.escape(name)}$",
-                              f"--benchmark_min_time={args.min_time}", "--benchmark_repetitions=3"],
-                             capture_output=True, text=True, env=env, check=True)
-        report = json.loads(out.stdout)
-        context = report["context"]
-        runs = [b for b in report["benchmarks"] if b.get("run_type") == "iteration"]
-        if not runs:
-            continue
-        b = min(runs, key=lambda r: r["real_time"])
         parts = name.split("/")
         dev, case = parts[0], parts[1]
         nums = [int(p) for p in parts[2:] if p.isdigit()]
@@ -265,10 +262,23 @@ def main():
         fn = torch_case(case.removesuffix("_fbd"), nums, dev)
         if fn is None:
             continue
-        fbd_s = bench_seconds(b)
         fn()  # an extra warm-up: cuDNN's algorithm search runs on the first calls
-        torch_s = time_torch(fn, dev, args.min_time, stat="best_mean" if dev == "cpu" else "min")
+        b, fbd_s, torch_s = None, float("inf"), float("inf")
+        for _ in range(args.rounds):  # fbd, PyTorch, fbd, PyTorch, ...: each side's best round
+            out = subprocess.run([args.bench, "--benchmark_format=json", f"--benchmark_filter=^{re.escape(name)}$",
+                                  f"--benchmark_min_time={args.min_time}", "--benchmark_repetitions=3"],
+                                 capture_output=True, text=True, env=env, check=True)
+            report = json.loads(out.stdout)
+            context = report["context"]
+            runs = [r for r in report["benchmarks"] if r.get("run_type") == "iteration"]
+            if runs:
+                best = min(runs, key=lambda r: r["real_time"])
+                if bench_seconds(best) < fbd_s:
+                    b, fbd_s = best, bench_seconds(best)
+            torch_s = min(torch_s, time_torch(fn, dev, args.min_time, stat="best_mean" if dev == "cpu" else "min"))
         del fn
+        if b is None:
+            continue
         if dev == "cuda":
             torch.cuda.synchronize()
             torch.cuda.empty_cache()

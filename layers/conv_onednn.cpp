@@ -70,8 +70,8 @@ struct Forward {
 };
 
 struct Backward {
-  std::optional<dnnl::convolution_backward_data> data;
-  std::optional<dnnl::convolution_backward_weights> weights;
+  dnnl::convolution_backward_data data;  // both always made (make_backward)
+  dnnl::convolution_backward_weights weights;
   Operand data_dy, data_w, data_dx;  // backward data: dy and w in, dx out
   Operand wei_x, wei_dy, wei_dw;     // backward weights: x and dy in, dw out
 };
@@ -262,16 +262,16 @@ bool onednn_conv_backward(const float* x, const float* w, const float* dy, float
   std::optional<memory> dy_data;
   if (dx) {
     dy_data = st.in(b->data_dy, dy);
-    b->data->execute(s, {{DNNL_ARG_DIFF_DST, *dy_data},
-                         {DNNL_ARG_WEIGHTS, st.in(b->data_w, w)},
-                         {DNNL_ARG_DIFF_SRC, st.out(b->data_dx, dx)}});
+    b->data.execute(s, {{DNNL_ARG_DIFF_DST, *dy_data},
+                        {DNNL_ARG_WEIGHTS, st.in(b->data_w, w)},
+                        {DNNL_ARG_DIFF_SRC, st.out(b->data_dx, dx)}});
   }
   if (dw) {
     // dy is reordered once where both primitives want it in the same layout.
     const memory dy_w = dy_data && b->data_dy.inner == b->wei_dy.inner ? *dy_data : st.in(b->wei_dy, dy);
-    b->weights->execute(s, {{DNNL_ARG_SRC, st.in(b->wei_x, x)},
-                            {DNNL_ARG_DIFF_DST, dy_w},
-                            {DNNL_ARG_DIFF_WEIGHTS, st.out(b->wei_dw, dw)}});
+    b->weights.execute(s, {{DNNL_ARG_SRC, st.in(b->wei_x, x)},
+                           {DNNL_ARG_DIFF_DST, dy_w},
+                           {DNNL_ARG_DIFF_WEIGHTS, st.out(b->wei_dw, dw)}});
   }
   st.finish();
   return true;
