@@ -62,6 +62,10 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
                   "fbdnet prediction head: full (global head on layer 1, full resolution) or half (the finest "
                   "side output, made at half resolution)")
       ->capture_default_str();
+  cmd->add_option("--top-down", c.net.top_down,
+                  "fbdnet: finest stage of the top-down path, 3 (stages 3-5, the paper's figure) or 2 (stage 2's "
+                  "features join the finest side output)")
+      ->capture_default_str();
   cmd->add_option("--device", c.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--seed", c.seed, "seed for weights, split, order and augmentation")->capture_default_str();
   cmd->add_option("--workers", c.workers, "data loader threads")->capture_default_str();

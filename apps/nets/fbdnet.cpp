@@ -8,6 +8,12 @@
 // side, made at half resolution from stage-2 features and upsampled, so the stem and stage 1
 // never reach the output. Runs trained before the option existed read as "half"; its modules
 // are registered last, so a "half" network is initialised exactly as before.
+//
+// Its top-down path (NetConfig::top_down): 3, the first reading, sums stages 5, 4 and 3 and
+// reaches stage 2 only through the boundary attention module's features. 2 adds a lateral from
+// stage 2 (lateral2 + the upsampled stage-3 sum) to the finest side output's input, as a
+// U-Net's decoder reads every stage. Its module is registered after all others, so a network
+// with 3 is initialised exactly as before the option.
 #include <algorithm>
 
 #include "apps/nets/blocks.h"
@@ -51,6 +57,8 @@ class FbdNet : public SegNet {
       head_fuse_ = register_module("head_fuse", std::make_shared<ConvBnRelu>(2 * d, d, 3, 1, gen));
       head_ = register_module("head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
     }
+    if (cfg.top_down == 2)
+      lateral2_ = register_module("lateral2", std::make_shared<ConvBnRelu>(widths[1], d, 1, 1, gen));
   }
 
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
@@ -70,11 +78,15 @@ class FbdNet : public SegNet {
     d[2] = lateral_[2]->forward(f[4]);
     d[1] = add(lateral_[1]->forward(f[3]), resize_like(d[2], f[3]));
     d[0] = add(lateral_[0]->forward(f[2]), resize_like(d[1], f[2]));
+    // At stage-2 resolution, where the sides are fused: the stage-3 sum, upsampled, plus stage 2's
+    // own lateral where the path reaches it.
+    Tensor d2 = resize_like(d[0], f[1]);
+    if (lateral2_) d2 = add(lateral2_->forward(f[1]), d2);
 
     SegOutput out;
     Tensor finest_features;
     for (int s = 0; s < 3; ++s) {
-      const Tensor fused = fuse_[s]->forward(concat({resize_like(d[s], f[1]), edge_features}, 1));
+      const Tensor fused = fuse_[s]->forward(concat({s == 0 ? d2 : resize_like(d[s], f[1]), edge_features}, 1));
       if (s == 0) finest_features = fused;
       out.sides.push_back(resize_like(side_[s]->forward(fused), x));
     }
@@ -103,6 +115,7 @@ class FbdNet : public SegNet {
   std::shared_ptr<nn::Conv2d> edge_head_, side_[3];
   std::shared_ptr<ConvBnRelu> lateral_[3], fuse_[3];
   std::shared_ptr<ConvBnRelu> lateral1_, head_fuse_;  // head "full" only
+  std::shared_ptr<ConvBnRelu> lateral2_;              // top_down 2 only
   std::shared_ptr<nn::Conv2d> head_;
   std::shared_ptr<nn::Linear> proj_;
 };

@@ -145,9 +145,10 @@ void write_run_report(const std::string& run_dir, const RunReportInput& in, cons
   double seconds = 0;
   for (const EpochRecord& e : in.history) seconds += e.seconds;
   r.paragraph("Network " + c.net.net + " (width " + std::to_string(c.net.width) +
-              (c.net.net == "fbdnet" ? ", boundary attention on stage " + std::to_string(c.net.bam_stage) + ", " +
-                                           c.net.head + "-resolution head"
-                                     : "") +
+              (c.net.net == "fbdnet"
+                   ? ", boundary attention on stage " + std::to_string(c.net.bam_stage) + ", " + c.net.head +
+                         "-resolution head" + (c.net.top_down == 2 ? ", top-down path to stage 2" : "")
+                   : "") +
               "), loss " + c.loss.name + ", " + std::to_string(in.history.size()) + " epochs of batch " +
               std::to_string(c.batch) + " at " + std::to_string(c.size) + " px" +
               (c.quadrants ? (c.all_quadrants ? " (all quadrants)" : " (tumour quadrants)") : "") + ", on " +

@@ -44,6 +44,7 @@ std::string to_json(const RunConfig& c) {
               {"bam_stage", c.net.bam_stage},
               {"fusion", c.net.fusion},
               {"head", c.net.head},
+              {"top_down", c.net.top_down},
               {"embed_dim", c.net.embed_dim},
               {"in_channels", c.net.in_channels}};
   j["loss"] = {{"name", c.loss.name}, {"weights", c.loss.weights}, {"beta", c.loss.beta},
@@ -84,6 +85,7 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.bam_stage = n.at("bam_stage").get<int>();
     c.net.fusion = n.at("fusion").get<std::string>();
     c.net.head = n.value("head", "half");  // runs from before the layer-1 head had the half-resolution one
+    c.net.top_down = n.value("top_down", 3);
     c.net.embed_dim = n.at("embed_dim").get<int>();
     c.net.in_channels = n.value("in_channels", 1);  // runs from before multi-channel input had one
     const json& l = j.at("loss");

@@ -3,7 +3,8 @@
 // head's prediction is its own full-resolution output and trains (gradients reach its layers),
 // the "half" head is the first reading unchanged (no extra modules); `--fusion mean` averages
 // every side; runs written before the head existed read back as "half"; the boundary ramp
-// scales the boundary weight by epoch; bad settings are one-line errors.
+// scales the boundary weight by epoch; `--top-down 2` adds stage 2's lateral to the finest side
+// and leaves every other module's initial weights as they were; bad settings are one-line errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -153,10 +154,64 @@ TEST_CASE("the boundary ramp: epoch e trains with min(1, e / ramp) of the bounda
   CHECK(loss_settings_of(c).alpha == -1.0f);
 }
 
-TEST_CASE("a bad head, alpha or boundary ramp is a one-line error") {
+TEST_CASE("fbdnet --top-down 2: stage 2's lateral feeds the finest side and trains; 3 is the first reading") {
+  NetConfig c;
+  c.net = "fbdnet", c.width = 4;
+  Generator g3(7);
+  const auto net3 = make_net(c, g3);
+  c.top_down = 2;
+  Generator g2(7);
+  const auto net2 = make_net(c, g2);
+  CHECK_FALSE(has_parameter(*net3, "lateral2."));
+  REQUIRE(has_parameter(*net2, "lateral2."));
+  // The extra module is registered last: every module the two share starts from the same weights.
+  const auto p3 = net3->named_parameters();
+  const auto p2 = net2->named_parameters();
+  REQUIRE(p2.size() > p3.size());
+  for (size_t i = 0; i < p3.size(); ++i) {
+    INFO(p3[i].first);
+    CHECK(p3[i].first == p2[i].first);
+    CHECK(p3[i].second.to_vector() == p2[i].second.to_vector());
+  }
+  const Tensor x = test::random_tensor({2, 1, 32, 32}, -1, 1, 17);
+  net2->train();
+  const SegOutput out = net2->forward_seg(x);
+  REQUIRE(out.sides.size() == 4);
+  for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 32});
+  // The finest side at stage-2 resolution (listed second, after the layer-1 head) reads stage 2's
+  // lateral: its loss alone reaches lateral2's weights. The deeper sides do not read it.
+  mean(out.sides[1]).backward();
+  bool reached = false;
+  for (const auto& [name, t] : net2->named_parameters())
+    if (name.rfind("lateral2.", 0) == 0 && t.grad().defined())
+      for (float v : t.grad().to_vector()) reached = reached || v != 0.0f;
+  CHECK(reached);
+  net2->zero_grad();
+  const SegOutput out2 = net2->forward_seg(x);
+  mean(out2.sides[3]).backward();
+  for (const auto& [name, t] : net2->named_parameters())
+    if (name.rfind("lateral2.", 0) == 0 && t.grad().defined())
+      for (float v : t.grad().to_vector()) CHECK(v == 0.0f);
+  // A run's config records it; runs from before it read as 3.
+  RunConfig rc;
+  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"};
+  rc.net.top_down = 2;
+  std::string json = to_json(rc);
+  CHECK(run_config_from_json(json, "new.json").net.top_down == 2);
+  const std::string key = "\"top_down\": 2,";
+  const size_t at = json.find(key);
+  REQUIRE(at != std::string::npos);
+  json.erase(at, key.size());
+  CHECK(run_config_from_json(json, "old.json").net.top_down == 3);
+}
+
+TEST_CASE("a bad head, top-down stage, alpha or boundary ramp is a one-line error") {
   NetConfig n;
   n.head = "quarter";
   CHECK(contains(error_of([&] { check_net_config(n); }), "unknown head 'quarter': expected full or half"));
+  n = NetConfig{};
+  n.top_down = 1;
+  CHECK(contains(error_of([&] { check_net_config(n); }), "the top-down path reaches stage 2 or 3, got 1"));
   LossConfig l;
   l.alpha = 1.5f;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
