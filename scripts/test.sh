@@ -23,6 +23,11 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 # fbd_fuzz_replay), which fbd cannot free: tests/fuzz/lsan.supp lists each.
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# ctest runs "$jobs" test binaries at once, each with as many OpenMP threads as there are cores;
+# libgomp's default spin-waiting then burns the cores the other binaries need (fbd_tests_apps
+# took 13 s alone and 83 s beside another binary on CI's 2 cores; a contended pair 23 s, 19 s
+# with passive waiting).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 cd "$dir"
 ctest --output-on-failure -j "$jobs"
 # ctest lists a skipped test without its output: print each skipped binary's reason.

@@ -5,7 +5,7 @@
 #pragma once
 #include <array>
 #include <cmath>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // json.hpp costs every includer seconds to compile
 #include <string>
 #include <vector>
 
