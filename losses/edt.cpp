@@ -1,6 +1,8 @@
 #include "losses/edt.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/op_util.h"
 #include "core/profiler.h"
@@ -63,6 +65,24 @@ Tensor signed_distance_map(const Tensor& mask, float spacing_y, float spacing_x)
   Tensor out = run_edt(mask, g, spacing_y, spacing_x, kernels::EdtOutput::Signed, "signed_distance_map");
   scope.add_bytes(mask.nbytes() + out.nbytes());
   return out;
+}
+
+Tensor normalize_distance_map(const Tensor& sdm) {
+  const MaskGeometry g = mask_geometry(sdm, "normalize_distance_map");
+  FBD_CHECK(sdm.dtype() == DType::F32, "normalize_distance_map: expected float32, got ", dtype_name(sdm.dtype()));
+  std::vector<float> v = sdm.cpu().to_vector();
+  const size_t plane = size_t(g.h) * size_t(g.w);
+  for (int64_t n = 0; n < g.n; ++n) {
+    float* p = v.data() + size_t(n) * plane;
+    float top = 0.0f;
+    for (size_t i = 0; i < plane; ++i) {
+      FBD_CHECK(std::isfinite(p[i]), "normalize_distance_map: image ", n, " holds a non-finite distance");
+      top = std::max(top, std::fabs(p[i]));
+    }
+    if (top > 0)
+      for (size_t i = 0; i < plane; ++i) p[i] /= top;
+  }
+  return Tensor::from_vector(v, sdm.shape(), sdm.device());
 }
 
 }  // namespace fbd

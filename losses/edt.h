@@ -22,4 +22,11 @@ Tensor edt(const Tensor& input, float spacing_y = 1.0f, float spacing_x = 1.0f);
 // shape and device. A function of the target only: compute it once per target.
 Tensor signed_distance_map(const Tensor& mask, float spacing_y = 1.0f, float spacing_x = 1.0f);
 
+// phi divided, image by image, by its largest magnitude, so that it lies in [-1, 1] whatever the
+// image's and the lesion's size (the boundary term is then scale-free); an image whose phi is 0
+// everywhere (empty or full mask) stays 0. (H,W), (N,H,W) or (N,1,H,W) float32, finite; same
+// shape and device. Data preparation, not an op: no gradient; on the GPU the map makes one round
+// trip through the host (once per batch of targets, like the map itself).
+Tensor normalize_distance_map(const Tensor& sdm);
+
 }  // namespace fbd

@@ -1,5 +1,7 @@
 #include "losses/loss_registry.h"
 
+#include <cmath>
+
 #include "core/ops.h"
 #include "losses/edt.h"
 
@@ -287,8 +289,11 @@ void complete_loss_inputs(const LossInfo& row, LossInputs& in, float spacing_y, 
 }
 
 Tensor deep_supervision_loss(const LossInfo& row, const LossSettings& s, const std::vector<Tensor>& side_logits,
-                             const LossInputs& targets, const Tensor& edge_logits, const Tensor& edge_target) {
+                             const LossInputs& targets, const Tensor& edge_logits, const Tensor& edge_target,
+                             float aux_weight) {
   const char* op = "deep_supervision_loss";
+  FBD_CHECK(aux_weight >= 0 && std::isfinite(aux_weight), op, ": the auxiliary sides' weight must be a ",
+            "non-negative number, got ", aux_weight);
   FBD_CHECK(row.trains, op, ": loss '", row.name, "' does not train a network (expected one of ",
             join_names(training_loss_names()), ")");
   FBD_CHECK(!side_logits.empty(), op, ": no side outputs");
@@ -305,7 +310,8 @@ Tensor deep_supervision_loss(const LossInfo& row, const LossSettings& s, const s
               shape_str(targets.target.shape()), " (upsample the side outputs to the target size first)");
     in.logits = side;
     in.smooth = i == 0 ? targets.smooth : Tensor();  // the features' term counts once
-    const Tensor l = row.compute(in, s);
+    if (i > 0 && aux_weight == 0.0f) break;
+    const Tensor l = i > 0 && aux_weight != 1.0f ? mul_scalar(row.compute(in, s), aux_weight) : row.compute(in, s);
     total = total.defined() ? add(total, l) : l;
   }
   if (!edge_logits.defined() || row.edge == EdgeLoss::None) return total;  // no edge head

@@ -104,8 +104,11 @@ void complete_loss_inputs(const LossInfo& row, LossInputs& in, float spacing_y =
 // target size by the network) plus the row's edge loss on the edge head. A network without an
 // edge head passes undefined edge logits and the edge term is left out. `targets` holds the
 // mask and whatever maps the row needs (complete_loss_inputs fills the missing ones once, not
-// per side); `targets.smooth`, where defined, is added once (with the first side).
+// per side); `targets.smooth`, where defined, is added once (with the first side). The first side
+// is the network's prediction; every later (auxiliary) side's loss is scaled by `aux_weight`
+// (1: the paper's plain sum; 0: the prediction and the edge head alone).
 Tensor deep_supervision_loss(const LossInfo& row, const LossSettings& s, const std::vector<Tensor>& side_logits,
-                             const LossInputs& targets, const Tensor& edge_logits, const Tensor& edge_target);
+                             const LossInputs& targets, const Tensor& edge_logits, const Tensor& edge_target,
+                             float aux_weight = 1.0f);
 
 }  // namespace fbd

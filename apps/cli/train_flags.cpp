@@ -44,6 +44,12 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--boundary-ramp", c.loss.boundary_ramp,
                   "epochs over which the boundary weight rises linearly to its value (0: full from the start)")
       ->capture_default_str();
+  cmd->add_option("--distance", c.loss.distance,
+                  "boundary terms' signed distances: pixels, or normalized (each image's divided by its largest)")
+      ->capture_default_str();
+  cmd->add_option("--side-weight", c.loss.side_weight,
+                  "weight of the auxiliary side outputs' losses beside the prediction's (1: the paper's sum)")
+      ->capture_default_str();
   cmd->add_option("--beta", c.loss.beta, "shape-aware: compactness weight")->capture_default_str();
   cmd->add_option("--eta", c.loss.eta, "shape-aware: smoothness weight")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "training epochs")->capture_default_str();
@@ -65,6 +71,10 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--top-down", c.net.top_down,
                   "fbdnet: finest stage of the top-down path, 3 (stages 3-5, the paper's figure) or 2 (stage 2's "
                   "features join the finest side output)")
+      ->capture_default_str();
+  cmd->add_option("--decoder", c.net.decoder,
+                  "fbdnet decoder: fpn (1x1 laterals summed top-down, sides fused at stage 2) or unet (two 3x3 "
+                  "convolutions per stage over the upsampled coarser level and the stage's features)")
       ->capture_default_str();
   cmd->add_option("--device", c.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--seed", c.seed, "seed for weights, split, order and augmentation")->capture_default_str();

@@ -10,6 +10,13 @@ ConvBnRelu::ConvBnRelu(int64_t in, int64_t out, int64_t k, int64_t stride, Gener
 
 Tensor ConvBnRelu::forward(const Tensor& x) { return relu(bn_->forward(conv_->forward(x))); }
 
+DoubleConv::DoubleConv(int64_t in, int64_t out, Generator& gen) : Module("DoubleConv") {
+  a_ = register_module("a", std::make_shared<ConvBnRelu>(in, out, 3, 1, gen));
+  b_ = register_module("b", std::make_shared<ConvBnRelu>(out, out, 3, 1, gen));
+}
+
+Tensor DoubleConv::forward(const Tensor& x) { return b_->forward(a_->forward(x)); }
+
 ResBlock::ResBlock(int64_t in, int64_t out, int64_t stride, Generator& gen) : Module("ResBlock") {
   conv1_ = register_module(
       "conv1", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false), gen));

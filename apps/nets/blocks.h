@@ -17,6 +17,16 @@ class ConvBnRelu : public nn::Module {
   std::shared_ptr<nn::BatchNorm2d> bn_;
 };
 
+// Two ConvBnRelu 3x3 (U-Net's level; fbdnet's U-Net-style decoder).
+class DoubleConv : public nn::Module {
+ public:
+  DoubleConv(int64_t in, int64_t out, Generator& gen);
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::shared_ptr<ConvBnRelu> a_, b_;
+};
+
 // The basic residual block of ResNet: conv3x3(stride) -> BN -> ReLU -> conv3x3 -> BN, plus the
 // input (through a 1x1 conv and BN when the stride or the width changes), then ReLU.
 class ResBlock : public nn::Module {

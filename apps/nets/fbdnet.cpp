@@ -14,6 +14,14 @@
 // stage 2 (lateral2 + the upsampled stage-3 sum) to the finest side output's input, as a
 // U-Net's decoder reads every stage. Its module is registered after all others, so a network
 // with 3 is initialised exactly as before the option.
+//
+// Its decoder (NetConfig::decoder): "fpn", the reading above (1x1 laterals summed top-down, the
+// sides fused at stage-2 resolution). "unet" replaces the top-down path and the side fusions with
+// a U-Net's decoder over the same encoder: at stages 4, 3, 2 and 1 the upsampled coarser level is
+// concatenated with the stage's own features (and, at stage 2, with the boundary attention
+// module's edge features) and refined by two 3x3 ConvBnRelu of the stage's width; the sides are
+// 1x1 heads on the decoder's stages 2, 3 and 4, the prediction a 1x1 head on its stage 1 (full
+// resolution). It always has the full-resolution head and reads every stage.
 #include <algorithm>
 
 #include "apps/nets/blocks.h"
@@ -41,6 +49,18 @@ class FbdNet : public SegNet {
     // Boundary attention module.
     bam_ = register_module("bam", std::make_shared<ConvBnRelu>(widths[cfg.bam_stage - 1], d, 3, 1, gen));
     edge_head_ = register_module("edge_head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
+    if (cfg.decoder == "unet") {
+      for (int s = 3; s >= 0; --s)
+        dec_[s] =
+            register_module("dec" + std::to_string(s + 1),
+                            std::make_shared<DoubleConv>(widths[s + 1] + widths[s] + (s == 1 ? d : 0), widths[s], gen));
+      for (int k = 0; k < 3; ++k)
+        side_[k] = register_module("side" + std::to_string(k + 2),
+                                   std::make_shared<nn::Conv2d>(nn::Conv2dOptions(widths[k + 1], 1, 1), gen));
+      head_ = register_module("head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(widths[0], 1, 1), gen));
+      proj_ = register_module("proj", std::make_shared<nn::Linear>(widths[0], cfg.embed_dim, true, gen));
+      return;
+    }
     // Top-down path over stages 3-5.
     for (int s = 0; s < 3; ++s)
       lateral_[s] =
@@ -73,6 +93,22 @@ class FbdNet : public SegNet {
     Tensor edge_features = mul(e, add_scalar(sigmoid(edge_logits), 1.0f));
     edge_features = resize_like(edge_features, f[1]);  // fused at stage-2 resolution
 
+    SegOutput out;
+    out.edge = resize_like(edge_logits, x);
+    Tensor finest_features;
+    if (cfg_.decoder == "unet") {
+      Tensor g = f[4];
+      for (int s = 3; s >= 0; --s) {
+        std::vector<Tensor> in = {resize_like(g, f[s]), f[s]};
+        if (s == 1) in.push_back(edge_features);
+        g = dec_[s]->forward(concat(in, 1));
+        if (s >= 1 && s <= 3) out.sides.insert(out.sides.begin(), resize_like(side_[s - 1]->forward(g), x));
+      }
+      finest_features = g;
+      out.sides.insert(out.sides.begin(), resize_like(head_->forward(g), x));
+      return finish(x, std::move(out), finest_features, need_features);
+    }
+
     // Top-down: d5, d4 = lateral4 + up(d5), d3 = lateral3 + up(d4).
     Tensor d[3];
     d[2] = lateral_[2]->forward(f[4]);
@@ -83,8 +119,6 @@ class FbdNet : public SegNet {
     Tensor d2 = resize_like(d[0], f[1]);
     if (lateral2_) d2 = add(lateral2_->forward(f[1]), d2);
 
-    SegOutput out;
-    Tensor finest_features;
     for (int s = 0; s < 3; ++s) {
       const Tensor fused = fuse_[s]->forward(concat({s == 0 ? d2 : resize_like(d[s], f[1]), edge_features}, 1));
       if (s == 0) finest_features = fused;
@@ -94,7 +128,14 @@ class FbdNet : public SegNet {
       finest_features = head_fuse_->forward(concat({resize_like(finest_features, f[0]), lateral1_->forward(f[0])}, 1));
       out.sides.insert(out.sides.begin(), resize_like(head_->forward(finest_features), x));
     }
-    out.edge = resize_like(edge_logits, x);
+    return finish(x, std::move(out), finest_features, need_features);
+  }
+
+  Tensor project(const Tensor& embeddings) override { return proj_->forward(embeddings); }
+
+ private:
+  // The prediction from the sides (the first, or their mean) and the shape-aware term's features.
+  SegOutput finish(const Tensor& x, SegOutput out, const Tensor& finest_features, bool need_features) const {
     if (cfg_.fusion == "mean") {
       out.pred = out.sides[0];
       for (size_t i = 1; i < out.sides.size(); ++i) out.pred = add(out.pred, out.sides[i]);
@@ -106,9 +147,6 @@ class FbdNet : public SegNet {
     return out;
   }
 
-  Tensor project(const Tensor& embeddings) override { return proj_->forward(embeddings); }
-
- private:
   NetConfig cfg_;
   std::shared_ptr<ConvBnRelu> stem_, bam_;
   std::shared_ptr<nn::Sequential> stages_[5];
@@ -116,6 +154,7 @@ class FbdNet : public SegNet {
   std::shared_ptr<ConvBnRelu> lateral_[3], fuse_[3];
   std::shared_ptr<ConvBnRelu> lateral1_, head_fuse_;  // head "full" only
   std::shared_ptr<ConvBnRelu> lateral2_;              // top_down 2 only
+  std::shared_ptr<DoubleConv> dec_[4];                // decoder "unet" only
   std::shared_ptr<nn::Conv2d> head_;
   std::shared_ptr<nn::Linear> proj_;
 };

@@ -30,6 +30,7 @@ struct NetConfig {
   std::string fusion = "finest";  // fbdnet prediction: "finest" (the finest side) or "mean" of the sides
   std::string head = "full";      // fbdnet: "full" (global head on layer 1, full resolution) or "half" (fbdnet.cpp)
   int top_down = 3;               // fbdnet: finest stage the top-down path reaches, 3 (the first reading) or 2
+  std::string decoder = "fpn";    // fbdnet: "fpn" (top-down sums, the first reading) or "unet" (fbdnet.cpp)
   int embed_dim = 16;             // projection head for the shape-aware smoothness term
   int in_channels = 1;            // image channels (DCE phases, a subtraction image: data/channels.h)
 };

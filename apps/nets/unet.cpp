@@ -9,19 +9,6 @@ namespace fbd::app {
 
 namespace {
 
-// Two ConvBnRelu 3x3.
-class DoubleConv : public nn::Module {
- public:
-  DoubleConv(int64_t in, int64_t out, Generator& gen) : Module("DoubleConv") {
-    a_ = register_module("a", std::make_shared<ConvBnRelu>(in, out, 3, 1, gen));
-    b_ = register_module("b", std::make_shared<ConvBnRelu>(out, out, 3, 1, gen));
-  }
-  Tensor forward(const Tensor& x) override { return b_->forward(a_->forward(x)); }
-
- private:
-  std::shared_ptr<ConvBnRelu> a_, b_;
-};
-
 // Additive attention gate: alpha = sigmoid(psi(relu(Wx x + Wg g))), output x * alpha, with g the
 // decoder's up-sampled features at x's resolution.
 class AttentionGate : public nn::Module {

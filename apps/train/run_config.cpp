@@ -45,10 +45,13 @@ std::string to_json(const RunConfig& c) {
               {"fusion", c.net.fusion},
               {"head", c.net.head},
               {"top_down", c.net.top_down},
+              {"decoder", c.net.decoder},
               {"embed_dim", c.net.embed_dim},
               {"in_channels", c.net.in_channels}};
-  j["loss"] = {{"name", c.loss.name}, {"weights", c.loss.weights}, {"beta", c.loss.beta},
-               {"eta", c.loss.eta},   {"alpha", c.loss.alpha},     {"boundary_ramp", c.loss.boundary_ramp}};
+  j["loss"] = {{"name", c.loss.name},         {"weights", c.loss.weights},
+               {"beta", c.loss.beta},         {"eta", c.loss.eta},
+               {"alpha", c.loss.alpha},       {"boundary_ramp", c.loss.boundary_ramp},
+               {"distance", c.loss.distance}, {"side_weight", c.loss.side_weight}};
   j["epochs"] = c.epochs;
   j["batch"] = c.batch;
   j["size"] = c.size;
@@ -86,6 +89,7 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.fusion = n.at("fusion").get<std::string>();
     c.net.head = n.value("head", "half");  // runs from before the layer-1 head had the half-resolution one
     c.net.top_down = n.value("top_down", 3);
+    c.net.decoder = n.value("decoder", "fpn");  // runs from before the U-Net-style decoder
     c.net.embed_dim = n.at("embed_dim").get<int>();
     c.net.in_channels = n.value("in_channels", 1);  // runs from before multi-channel input had one
     const json& l = j.at("loss");
@@ -95,6 +99,8 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.loss.eta = l.at("eta").get<float>();
     c.loss.alpha = l.value("alpha", 0.25f);  // runs from before these settings had these values
     c.loss.boundary_ramp = l.value("boundary_ramp", 0);
+    c.loss.distance = l.value("distance", "pixels");
+    c.loss.side_weight = l.value("side_weight", 1.0f);
     c.epochs = j.at("epochs").get<int>();
     c.batch = j.at("batch").get<int>();
     c.size = j.at("size").get<int>();

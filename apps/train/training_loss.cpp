@@ -22,6 +22,10 @@ void check_loss_config(const LossConfig& c) {
   FBD_CHECK(c.beta >= 0 && c.eta >= 0, "shape-aware beta and eta must be non-negative");
   FBD_CHECK(std::isfinite(c.alpha) && c.alpha <= 1.0f, "--alpha must be at most 1 (negative: no class weight), got ",
             c.alpha);
+  FBD_CHECK(c.distance == "pixels" || c.distance == "normalized", "unknown --distance '", c.distance,
+            "': expected pixels or normalized");
+  FBD_CHECK(c.side_weight >= 0.0f && std::isfinite(c.side_weight), "--side-weight must be a non-negative number, got ",
+            c.side_weight);
   FBD_CHECK(c.boundary_ramp >= 0, "--boundary-ramp must be a non-negative number of epochs, got ", c.boundary_ramp);
 }
 
@@ -57,6 +61,7 @@ Targets prepare_targets(const LossConfig& c, const Tensor& mask, const Tensor& e
   LossInputs in;
   in.target = mask;
   complete_loss_inputs(find_loss(c.name), in);
+  if (c.distance == "normalized" && in.sdm.defined()) in.sdm = normalize_distance_map(in.sdm);
   return {mask, edge, in.sdm, in.weight};
 }
 
@@ -72,7 +77,8 @@ Tensor training_loss(const LossConfig& c, SegNet& net, const SegOutput& out, con
     targets.smooth = smoothness_loss(net.project(ec), net.project(eb));
   }
   const bool has_edge = out.edge.defined() && t.edge.defined();
-  return deep_supervision_loss(row, loss_settings_of(c), out.sides, targets, has_edge ? out.edge : Tensor(), t.edge);
+  return deep_supervision_loss(row, loss_settings_of(c), out.sides, targets, has_edge ? out.edge : Tensor(), t.edge,
+                               c.side_weight);
 }
 
 }  // namespace fbd::app

@@ -4,7 +4,9 @@
 // the "half" head is the first reading unchanged (no extra modules); `--fusion mean` averages
 // every side; runs written before the head existed read back as "half"; the boundary ramp
 // scales the boundary weight by epoch; `--top-down 2` adds stage 2's lateral to the finest side
-// and leaves every other module's initial weights as they were; bad settings are one-line errors.
+// and leaves every other module's initial weights as they were; `--decoder unet` refines every
+// stage with two 3x3 convolutions and trains each of them through its side; bad settings are
+// one-line errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -125,13 +127,17 @@ TEST_CASE("runs from before the head and loss settings existed read as the half 
   c.data = "/x";
   c.train_patients = {"P1"};
   c.test_patients = {"P2"};
-  c.net.head = "full", c.loss.alpha = 0.5f, c.loss.boundary_ramp = 5;
+  c.net.head = "full", c.loss.alpha = 0.5f, c.loss.boundary_ramp = 5, c.loss.distance = "normalized";
+  c.loss.side_weight = 0.5f;
   std::string json = to_json(c);
   const RunConfig back = run_config_from_json(json, "new.json");
   CHECK(back.net.head == "full");
   CHECK(back.loss.alpha == 0.5f);
   CHECK(back.loss.boundary_ramp == 5);
-  for (const char* key : {"\"head\": \"full\",", "\"alpha\": 0.5,", "\"boundary_ramp\": 5,"}) {
+  CHECK(back.loss.distance == "normalized");
+  CHECK(back.loss.side_weight == 0.5f);
+  for (const char* key : {"\"head\": \"full\",", "\"alpha\": 0.5,", "\"boundary_ramp\": 5,",
+                          "\"distance\": \"normalized\",", ",\n    \"side_weight\": 0.5"}) {
     const size_t at = json.find(key);
     REQUIRE_MESSAGE(at != std::string::npos, key);
     json.erase(at, std::string(key).size());
@@ -140,6 +146,30 @@ TEST_CASE("runs from before the head and loss settings existed read as the half 
   CHECK(old.net.head == "half");
   CHECK(old.loss.alpha == 0.25f);
   CHECK(old.loss.boundary_ramp == 0);
+  CHECK(old.loss.distance == "pixels");
+  CHECK(old.loss.side_weight == 1.0f);
+}
+
+TEST_CASE("--distance normalized: the training targets' distance map is the pixel one over its largest |phi|") {
+  std::vector<float> m(2 * 16 * 16, 0.0f);
+  for (int y = 3; y < 9; ++y)
+    for (int x = 4; x < 7; ++x) m[size_t(y * 16 + x)] = 1.0f;  // image 0: a 6x3 box; image 1 empty
+  const Tensor mask = Tensor::from_vector(m, {2, 1, 16, 16});
+  LossConfig c;
+  const Targets px = prepare_targets(c, mask, Tensor());
+  c.distance = "normalized";
+  const Targets nrm = prepare_targets(c, mask, Tensor());
+  REQUIRE(px.sdm.defined());
+  REQUIRE(nrm.sdm.defined());
+  const auto a = px.sdm.to_vector(), b = nrm.sdm.to_vector();
+  float top = 0;
+  for (size_t i = 0; i < 256; ++i) top = std::max(top, std::fabs(a[i]));
+  REQUIRE(top > 10.0f);  // in pixels, the far corner is more than 10 away
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO("pixel " << i);
+    CHECK(b[i] == (i < 256 ? doctest::Approx(a[i] / top) : doctest::Approx(0.0)));
+  }
+  CHECK(nrm.mask.to_vector() == m);
 }
 
 TEST_CASE("the boundary ramp: epoch e trains with min(1, e / ramp) of the boundary weight, the others unchanged") {
@@ -206,18 +236,81 @@ TEST_CASE("fbdnet --top-down 2: stage 2's lateral feeds the finest side and trai
   CHECK(run_config_from_json(json, "old.json").net.top_down == 3);
 }
 
-TEST_CASE("a bad head, top-down stage, alpha or boundary ramp is a one-line error") {
+TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution head, every stage trained") {
+  NetConfig c;
+  c.net = "fbdnet", c.width = 4, c.decoder = "unet";
+  Generator gen(7);
+  const auto net = make_net(c, gen);
+  for (const char* m : {"dec1.", "dec2.", "dec3.", "dec4.", "side2.", "side3.", "side4.", "head.", "bam."})
+    CHECK_MESSAGE(has_parameter(*net, m), m);
+  for (const char* m : {"lateral3.", "fuse3.", "head_fuse.", "lateral1.", "side5."})
+    CHECK_MESSAGE(!has_parameter(*net, m), m);
+  net->train();
+  const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 17);
+  const SegOutput out = net->forward_seg(x, true);
+  REQUIRE(out.sides.size() == 4);
+  for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
+  CHECK(out.edge.shape() == Shape{2, 1, 32, 48});
+  CHECK(out.features.shape() == Shape{2, 4, 32, 48});  // the decoder's stage 1, width c
+  CHECK(out.pred.to_vector() == out.sides[0].to_vector());
+  // The head reads the decoder's stage 1, which reads the stage-1 encoder features: the head's
+  // loss reaches the stem. The side on the decoder's stage 2 does not reach dec1 but does reach
+  // the boundary attention module, whose edge features join that stage.
+  mean(out.sides[0]).backward();
+  CHECK(grad_norm(*net, "stem.") > 0);
+  CHECK(grad_norm(*net, "dec1.") > 0);
+  net->zero_grad();
+  const SegOutput out2 = net->forward_seg(x);
+  mean(out2.sides[1]).backward();
+  CHECK(grad_norm(*net, "dec1.") == 0);
+  CHECK(grad_norm(*net, "dec2.") > 0);
+  CHECK(grad_norm(*net, "bam.") > 0);
+  // The deepest side (the decoder's stage 4) reads neither stage 2's decoder nor the edge features.
+  net->zero_grad();
+  const SegOutput out3 = net->forward_seg(x);
+  mean(out3.sides[3]).backward();
+  CHECK(grad_norm(*net, "dec2.") == 0);
+  CHECK(grad_norm(*net, "bam.") == 0);
+  CHECK(grad_norm(*net, "dec4.") > 0);
+  // A run's config records it; runs from before it read as fpn.
+  RunConfig rc;
+  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"};
+  rc.net.decoder = "unet";
+  std::string json = to_json(rc);
+  CHECK(run_config_from_json(json, "new.json").net.decoder == "unet");
+  const std::string key = "\"decoder\": \"unet\",";
+  const size_t at = json.find(key);
+  REQUIRE(at != std::string::npos);
+  json.erase(at, key.size());
+  CHECK(run_config_from_json(json, "old.json").net.decoder == "fpn");
+}
+
+TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-line error") {
   NetConfig n;
   n.head = "quarter";
   CHECK(contains(error_of([&] { check_net_config(n); }), "unknown head 'quarter': expected full or half"));
   n = NetConfig{};
   n.top_down = 1;
   CHECK(contains(error_of([&] { check_net_config(n); }), "the top-down path reaches stage 2 or 3, got 1"));
+  n = NetConfig{};
+  n.decoder = "fcn";
+  CHECK(contains(error_of([&] { check_net_config(n); }), "unknown decoder 'fcn': expected fpn or unet"));
+  n.decoder = "unet", n.head = "half";
+  CHECK(contains(error_of([&] { check_net_config(n); }), "--head half and --top-down 2 go with --decoder fpn"));
+  n.head = "full", n.top_down = 2;
+  CHECK(contains(error_of([&] { check_net_config(n); }), "--head half and --top-down 2 go with --decoder fpn"));
   LossConfig l;
   l.alpha = 1.5f;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
   l.alpha = NAN;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
+  l = LossConfig{};
+  l.side_weight = -0.5f;
+  CHECK(contains(error_of([&] { check_loss_config(l); }), "--side-weight must be a non-negative number, got -0.5"));
+  l = LossConfig{};
+  l.distance = "metres";
+  CHECK(
+      contains(error_of([&] { check_loss_config(l); }), "unknown --distance 'metres': expected pixels or normalized"));
   l = LossConfig{};
   l.boundary_ramp = -2;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--boundary-ramp must be a non-negative"));

@@ -88,6 +88,38 @@ TEST_CASE("signed distance map: outside positive, inside negative less one, empt
   CHECK(signed_distance_map(Tensor::ones({1, 1, 4, 4})).to_vector() == std::vector<float>(16, 0.0f));
 }
 
+TEST_CASE("normalized distance map: each image divided by its own largest |phi|; empty images stay 0") {
+  // Image 0: a 3x3 square in 7x7 (largest |phi| sqrt(8), at the corners). Image 1: one pixel at
+  // (0,0) (largest sqrt(72), at (6,6)). Image 2: empty.
+  std::vector<float> g(3 * 49, 0.0f);
+  for (int y = 2; y <= 4; ++y)
+    for (int x = 2; x <= 4; ++x) g[size_t(y * 7 + x)] = 1.0f;
+  g[49] = 1.0f;
+  const Tensor phi = signed_distance_map(Tensor::from_vector(g, {3, 1, 7, 7}));
+  const Tensor nrm = normalize_distance_map(phi);
+  CHECK(nrm.shape() == phi.shape());
+  const auto p = phi.to_vector(), q = nrm.to_vector();
+  const float top[3] = {std::sqrt(8.0f), std::sqrt(72.0f), 0.0f};
+  for (int n = 0; n < 3; ++n)
+    for (int i = 0; i < 49; ++i) {
+      const size_t k = size_t(n * 49 + i);
+      INFO("image " << n << ", pixel " << i);
+      CHECK(q[k] == (n == 2 ? 0.0f : doctest::Approx(p[k] / top[n])));
+      CHECK(std::fabs(q[k]) <= 1.0f);
+    }
+  CHECK(q[0] == doctest::Approx(1.0f));                             // the square's image: its far corner
+  CHECK(q[3 * 7 + 3] == doctest::Approx(-1.0f / std::sqrt(8.0f)));  // the square's centre
+  CHECK(q[49 + 48] == doctest::Approx(1.0f));                       // the pixel's image: the far corner
+  CHECK(test::contains(test::error_of([] {
+                         normalize_distance_map(Tensor::full({2, 2}, NAN));
+                       }),
+                       "image 0 holds a non-finite distance"));
+  CHECK(test::contains(test::error_of([] {
+                         normalize_distance_map(Tensor::zeros({2, 3, 4, 5}));
+                       }),
+                       "expected a shape (H,W), (N,H,W) or (N,1,H,W)"));
+}
+
 TEST_CASE("bad masks and shapes are clear errors") {
   CHECK(test::contains(test::error_of([] {
                          signed_distance_map(Tensor::full({3, 3}, 0.5f));

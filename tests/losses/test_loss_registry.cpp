@@ -152,7 +152,7 @@ TEST_CASE("loss registry: every row's gradient passes a finite-difference check"
   }
 }
 
-TEST_CASE("loss registry: deep supervision is the row on every side plus its edge loss") {
+TEST_CASE("loss registry: deep supervision is the row on every side (auxiliary ones weighted) plus its edge loss") {
   const Tensor z = loss_fixture("bin_logits"), g = loss_fixture("bin_target"), e = loss_fixture("bin_edge");
   for (const std::string& name : training_loss_names()) {
     INFO("loss " << name);
@@ -171,7 +171,19 @@ TEST_CASE("loss registry: deep supervision is the row on every side plus its edg
     CHECK(sides_only == doctest::Approx(expect - (row.edge == EdgeLoss::Focal ? focal_edge_loss(z - 1.0f, e).item()
                                                                               : bce_edge_loss(z - 1.0f, e).item()))
                             .epsilon(1e-5));
+    // The auxiliary sides (all but the first) weighted: 0.25 of theirs, and none at all.
+    const double first = compute_at(row, t, sides[0]).item();
+    const float quarter = deep_supervision_loss(row, LossSettings{}, sides, t, Tensor(), Tensor(), 0.25f).item();
+    CHECK(quarter == doctest::Approx(first + 0.25 * (sides_only - first)).epsilon(1e-5));
+    const float alone = deep_supervision_loss(row, LossSettings{}, sides, t, Tensor(), Tensor(), 0.0f).item();
+    CHECK(alone == doctest::Approx(first).epsilon(1e-6));
   }
+  CHECK(test::contains(test::error_of([&] {
+                         LossInputs t;
+                         t.target = g;
+                         deep_supervision_loss(find_loss("fbd"), LossSettings{}, {z}, t, Tensor(), Tensor(), -1.0f);
+                       }),
+                       "the auxiliary sides' weight must be a non-negative number, got -1"));
   CHECK(test::contains(test::error_of([&] {
                          LossInputs t;
                          t.target = g;
