@@ -58,6 +58,8 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
       ->capture_default_str();
   cmd->add_option("--lr", f->lr,
                   "peak learning rate, cosine schedule (default: the network's own, 0.002; pix2pix 0.0002)");
+  cmd->add_option("--weight-decay", c.weight_decay, "AdamW's decoupled weight decay (pix2pix: none)")
+      ->capture_default_str();
   cmd->add_option("--width", c.net.width, "channels of the first stage")->capture_default_str();
   cmd->add_option("--blocks", c.net.blocks, "residual blocks per fbdnet stage")->capture_default_str();
   cmd->add_option("--bam-stage", c.net.bam_stage, "stage feeding the boundary attention module (1 or 2)")
@@ -71,6 +73,9 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--top-down", c.net.top_down,
                   "fbdnet: finest stage of the top-down path, 3 (stages 3-5, the paper's figure) or 2 (stage 2's "
                   "features join the finest side output)")
+      ->capture_default_str();
+  cmd->add_option("--downsample", c.net.downsample,
+                  "fbdnet: into stages 2-5, stride (the first residual block's stride 2) or maxpool (2x2 max pooling)")
       ->capture_default_str();
   cmd->add_option("--decoder", c.net.decoder,
                   "fbdnet decoder: fpn (1x1 laterals summed top-down, sides fused at stage 2) or unet (two 3x3 "

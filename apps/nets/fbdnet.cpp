@@ -22,6 +22,11 @@
 // module's edge features) and refined by two 3x3 ConvBnRelu of the stage's width; the sides are
 // 1x1 heads on the decoder's stages 2, 3 and 4, the prediction a 1x1 head on its stage 1 (full
 // resolution). It always has the full-resolution head and reads every stage.
+//
+// Its downsampling into stages 2-5 (NetConfig::downsample): "stride", the first reading (the
+// stage's first residual block has stride 2, ResNet's way), or "maxpool" (a 2x2 max pooling
+// before the stage, whose blocks then all have stride 1, U-Net's way). The modules are the same
+// but one: stage 5 keeps stage 4's width, so at stride 1 its first block needs no projection.
 #include <algorithm>
 
 #include "apps/nets/blocks.h"
@@ -42,7 +47,8 @@ class FbdNet : public SegNet {
     for (int s = 0; s < 5; ++s) {
       auto stage = std::make_shared<nn::Sequential>();
       for (int b = 0; b < cfg.blocks; ++b)
-        stage->add(std::make_shared<ResBlock>(b == 0 ? in : widths[s], widths[s], (b == 0 && s > 0) ? 2 : 1, gen));
+        stage->add(std::make_shared<ResBlock>(b == 0 ? in : widths[s], widths[s],
+                                              (b == 0 && s > 0 && cfg.downsample == "stride") ? 2 : 1, gen));
       stages_[s] = register_module("stage" + std::to_string(s + 1), stage);
       in = widths[s];
     }
@@ -85,7 +91,10 @@ class FbdNet : public SegNet {
     check_net_input("fbdnet", x, in_channels_);
     Tensor f[5];
     Tensor h = stem_->forward(x);
-    for (int s = 0; s < 5; ++s) h = f[s] = stages_[s]->forward(h);
+    for (int s = 0; s < 5; ++s) {
+      if (s > 0 && cfg_.downsample == "maxpool") h = nn::max_pool2d(h, nn::PoolParams::square(2));
+      h = f[s] = stages_[s]->forward(h);
+    }
 
     // Edge attention: features e, edge logits, and e weighted by (1 + sigmoid(edge)).
     const Tensor e = bam_->forward(f[cfg_.bam_stage - 1]);

@@ -55,6 +55,8 @@ void check_net_config(const NetConfig& c) {
   FBD_CHECK(c.head == "full" || c.head == "half", "unknown head '", c.head, "': expected full or half");
   FBD_CHECK(c.top_down == 2 || c.top_down == 3, "the top-down path reaches stage 2 or 3, got ", c.top_down);
   FBD_CHECK(c.decoder == "fpn" || c.decoder == "unet", "unknown decoder '", c.decoder, "': expected fpn or unet");
+  FBD_CHECK(c.downsample == "stride" || c.downsample == "maxpool", "unknown downsampling '", c.downsample,
+            "': expected stride or maxpool");
   FBD_CHECK(c.decoder == "fpn" || (c.head == "full" && c.top_down == 3), "--decoder unet reads every stage and ",
             "predicts at full resolution: --head half and --top-down 2 go with --decoder fpn");
   FBD_CHECK(c.embed_dim >= 1, "embedding size must be positive");

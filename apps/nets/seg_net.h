@@ -31,6 +31,7 @@ struct NetConfig {
   std::string head = "full";      // fbdnet: "full" (global head on layer 1, full resolution) or "half" (fbdnet.cpp)
   int top_down = 3;               // fbdnet: finest stage the top-down path reaches, 3 (the first reading) or 2
   std::string decoder = "fpn";    // fbdnet: "fpn" (top-down sums, the first reading) or "unet" (fbdnet.cpp)
+  std::string downsample = "stride";  // fbdnet: into stages 2-5, "stride" (the first block's stride 2) or "maxpool"
   int embed_dim = 16;             // projection head for the shape-aware smoothness term
   int in_channels = 1;            // image channels (DCE phases, a subtraction image: data/channels.h)
 };

@@ -23,7 +23,8 @@ void check_run_config(const RunConfig& c) {
   FBD_CHECK(c.size >= 16 && c.size % 16 == 0 && c.size <= 4096,
             "--size must be a multiple of 16 (the networks halve it four times), got ", c.size);
   FBD_CHECK(c.lr > 0 && std::isfinite(c.lr), "--lr must be positive, got ", c.lr);
-  FBD_CHECK(c.weight_decay >= 0, "--weight-decay must be non-negative");
+  FBD_CHECK(c.weight_decay >= 0 && std::isfinite(c.weight_decay), "--weight-decay must be non-negative, got ",
+            c.weight_decay);
   FBD_CHECK(c.workers >= 0 && c.workers <= 64, "--workers must be in [0, 64]");
   FBD_CHECK(c.test_fraction > 0 && c.test_fraction < 1, "--test-fraction must be in (0, 1), got ", c.test_fraction);
   FBD_CHECK(c.quadrants || !c.all_quadrants, "--all-quadrants and --no-quadrants exclude each other");
@@ -46,6 +47,7 @@ std::string to_json(const RunConfig& c) {
               {"head", c.net.head},
               {"top_down", c.net.top_down},
               {"decoder", c.net.decoder},
+              {"downsample", c.net.downsample},
               {"embed_dim", c.net.embed_dim},
               {"in_channels", c.net.in_channels}};
   j["loss"] = {{"name", c.loss.name},         {"weights", c.loss.weights},
@@ -90,6 +92,7 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.head = n.value("head", "half");  // runs from before the layer-1 head had the half-resolution one
     c.net.top_down = n.value("top_down", 3);
     c.net.decoder = n.value("decoder", "fpn");  // runs from before the U-Net-style decoder
+    c.net.downsample = n.value("downsample", "stride");
     c.net.embed_dim = n.at("embed_dim").get<int>();
     c.net.in_channels = n.value("in_channels", 1);  // runs from before multi-channel input had one
     const json& l = j.at("loss");

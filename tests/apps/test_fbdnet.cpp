@@ -285,6 +285,42 @@ TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution 
   CHECK(run_config_from_json(json, "old.json").net.decoder == "fpn");
 }
 
+TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same sizes, one projection fewer") {
+  NetConfig c;
+  c.net = "fbdnet", c.width = 4;
+  Generator gs(7);
+  const auto strided = make_net(c, gs);
+  c.downsample = "maxpool";
+  Generator gm(7);
+  const auto pooled = make_net(c, gm);
+  // Stage 5 keeps stage 4's width (8c): at stride 1 its first block needs no projection.
+  std::vector<std::string> only_strided;
+  for (const auto& [name, t] : strided->named_parameters())
+    if (!has_parameter(*pooled, name)) only_strided.push_back(name);
+  CHECK(only_strided ==
+        std::vector<std::string>{"stage5.0.proj.weight", "stage5.0.proj_bn.weight", "stage5.0.proj_bn.bias"});
+  CHECK(pooled->named_parameters().size() + 3 == strided->named_parameters().size());
+  pooled->train();
+  const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 5);
+  const SegOutput out = pooled->forward_seg(x);
+  CHECK(out.pred.shape() == Shape{2, 1, 32, 48});
+  REQUIRE(out.sides.size() == 4);
+  for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
+  mean(out.sides[3]).backward();  // the deepest side reaches stage 5 and, through it, the stem
+  CHECK(grad_norm(*pooled, "stage5.") > 0);
+  CHECK(grad_norm(*pooled, "stem.") > 0);
+  RunConfig rc;
+  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"};
+  rc.net.downsample = "maxpool";
+  std::string json = to_json(rc);
+  CHECK(run_config_from_json(json, "new.json").net.downsample == "maxpool");
+  const std::string key = "\"downsample\": \"maxpool\",";
+  const size_t at = json.find(key);
+  REQUIRE(at != std::string::npos);
+  json.erase(at, key.size());
+  CHECK(run_config_from_json(json, "old.json").net.downsample == "stride");
+}
+
 TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-line error") {
   NetConfig n;
   n.head = "quarter";
@@ -299,6 +335,9 @@ TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-
   CHECK(contains(error_of([&] { check_net_config(n); }), "--head half and --top-down 2 go with --decoder fpn"));
   n.head = "full", n.top_down = 2;
   CHECK(contains(error_of([&] { check_net_config(n); }), "--head half and --top-down 2 go with --decoder fpn"));
+  n = NetConfig{};
+  n.downsample = "avgpool";
+  CHECK(contains(error_of([&] { check_net_config(n); }), "unknown downsampling 'avgpool': expected stride or maxpool"));
   LossConfig l;
   l.alpha = 1.5f;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
