@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "apps/nets/net_registry.h"
 #include "apps/train/run_config.h"
@@ -46,6 +47,20 @@ double grad_norm(SegNet& net, const std::string& prefix) {
     if (name.rfind(prefix, 0) == 0 && w.grad().defined())
       for (float g : w.grad().to_vector()) norm += double(g) * g;
   return norm;
+}
+
+// A run's config.json written with `net`, read back as written and, with `key` (one of its
+// lines) removed, as a run from before that setting existed.
+std::pair<NetConfig, NetConfig> net_config_round_trip(const NetConfig& net, const std::string& key) {
+  RunConfig rc;
+  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"};
+  rc.net = net;
+  std::string json = to_json(rc);
+  const NetConfig now = run_config_from_json(json, "new.json").net;
+  const size_t at = json.find(key);
+  REQUIRE_MESSAGE(at != std::string::npos, key);
+  json.erase(at, key.size());
+  return {now, run_config_from_json(json, "old.json").net};
 }
 
 }  // namespace
@@ -224,16 +239,11 @@ TEST_CASE("fbdnet --top-down 2: stage 2's lateral feeds the finest side and trai
   mean(out2.sides[3]).backward();
   CHECK(grad_norm(*net2, "lateral2.") == 0);
   // A run's config records it; runs from before it read as 3.
-  RunConfig rc;
-  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"};
-  rc.net.top_down = 2;
-  std::string json = to_json(rc);
-  CHECK(run_config_from_json(json, "new.json").net.top_down == 2);
-  const std::string key = "\"top_down\": 2,";
-  const size_t at = json.find(key);
-  REQUIRE(at != std::string::npos);
-  json.erase(at, key.size());
-  CHECK(run_config_from_json(json, "old.json").net.top_down == 3);
+  NetConfig written;
+  written.top_down = 2;
+  const auto [now, old] = net_config_round_trip(written, "\"top_down\": 2,");
+  CHECK(now.top_down == 2);
+  CHECK(old.top_down == 3);
 }
 
 TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution head, every stage trained") {
@@ -273,16 +283,11 @@ TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution 
   CHECK(grad_norm(*net, "bam.") == 0);
   CHECK(grad_norm(*net, "dec4.") > 0);
   // A run's config records it; runs from before it read as fpn.
-  RunConfig rc;
-  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"};
-  rc.net.decoder = "unet";
-  std::string json = to_json(rc);
-  CHECK(run_config_from_json(json, "new.json").net.decoder == "unet");
-  const std::string key = "\"decoder\": \"unet\",";
-  const size_t at = json.find(key);
-  REQUIRE(at != std::string::npos);
-  json.erase(at, key.size());
-  CHECK(run_config_from_json(json, "old.json").net.decoder == "fpn");
+  NetConfig written;
+  written.decoder = "unet";
+  const auto [now, old] = net_config_round_trip(written, "\"decoder\": \"unet\",");
+  CHECK(now.decoder == "unet");
+  CHECK(old.decoder == "fpn");
 }
 
 TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same sizes, one projection fewer") {
@@ -309,16 +314,12 @@ TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same size
   mean(out.sides[3]).backward();  // the deepest side reaches stage 5 and, through it, the stem
   CHECK(grad_norm(*pooled, "stage5.") > 0);
   CHECK(grad_norm(*pooled, "stem.") > 0);
-  RunConfig rc;
-  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"};
-  rc.net.downsample = "maxpool";
-  std::string json = to_json(rc);
-  CHECK(run_config_from_json(json, "new.json").net.downsample == "maxpool");
-  const std::string key = "\"downsample\": \"maxpool\",";
-  const size_t at = json.find(key);
-  REQUIRE(at != std::string::npos);
-  json.erase(at, key.size());
-  CHECK(run_config_from_json(json, "old.json").net.downsample == "stride");
+  // A run's config records it; runs from before it read as stride.
+  NetConfig written;
+  written.downsample = "maxpool";
+  const auto [now, old] = net_config_round_trip(written, "\"downsample\": \"maxpool\",");
+  CHECK(now.downsample == "maxpool");
+  CHECK(old.downsample == "stride");
 }
 
 TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-line error") {
