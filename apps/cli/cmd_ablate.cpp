@@ -4,8 +4,9 @@
 //   --study loss-weights (Fig. 1): fbdnet with the fbd loss under the paper's weights
 //     (Dice 0.5, focal 0.3, boundary 0.2) and with each term dominant (0.8 for it, 0.1 for the
 //     other two): which term the segmentation follows;
-//   --study bam-stage (Fig. 3): fbdnet with the boundary attention module fed by stage 1 or by
-//     stage 2 (the paper's choice), the loss and weights as given.
+//   --study bam-stage (Fig. 3): fbdnet without the boundary attention module (no edge head and
+//     no edge loss: the baseline), with it fed by stage 1 and by stage 2 (the paper's choice),
+//     the loss and weights as given.
 //
 // Outputs in OUT/: ablate.json (settings, split, variants), ablate.csv (one row per variant),
 // report.html (the table, Dice/precision/specificity bars as the paper's Fig. 3, held-out Dice
@@ -71,12 +72,16 @@ std::vector<Variant> variants_of(const std::string& study, const RunConfig& base
     }
   } else if (study == "bam-stage") {
     FBD_CHECK(!flag_given(f, "--bam-stage"),
-              "--study bam-stage trains stage 1 and stage 2: --bam-stage does not apply");
-    for (int stage : {1, 2}) {
+              "--study bam-stage trains no module, stage 1 and stage 2: --bam-stage does not apply");
+    // Stage 0 (no module, no edge head, no edge loss) is the baseline the module is measured against.
+    for (int stage : {0, 1, 2}) {
       RunConfig c = base;
       c.net.bam_stage = stage;
-      add("boundary attention on stage " + std::to_string(stage) + (stage == 2 ? " (paper)" : ""),
-          "--bam-stage " + std::to_string(stage), "stage " + std::to_string(stage), c);
+      const std::string s = std::to_string(stage);
+      if (stage == 0)
+        add("no boundary attention", "--bam-stage 0", "none", c);
+      else
+        add("boundary attention on stage " + s + (stage == 2 ? " (paper)" : ""), "--bam-stage " + s, "stage " + s, c);
     }
   } else {
     FBD_FAIL("--study must be loss-weights (paper Fig. 1) or bam-stage (paper Fig. 3), got '", study, "'");
@@ -223,7 +228,7 @@ void register_ablate(CLI::App& app) {
   cmd->add_option("--data", o->data, "data set folder");
   cmd->add_option("--study", o->study,
                   "loss-weights (Fig. 1: the paper's 0.5/0.3/0.2 and each term dominant at 0.8) or bam-stage (Fig. "
-                  "3: boundary attention on stage 1 and 2)");
+                  "3: no boundary attention, on stage 1, on stage 2)");
   cmd->add_option("--out", o->out, "output folder (new or empty)")->capture_default_str();
   add_train_flags(cmd, o->flags, false);
   cmd->callback([o] { run(*o); });

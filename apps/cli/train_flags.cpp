@@ -62,7 +62,8 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
       ->capture_default_str();
   cmd->add_option("--width", c.net.width, "channels of the first stage")->capture_default_str();
   cmd->add_option("--blocks", c.net.blocks, "residual blocks per fbdnet stage")->capture_default_str();
-  cmd->add_option("--bam-stage", c.net.bam_stage, "stage feeding the boundary attention module (1 or 2)")
+  cmd->add_option("--bam-stage", c.net.bam_stage,
+                  "fbdnet: stage feeding the boundary attention module, 1 or 2 (0: no module and no edge loss)")
       ->capture_default_str();
   cmd->add_option("--fusion", c.net.fusion, "fbdnet prediction: finest or mean of the side outputs")
       ->capture_default_str();

@@ -52,14 +52,17 @@ class FbdNet : public SegNet {
       stages_[s] = register_module("stage" + std::to_string(s + 1), stage);
       in = widths[s];
     }
-    // Boundary attention module.
-    bam_ = register_module("bam", std::make_shared<ConvBnRelu>(widths[cfg.bam_stage - 1], d, 3, 1, gen));
-    edge_head_ = register_module("edge_head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
+    // Boundary attention module (none at bam_stage 0: no edge features, no edge output).
+    const int64_t e = cfg.bam_stage > 0 ? d : 0;  // edge-feature channels joined to the decoder
+    if (cfg.bam_stage > 0) {
+      bam_ = register_module("bam", std::make_shared<ConvBnRelu>(widths[cfg.bam_stage - 1], d, 3, 1, gen));
+      edge_head_ = register_module("edge_head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
+    }
     if (cfg.decoder == "unet") {
       for (int s = 3; s >= 0; --s)
         dec_[s] =
             register_module("dec" + std::to_string(s + 1),
-                            std::make_shared<DoubleConv>(widths[s + 1] + widths[s] + (s == 1 ? d : 0), widths[s], gen));
+                            std::make_shared<DoubleConv>(widths[s + 1] + widths[s] + (s == 1 ? e : 0), widths[s], gen));
       for (int k = 0; k < 3; ++k)
         side_[k] = register_module("side" + std::to_string(k + 2),
                                    std::make_shared<nn::Conv2d>(nn::Conv2dOptions(widths[k + 1], 1, 1), gen));
@@ -73,7 +76,7 @@ class FbdNet : public SegNet {
           register_module("lateral" + std::to_string(s + 3), std::make_shared<ConvBnRelu>(widths[s + 2], d, 1, 1, gen));
     // Side heads: fuse the top-down features with the edge features.
     for (int s = 0; s < 3; ++s) {
-      fuse_[s] = register_module("fuse" + std::to_string(s + 3), std::make_shared<ConvBnRelu>(2 * d, d, 3, 1, gen));
+      fuse_[s] = register_module("fuse" + std::to_string(s + 3), std::make_shared<ConvBnRelu>(d + e, d, 3, 1, gen));
       side_[s] = register_module("side" + std::to_string(s + 3),
                                  std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
     }
@@ -97,20 +100,25 @@ class FbdNet : public SegNet {
     }
 
     // Edge attention: features e, edge logits, and e weighted by (1 + sigmoid(edge)).
-    const Tensor e = bam_->forward(f[cfg_.bam_stage - 1]);
-    const Tensor edge_logits = edge_head_->forward(e);
-    Tensor edge_features = mul(e, add_scalar(sigmoid(edge_logits), 1.0f));
-    edge_features = resize_like(edge_features, f[1]);  // fused at stage-2 resolution
-
     SegOutput out;
-    out.edge = resize_like(edge_logits, x);
+    Tensor edge_features;  // undefined without the module
+    if (bam_) {
+      const Tensor e = bam_->forward(f[cfg_.bam_stage - 1]);
+      const Tensor edge_logits = edge_head_->forward(e);
+      edge_features = resize_like(mul(e, add_scalar(sigmoid(edge_logits), 1.0f)), f[1]);  // fused at stage 2
+      out.edge = resize_like(edge_logits, x);
+    }
+    // The decoder's input at stage-2 resolution: its own features, then the edge features if any.
+    const auto with_edges = [&](std::vector<Tensor> in) {
+      if (edge_features.defined()) in.push_back(edge_features);
+      return in.size() == 1 ? in[0] : concat(in, 1);
+    };
     Tensor finest_features;
     if (cfg_.decoder == "unet") {
       Tensor g = f[4];
       for (int s = 3; s >= 0; --s) {
-        std::vector<Tensor> in = {resize_like(g, f[s]), f[s]};
-        if (s == 1) in.push_back(edge_features);
-        g = dec_[s]->forward(concat(in, 1));
+        const std::vector<Tensor> in = {resize_like(g, f[s]), f[s]};
+        g = dec_[s]->forward(s == 1 ? with_edges(in) : concat(in, 1));
         if (s >= 1 && s <= 3) out.sides.insert(out.sides.begin(), resize_like(side_[s - 1]->forward(g), x));
       }
       finest_features = g;
@@ -129,7 +137,7 @@ class FbdNet : public SegNet {
     if (lateral2_) d2 = add(lateral2_->forward(f[1]), d2);
 
     for (int s = 0; s < 3; ++s) {
-      const Tensor fused = fuse_[s]->forward(concat({s == 0 ? d2 : resize_like(d[s], f[1]), edge_features}, 1));
+      const Tensor fused = fuse_[s]->forward(with_edges({s == 0 ? d2 : resize_like(d[s], f[1])}));
       if (s == 0) finest_features = fused;
       out.sides.push_back(resize_like(side_[s]->forward(fused), x));
     }

@@ -49,7 +49,7 @@ void check_net_config(const NetConfig& c) {
   find_net(c.net);
   FBD_CHECK(c.width >= 1 && c.width <= 256, "network width must be in [1, 256], got ", c.width);
   FBD_CHECK(c.blocks >= 1 && c.blocks <= 8, "blocks per stage must be in [1, 8], got ", c.blocks);
-  FBD_CHECK(c.bam_stage == 1 || c.bam_stage == 2, "the boundary attention module goes on stage 1 or 2, got ",
+  FBD_CHECK(c.bam_stage >= 0 && c.bam_stage <= 2, "the boundary attention module goes on stage 1 or 2 (0: none), got ",
             c.bam_stage);
   FBD_CHECK(c.fusion == "finest" || c.fusion == "mean", "unknown fusion '", c.fusion, "': expected finest or mean");
   FBD_CHECK(c.head == "full" || c.head == "half", "unknown head '", c.head, "': expected full or half");

@@ -6,7 +6,7 @@
 // scales the boundary weight by epoch; `--top-down 2` adds stage 2's lateral to the finest side
 // and leaves every other module's initial weights as they were; `--decoder unet` refines every
 // stage with two 3x3 convolutions and trains each of them through its side; bad settings are
-// one-line errors.
+// one-line errors; `--bam-stage 0` leaves out the boundary attention module and its edge output.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -322,6 +322,46 @@ TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same size
   CHECK(old.downsample == "stride");
 }
 
+TEST_CASE("fbdnet --bam-stage 0: no boundary attention module, no edge output, the fbd loss without its edge term") {
+  for (const char* decoder : {"fpn", "unet"}) {
+    INFO("decoder " << decoder);
+    NetConfig c;
+    c.net = "fbdnet", c.width = 4, c.decoder = decoder, c.bam_stage = 0;
+    Generator gen(7);
+    const auto net = make_net(c, gen);
+    CHECK(!has_parameter(*net, "bam."));
+    CHECK(!has_parameter(*net, "edge_head."));
+    net->train();
+    const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 5);
+    const SegOutput out = net->forward_seg(x, true);
+    CHECK(!out.edge.defined());
+    REQUIRE(out.sides.size() == 4);
+    for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
+    CHECK(out.features.size(2) == 32);
+    // The fbd loss trains it: the Dice, focal and boundary terms of every side, with an edge
+    // target given but no edge output to compare it with.
+    std::vector<float> m(2 * 32 * 48, 0.0f);
+    for (int y = 10; y < 20; ++y)
+      for (int xx = 12; xx < 30; ++xx) m[size_t(y * 48 + xx)] = 1.0f;
+    const Tensor mask = Tensor::from_vector(m, {2, 1, 32, 48});
+    const LossConfig loss;
+    const Tensor l = training_loss(loss, *net, out, prepare_targets(loss, mask, mask));
+    REQUIRE(std::isfinite(l.item()));
+    l.backward();
+    CHECK(grad_norm(*net, "stem.") > 0);
+    CHECK(grad_norm(*net, "stage2.") > 0);
+  }
+  // One without the module has its five parameters fewer (conv, batch norm, edge head).
+  NetConfig with, without;
+  with.net = without.net = "fbdnet", with.width = without.width = 4, without.bam_stage = 0;
+  Generator g1(7), g2(7);
+  CHECK(make_net(without, g2)->named_parameters().size() + 5 == make_net(with, g1)->named_parameters().size());
+  // A run's config records it.
+  RunConfig rc;
+  rc.data = "/x", rc.train_patients = {"P1"}, rc.test_patients = {"P2"}, rc.net = without;
+  CHECK(run_config_from_json(to_json(rc), "run.json").net.bam_stage == 0);
+}
+
 TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-line error") {
   NetConfig n;
   n.head = "quarter";
@@ -336,6 +376,10 @@ TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-
   CHECK(contains(error_of([&] { check_net_config(n); }), "--head half and --top-down 2 go with --decoder fpn"));
   n.head = "full", n.top_down = 2;
   CHECK(contains(error_of([&] { check_net_config(n); }), "--head half and --top-down 2 go with --decoder fpn"));
+  n = NetConfig{};
+  n.bam_stage = 3;
+  CHECK(contains(error_of([&] { check_net_config(n); }),
+                 "the boundary attention module goes on stage 1 or 2 (0: none), got 3"));
   n = NetConfig{};
   n.downsample = "avgpool";
   CHECK(contains(error_of([&] { check_net_config(n); }), "unknown downsampling 'avgpool': expected stride or maxpool"));

@@ -87,9 +87,9 @@ fbd_app_cli_case(cli_protocol_crossval_image_level REQUIRES app_phantom
 fbd_app_cli_case(cli_protocol_ablate_bam_stage REQUIRES app_phantom
   CMD ablate --data ${_a}/phantom --study bam-stage --epochs 1 ${_tiny} --out ${_s}/ablate
   CLEAN ${_s}/ablate
-  REGEX "\nboundary attention on stage 1 +--bam-stage 1 +[0-9.]+.*\nboundary attention on stage 2 \\(paper\\) +--bam-stage 2 +[0-9.]+.*bam-stage: 2 variants of 1 epochs; 3 training and 2 held-out patients"
+  REGEX "\nno boundary attention +--bam-stage 0 +[0-9.]+.*\nboundary attention on stage 1 +--bam-stage 1 +[0-9.]+.*\nboundary attention on stage 2 \\(paper\\) +--bam-stage 2 +[0-9.]+.*bam-stage: 3 variants of 1 epochs; 3 training and 2 held-out patients"
   PRESENT ${_s}/ablate/ablate.json ${_s}/ablate/ablate.csv ${_s}/ablate/report.html
-  MATCH ${_s}/ablate/ablate.csv "^variant,setting,dice,[^\n]*\n\"boundary attention on stage 1\",\"--bam-stage 1\",[0-9.]+,[^\n]*\n\"boundary attention on stage 2 \\(paper\\)\",")
+  MATCH ${_s}/ablate/ablate.csv "^variant,setting,dice,[^\n]*\n\"no boundary attention\",\"--bam-stage 0\",[0-9.]+,[^\n]*\n\"boundary attention on stage 1\",\"--bam-stage 1\",[0-9.]+,[^\n]*\n\"boundary attention on stage 2 \\(paper\\)\",")
 fbd_app_cli_case(cli_protocol_ablate_unknown_study FAIL REQUIRES app_phantom
   CMD ablate --data ${_a}/phantom --study dropout --out ${_s}/ablate_bad
   REGEX "^fbd: error: --study must be loss-weights \\(paper Fig. 1\\) or bam-stage \\(paper Fig. 3\\), got 'dropout'"
