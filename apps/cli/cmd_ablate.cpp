@@ -124,8 +124,9 @@ std::vector<std::string> row_of(const Variant& v) {
 void write_report(const std::string& out, const std::string& study, const RunConfig& base,
                   const std::vector<Variant>& vs, const std::string& device) {
   const bool weights = study == "loss-weights";
-  Report rep(std::string("fbd ablate: ") +
-             (weights ? "which loss term dominates (paper Fig. 1)" : "where boundary attention sits (paper Fig. 3)"));
+  Report rep(std::string("fbd ablate: ") + (weights
+                                                ? "which loss term dominates (paper Fig. 1)"
+                                                : "boundary attention: none, on stage 1, on stage 2 (paper Fig. 3)"));
   std::ostringstream p;
   p << "Data " << base.data << ": " << base.train_patients.size() << " training and " << base.test_patients.size()
     << " held-out patients (one split for every variant). Every variant: " << base.net.net << " (width "
