@@ -21,6 +21,7 @@
 #include "apps/cli/command_registry.h"
 #include "apps/cli/study_options.h"
 #include "apps/cli/train_flags.h"
+#include "apps/nets/net_registry.h"
 #include "apps/report/bar_chart.h"
 #include "apps/report/html_report.h"
 #include "apps/train/held_out.h"
@@ -78,10 +79,8 @@ std::vector<Variant> variants_of(const std::string& study, const RunConfig& base
       RunConfig c = base;
       c.net.bam_stage = stage;
       const std::string s = std::to_string(stage);
-      if (stage == 0)
-        add("no boundary attention", "--bam-stage 0", "none", c);
-      else
-        add("boundary attention on stage " + s + (stage == 2 ? " (paper)" : ""), "--bam-stage " + s, "stage " + s, c);
+      add(boundary_attention_text(stage) + (stage == 2 ? " (paper)" : ""), "--bam-stage " + s,
+          stage == 0 ? "none" : "stage " + s, c);
     }
   } else {
     FBD_FAIL("--study must be loss-weights (paper Fig. 1) or bam-stage (paper Fig. 3), got '", study, "'");

@@ -108,17 +108,13 @@ class FbdNet : public SegNet {
       edge_features = resize_like(mul(e, add_scalar(sigmoid(edge_logits), 1.0f)), f[1]);  // fused at stage 2
       out.edge = resize_like(edge_logits, x);
     }
-    // The decoder's input at stage-2 resolution: its own features, then the edge features if any.
-    const auto with_edges = [&](std::vector<Tensor> in) {
-      if (edge_features.defined()) in.push_back(edge_features);
-      return in.size() == 1 ? in[0] : concat(in, 1);
-    };
+    const bool edges = edge_features.defined();
     Tensor finest_features;
     if (cfg_.decoder == "unet") {
       Tensor g = f[4];
       for (int s = 3; s >= 0; --s) {
-        const std::vector<Tensor> in = {resize_like(g, f[s]), f[s]};
-        g = dec_[s]->forward(s == 1 ? with_edges(in) : concat(in, 1));
+        const Tensor up = resize_like(g, f[s]);  // the edge features join at stage 2
+        g = dec_[s]->forward(s == 1 && edges ? concat({up, f[s], edge_features}, 1) : concat({up, f[s]}, 1));
         if (s >= 1 && s <= 3) out.sides.insert(out.sides.begin(), resize_like(side_[s - 1]->forward(g), x));
       }
       finest_features = g;
@@ -137,7 +133,8 @@ class FbdNet : public SegNet {
     if (lateral2_) d2 = add(lateral2_->forward(f[1]), d2);
 
     for (int s = 0; s < 3; ++s) {
-      const Tensor fused = fuse_[s]->forward(with_edges({s == 0 ? d2 : resize_like(d[s], f[1])}));
+      const Tensor top = s == 0 ? d2 : resize_like(d[s], f[1]);
+      const Tensor fused = fuse_[s]->forward(edges ? concat({top, edge_features}, 1) : top);
       if (s == 0) finest_features = fused;
       out.sides.push_back(resize_like(side_[s]->forward(fused), x));
     }

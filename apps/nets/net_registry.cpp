@@ -45,6 +45,10 @@ const NetInfo& find_net(const std::string& name) {
   FBD_FAIL("unknown network '", name, "': expected ", net_name_list());
 }
 
+std::string boundary_attention_text(int bam_stage) {
+  return bam_stage > 0 ? "boundary attention on stage " + std::to_string(bam_stage) : "no boundary attention";
+}
+
 void check_net_config(const NetConfig& c) {
   find_net(c.net);
   FBD_CHECK(c.width >= 1 && c.width <= 256, "network width must be in [1, 256], got ", c.width);

@@ -33,6 +33,10 @@ const NetInfo& find_net(const std::string& name);
 // "fbdnet, unet or attunet": the names for help texts.
 std::string net_name_list();
 
+// "no boundary attention" or "boundary attention on stage N": fbdnet's --bam-stage in words,
+// as the run report and `fbd ablate` print it.
+std::string boundary_attention_text(int bam_stage);
+
 // One-line errors for unknown names and out-of-range sizes.
 void check_net_config(const NetConfig& c);
 // Checks `c` and builds its network with weights drawn from `gen`.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "apps/nets/net_registry.h"
 #include "apps/train/run_data.h"
 #include "data/draw.h"
 #include "data/image_io.h"
@@ -146,9 +147,7 @@ void write_run_report(const std::string& run_dir, const RunReportInput& in, cons
   for (const EpochRecord& e : in.history) seconds += e.seconds;
   r.paragraph("Network " + c.net.net + " (width " + std::to_string(c.net.width) +
               (c.net.net == "fbdnet"
-                   ? (c.net.bam_stage > 0 ? ", boundary attention on stage " + std::to_string(c.net.bam_stage)
-                                          : std::string(", no boundary attention")) +
-                         ", " + c.net.head + "-resolution head" +
+                   ? ", " + boundary_attention_text(c.net.bam_stage) + ", " + c.net.head + "-resolution head" +
                          (c.net.top_down == 2 ? ", top-down path to stage 2" : "") +
                          (c.net.decoder == "unet" ? ", U-Net decoder" : "") +
                          (c.net.downsample == "maxpool" ? ", max-pooling downsampling" : "")
