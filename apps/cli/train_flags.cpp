@@ -78,9 +78,17 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--downsample", c.net.downsample,
                   "fbdnet: into stages 2-5, stride (the first residual block's stride 2) or maxpool (2x2 max pooling)")
       ->capture_default_str();
+  cmd->add_option("--block", c.net.block,
+                  "fbdnet encoder blocks: residual (ResNet's basic block, identity shortcut) or plain (two 3x3 "
+                  "convolutions, no shortcut, a U-Net's level)")
+      ->capture_default_str();
   cmd->add_option("--decoder", c.net.decoder,
                   "fbdnet decoder: fpn (1x1 laterals summed top-down, sides fused at stage 2) or unet (two 3x3 "
                   "convolutions per stage over the upsampled coarser level and the stage's features)")
+      ->capture_default_str();
+  cmd->add_option("--upsample", c.net.upsample,
+                  "fbdnet's unet decoder: bilinear, or transposed (a learned 2x2 transposed convolution to the "
+                  "stage's width, U-Net's way)")
       ->capture_default_str();
   cmd->add_option("--device", c.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--seed", c.seed, "seed for weights, split, order and augmentation")->capture_default_str();

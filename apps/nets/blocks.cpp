@@ -10,8 +10,8 @@ ConvBnRelu::ConvBnRelu(int64_t in, int64_t out, int64_t k, int64_t stride, Gener
 
 Tensor ConvBnRelu::forward(const Tensor& x) { return relu(bn_->forward(conv_->forward(x))); }
 
-DoubleConv::DoubleConv(int64_t in, int64_t out, Generator& gen) : Module("DoubleConv") {
-  a_ = register_module("a", std::make_shared<ConvBnRelu>(in, out, 3, 1, gen));
+DoubleConv::DoubleConv(int64_t in, int64_t out, Generator& gen, int64_t stride) : Module("DoubleConv") {
+  a_ = register_module("a", std::make_shared<ConvBnRelu>(in, out, 3, stride, gen));
   b_ = register_module("b", std::make_shared<ConvBnRelu>(out, out, 3, 1, gen));
 }
 

@@ -17,10 +17,11 @@ class ConvBnRelu : public nn::Module {
   std::shared_ptr<nn::BatchNorm2d> bn_;
 };
 
-// Two ConvBnRelu 3x3 (U-Net's level; fbdnet's U-Net-style decoder).
+// Two ConvBnRelu 3x3, the first at `stride` (U-Net's level; fbdnet's U-Net-style decoder and its
+// plain encoder blocks).
 class DoubleConv : public nn::Module {
  public:
-  DoubleConv(int64_t in, int64_t out, Generator& gen);
+  DoubleConv(int64_t in, int64_t out, Generator& gen, int64_t stride = 1);
   Tensor forward(const Tensor& x) override;
 
  private:

@@ -21,12 +21,20 @@
 // concatenated with the stage's own features (and, at stage 2, with the boundary attention
 // module's edge features) and refined by two 3x3 ConvBnRelu of the stage's width; the sides are
 // 1x1 heads on the decoder's stages 2, 3 and 4, the prediction a 1x1 head on its stage 1 (full
-// resolution). It always has the full-resolution head and reads every stage.
+// resolution). It always has the full-resolution head and reads every stage. Its upsampling
+// (NetConfig::upsample): "bilinear" (the coarser level keeps its width), or "transposed", U-Net's
+// way: a learned 2x2 transposed convolution of stride 2 that also brings it to the stage's width,
+// so each refinement reads twice the stage's width (plus the edge features at stage 2).
 //
 // Its downsampling into stages 2-5 (NetConfig::downsample): "stride", the first reading (the
 // stage's first residual block has stride 2, ResNet's way), or "maxpool" (a 2x2 max pooling
 // before the stage, whose blocks then all have stride 1, U-Net's way). The modules are the same
 // but one: stage 5 keeps stage 4's width, so at stride 1 its first block needs no projection.
+//
+// Its encoder blocks (NetConfig::block): "residual", the first reading (ResNet's basic block:
+// two 3x3 convolutions and an identity or projected shortcut), or "plain" (the same two 3x3
+// ConvBnRelu without the shortcut, a U-Net's level; the first at stride 2 where "stride"
+// downsamples). Same widths and depth; a plain block has no projection convolutions.
 #include <algorithm>
 
 #include "apps/nets/blocks.h"
@@ -46,9 +54,14 @@ class FbdNet : public SegNet {
     int64_t in = c;
     for (int s = 0; s < 5; ++s) {
       auto stage = std::make_shared<nn::Sequential>();
-      for (int b = 0; b < cfg.blocks; ++b)
-        stage->add(std::make_shared<ResBlock>(b == 0 ? in : widths[s], widths[s],
-                                              (b == 0 && s > 0 && cfg.downsample == "stride") ? 2 : 1, gen));
+      for (int b = 0; b < cfg.blocks; ++b) {
+        const int64_t block_in = b == 0 ? in : widths[s],
+                      stride = (b == 0 && s > 0 && cfg.downsample == "stride") ? 2 : 1;
+        if (cfg.block == "plain")
+          stage->add(std::make_shared<DoubleConv>(block_in, widths[s], gen, stride));
+        else
+          stage->add(std::make_shared<ResBlock>(block_in, widths[s], stride, gen));
+      }
       stages_[s] = register_module("stage" + std::to_string(s + 1), stage);
       in = widths[s];
     }
@@ -59,10 +72,17 @@ class FbdNet : public SegNet {
       edge_head_ = register_module("edge_head", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(d, 1, 1), gen));
     }
     if (cfg.decoder == "unet") {
-      for (int s = 3; s >= 0; --s)
-        dec_[s] =
-            register_module("dec" + std::to_string(s + 1),
-                            std::make_shared<DoubleConv>(widths[s + 1] + widths[s] + (s == 1 ? e : 0), widths[s], gen));
+      const bool transposed = cfg.upsample == "transposed";
+      for (int s = 3; s >= 0; --s) {
+        if (transposed)  // the coarser level upsampled 2x by a learned 2x2 convolution, to this stage's width
+          up_[s] = register_module(
+              "up" + std::to_string(s + 1),
+              std::make_shared<nn::ConvTranspose2d>(nn::Conv2dOptions(widths[s + 1], widths[s], 2).stride(2), gen));
+        dec_[s] = register_module(
+            "dec" + std::to_string(s + 1),
+            std::make_shared<DoubleConv>((transposed ? widths[s] : widths[s + 1]) + widths[s] + (s == 1 ? e : 0),
+                                         widths[s], gen));
+      }
       for (int k = 0; k < 3; ++k)
         side_[k] = register_module("side" + std::to_string(k + 2),
                                    std::make_shared<nn::Conv2d>(nn::Conv2dOptions(widths[k + 1], 1, 1), gen));
@@ -113,7 +133,7 @@ class FbdNet : public SegNet {
     if (cfg_.decoder == "unet") {
       Tensor g = f[4];
       for (int s = 3; s >= 0; --s) {
-        const Tensor up = resize_like(g, f[s]);  // the edge features join at stage 2
+        const Tensor up = up_[s] ? up_[s]->forward(g) : resize_like(g, f[s]);  // the edge features join at stage 2
         g = dec_[s]->forward(s == 1 && edges ? concat({up, f[s], edge_features}, 1) : concat({up, f[s]}, 1));
         if (s >= 1 && s <= 3) out.sides.insert(out.sides.begin(), resize_like(side_[s - 1]->forward(g), x));
       }
@@ -169,6 +189,7 @@ class FbdNet : public SegNet {
   std::shared_ptr<ConvBnRelu> lateral1_, head_fuse_;  // head "full" only
   std::shared_ptr<ConvBnRelu> lateral2_;              // top_down 2 only
   std::shared_ptr<DoubleConv> dec_[4];                // decoder "unet" only
+  std::shared_ptr<nn::ConvTranspose2d> up_[4];        // decoder "unet", upsample "transposed" only
   std::shared_ptr<nn::Conv2d> head_;
   std::shared_ptr<nn::Linear> proj_;
 };

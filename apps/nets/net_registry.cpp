@@ -61,6 +61,11 @@ void check_net_config(const NetConfig& c) {
   FBD_CHECK(c.decoder == "fpn" || c.decoder == "unet", "unknown decoder '", c.decoder, "': expected fpn or unet");
   FBD_CHECK(c.downsample == "stride" || c.downsample == "maxpool", "unknown downsampling '", c.downsample,
             "': expected stride or maxpool");
+  FBD_CHECK(c.upsample == "bilinear" || c.upsample == "transposed", "unknown upsampling '", c.upsample,
+            "': expected bilinear or transposed");
+  FBD_CHECK(c.upsample == "bilinear" || c.decoder == "unet",
+            "--upsample transposed goes with --decoder unet (the fpn decoder's sums upsample bilinearly)");
+  FBD_CHECK(c.block == "residual" || c.block == "plain", "unknown block '", c.block, "': expected residual or plain");
   FBD_CHECK(c.decoder == "fpn" || (c.head == "full" && c.top_down == 3), "--decoder unet reads every stage and ",
             "predicts at full resolution: --head half and --top-down 2 go with --decoder fpn");
   FBD_CHECK(c.embed_dim >= 1, "embedding size must be positive");

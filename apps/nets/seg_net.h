@@ -32,6 +32,8 @@ struct NetConfig {
   int top_down = 3;               // fbdnet: finest stage the top-down path reaches, 3 (the first reading) or 2
   std::string decoder = "fpn";    // fbdnet: "fpn" (top-down sums, the first reading) or "unet" (fbdnet.cpp)
   std::string downsample = "stride";  // fbdnet: into stages 2-5, "stride" (the first block's stride 2) or "maxpool"
+  std::string upsample = "bilinear";  // fbdnet's U-Net decoder: "bilinear" or "transposed" (a learned 2x2 conv)
+  std::string block = "residual";     // fbdnet's encoder blocks: "residual" (ResNet's basic block) or "plain"
   int embed_dim = 16;             // projection head for the shape-aware smoothness term
   int in_channels = 1;            // image channels (DCE phases, a subtraction image: data/channels.h)
 };

@@ -149,8 +149,12 @@ void write_run_report(const std::string& run_dir, const RunReportInput& in, cons
               (c.net.net == "fbdnet"
                    ? ", " + boundary_attention_text(c.net.bam_stage) + ", " + c.net.head + "-resolution head" +
                          (c.net.top_down == 2 ? ", top-down path to stage 2" : "") +
-                         (c.net.decoder == "unet" ? ", U-Net decoder" : "") +
-                         (c.net.downsample == "maxpool" ? ", max-pooling downsampling" : "")
+                         (c.net.decoder == "unet"
+                              ? (c.net.upsample == "transposed" ? ", U-Net decoder (transposed convolutions)"
+                                                                : ", U-Net decoder")
+                              : "") +
+                         (c.net.downsample == "maxpool" ? ", max-pooling downsampling" : "") +
+                         (c.net.block == "plain" ? ", plain encoder blocks" : "")
                    : "") +
               "), loss " + c.loss.name + ", " + std::to_string(in.history.size()) + " epochs of batch " +
               std::to_string(c.batch) + " at " + std::to_string(c.size) + " px" +

@@ -48,6 +48,8 @@ std::string to_json(const RunConfig& c) {
               {"top_down", c.net.top_down},
               {"decoder", c.net.decoder},
               {"downsample", c.net.downsample},
+              {"block", c.net.block},
+              {"upsample", c.net.upsample},
               {"embed_dim", c.net.embed_dim},
               {"in_channels", c.net.in_channels}};
   j["loss"] = {{"name", c.loss.name},         {"weights", c.loss.weights},
@@ -93,6 +95,8 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.top_down = n.value("top_down", 3);
     c.net.decoder = n.value("decoder", "fpn");  // runs from before the U-Net-style decoder
     c.net.downsample = n.value("downsample", "stride");
+    c.net.block = n.value("block", "residual");        // runs from before plain blocks
+    c.net.upsample = n.value("upsample", "bilinear");  // runs from before transposed upsampling
     c.net.embed_dim = n.at("embed_dim").get<int>();
     c.net.in_channels = n.value("in_channels", 1);  // runs from before multi-channel input had one
     const json& l = j.at("loss");

@@ -6,10 +6,13 @@
 // scales the boundary weight by epoch; `--top-down 2` adds stage 2's lateral to the finest side
 // and leaves every other module's initial weights as they were; `--decoder unet` refines every
 // stage with two 3x3 convolutions and trains each of them through its side; bad settings are
-// one-line errors; `--bam-stage 0` leaves out the boundary attention module and its edge output.
+// one-line errors; `--bam-stage 0` leaves out the boundary attention module and its edge output;
+// `--block plain` drops the residual blocks' shortcuts; `--upsample transposed` gives the U-Net
+// decoder U-Net's learned upsampling.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <map>
 #include <utility>
 
 #include "apps/nets/net_registry.h"
@@ -290,6 +293,46 @@ TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution 
   CHECK(old.decoder == "fpn");
 }
 
+TEST_CASE("fbdnet --upsample transposed: a learned 2x upsampling per decoder stage, to the stage's width, trained") {
+  NetConfig c;
+  c.net = "fbdnet", c.width = 4, c.decoder = "unet", c.upsample = "transposed";
+  Generator gen(7);
+  const auto net = make_net(c, gen);
+  // up4 brings stage 5's 8c to stage 4's 8c, up1 stage 2's 2c to stage 1's c: 2x2 kernels.
+  std::map<std::string, Shape> shapes;
+  for (const auto& [name, t] : net->named_parameters()) shapes[name] = t.shape();
+  CHECK(shapes.at("up4.weight") == Shape{32, 32, 2, 2});
+  CHECK(shapes.at("up1.weight") == Shape{8, 4, 2, 2});
+  // Each refinement reads twice the stage's width (stage 2: plus the edge features, 2c).
+  CHECK(shapes.at("dec1.a.conv.weight") == Shape{4, 8, 3, 3});
+  CHECK(shapes.at("dec2.a.conv.weight") == Shape{8, 24, 3, 3});
+  for (const char* downsample : {"stride", "maxpool"}) {
+    INFO("downsample " << downsample);
+    c.downsample = downsample;
+    Generator g(7);
+    const auto n = make_net(c, g);
+    n->train();
+    const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 17);
+    const SegOutput out = n->forward_seg(x);
+    REQUIRE(out.sides.size() == 4);
+    for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
+    mean(out.pred).backward();  // the prediction trains every upsampling
+    for (const char* m : {"up1.", "up2.", "up3.", "up4.", "stem."}) CHECK_MESSAGE(grad_norm(*n, m) > 0, m);
+  }
+  // A run's config records it; runs from before it read as bilinear; the fpn decoder refuses it.
+  NetConfig written;
+  written.decoder = "unet", written.upsample = "transposed";
+  const auto [now, old] = net_config_round_trip(written, "\"upsample\": \"transposed\",");
+  CHECK(now.upsample == "transposed");
+  CHECK(old.upsample == "bilinear");
+  NetConfig fpn;
+  fpn.upsample = "transposed";
+  CHECK(contains(error_of([&] { check_net_config(fpn); }), "--upsample transposed goes with --decoder unet"));
+  fpn.upsample = "nearest";
+  CHECK(contains(error_of([&] { check_net_config(fpn); }),
+                 "unknown upsampling 'nearest': expected bilinear or transposed"));
+}
+
 TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same sizes, one projection fewer") {
   NetConfig c;
   c.net = "fbdnet", c.width = 4;
@@ -320,6 +363,47 @@ TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same size
   const auto [now, old] = net_config_round_trip(written, "\"downsample\": \"maxpool\",");
   CHECK(now.downsample == "maxpool");
   CHECK(old.downsample == "stride");
+}
+
+TEST_CASE("fbdnet --block plain: two 3x3 convolutions per block, no shortcut, the same sizes, and it trains") {
+  for (const char* downsample : {"stride", "maxpool"}) {
+    INFO("downsample " << downsample);
+    NetConfig c;
+    c.net = "fbdnet", c.width = 4, c.downsample = downsample;
+    Generator gr(7);
+    const auto residual = make_net(c, gr);
+    c.block = "plain";
+    Generator gp(7);
+    const auto plain = make_net(c, gp);
+    // A plain block is a residual block without its shortcut: conv1/bn1 and conv2/bn2 become
+    // a.conv/a.bn and b.conv/b.bn, and no projection.
+    for (int s = 1; s <= 5; ++s) {
+      const std::string stage = "stage" + std::to_string(s) + ".0.";
+      CHECK(has_parameter(*plain, stage + "a.conv.weight"));
+      CHECK(has_parameter(*plain, stage + "b.bn.bias"));
+      CHECK(!has_parameter(*plain, stage + "conv1."));
+      CHECK(!has_parameter(*plain, stage + "proj"));
+    }
+    int64_t projections = 0;
+    for (const auto& [name, t] : residual->named_parameters()) projections += name.find(".proj") != std::string::npos;
+    CHECK(projections > 0);
+    CHECK(plain->named_parameters().size() + projections == residual->named_parameters().size());
+    plain->train();
+    const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 5);
+    const SegOutput out = plain->forward_seg(x);
+    CHECK(out.pred.shape() == Shape{2, 1, 32, 48});
+    REQUIRE(out.sides.size() == 4);
+    for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
+    mean(out.sides[3]).backward();  // the deepest side reaches stage 5 and, through it, the stem
+    CHECK(grad_norm(*plain, "stage5.") > 0);
+    CHECK(grad_norm(*plain, "stem.") > 0);
+  }
+  // A run's config records it; runs from before it read as residual.
+  NetConfig written;
+  written.block = "plain";
+  const auto [now, old] = net_config_round_trip(written, "\"block\": \"plain\",");
+  CHECK(now.block == "plain");
+  CHECK(old.block == "residual");
 }
 
 TEST_CASE("fbdnet --bam-stage 0: no boundary attention module, no edge output, the fbd loss without its edge term") {
@@ -362,7 +446,7 @@ TEST_CASE("fbdnet --bam-stage 0: no boundary attention module, no edge output, t
   CHECK(run_config_from_json(to_json(rc), "run.json").net.bam_stage == 0);
 }
 
-TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-line error") {
+TEST_CASE("a bad head, top-down stage, decoder, block, alpha or boundary ramp is a one-line error") {
   NetConfig n;
   n.head = "quarter";
   CHECK(contains(error_of([&] { check_net_config(n); }), "unknown head 'quarter': expected full or half"));
@@ -383,6 +467,9 @@ TEST_CASE("a bad head, top-down stage, decoder, alpha or boundary ramp is a one-
   n = NetConfig{};
   n.downsample = "avgpool";
   CHECK(contains(error_of([&] { check_net_config(n); }), "unknown downsampling 'avgpool': expected stride or maxpool"));
+  n = NetConfig{};
+  n.block = "dense";
+  CHECK(contains(error_of([&] { check_net_config(n); }), "unknown block 'dense': expected residual or plain"));
   LossConfig l;
   l.alpha = 1.5f;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
