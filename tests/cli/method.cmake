@@ -1,6 +1,7 @@
 # The method's settings as a user sets them (docs/APP.md, "Closing the gap to U-Net"): fbdnet's
-# prediction head and decoder, the focal alpha, the boundary-weight ramp, the distance scale, the
-# auxiliary sides' weight, the weight decay and all-quadrant training are recorded in config.json; bad values are one-line errors that create nothing. Uses
+# prediction head, decoder, upsampling and encoder blocks, the focal alpha, the boundary-weight
+# ramp, the distance scale, the auxiliary sides' weight, the weight decay and all-quadrant training
+# are recorded in config.json; bad values are one-line errors that create nothing. Uses
 # fbd_app_cli_case and the tiny phantom of app_compare.cmake.
 set(_m ${CMAKE_CURRENT_BINARY_DIR}/cli-method)
 file(MAKE_DIRECTORY ${_m})
@@ -13,12 +14,12 @@ fbd_app_cli_case(cli_method_settings_recorded REQUIRES app_phantom
   MATCH ${_m}/run/config.json
         "\"all_quadrants\": true,.*\"loss\": {\n +\"alpha\": 0.5,\n +\"beta\": [0-9.e-]+,\n +\"boundary_ramp\": 2,.*\"head\": \"half\",")
 fbd_app_cli_case(cli_method_loss_settings_recorded REQUIRES app_phantom
-  CMD train --data ${_a}/phantom --out ${_m}/run_loss --epochs 1 --decoder unet --distance normalized
-      --side-weight 0.5 --weight-decay 0.001 ${_tiny}
+  CMD train --data ${_a}/phantom --out ${_m}/run_loss --epochs 1 --decoder unet --upsample transposed --block plain
+      --distance normalized --side-weight 0.5 --weight-decay 0.001 ${_tiny}
   CLEAN ${_m}/run_loss
   REGEX "1 epochs; last epoch: test Dice"
   MATCH ${_m}/run_loss/config.json
-        "\"distance\": \"normalized\",.*\"side_weight\": 0.5,.*\"decoder\": \"unet\",.*\"weight_decay\": 0.001")
+        "\"distance\": \"normalized\",.*\"side_weight\": 0.5,.*\"block\": \"plain\",.*\"decoder\": \"unet\",.*\"upsample\": \"transposed\",.*\"weight_decay\": 0.001")
 fbd_app_cli_case(cli_method_defaults_recorded REQUIRES app_phantom
   CMD train --data ${_a}/phantom --out ${_m}/run_default --epochs 1 ${_tiny}
   CLEAN ${_m}/run_default
@@ -43,6 +44,9 @@ fbd_app_cli_case(cli_method_bad_distance FAIL REQUIRES app_phantom
 fbd_app_cli_case(cli_method_decoder_clash FAIL REQUIRES app_phantom
   CMD train --data ${_a}/phantom --out ${_m}/bad --decoder unet --head half ${_tiny}
   REGEX "^fbd: error: --decoder unet reads every stage and predicts at full resolution" ABSENT ${_m}/bad)
+fbd_app_cli_case(cli_method_upsample_clash FAIL REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/bad --upsample transposed ${_tiny}
+  REGEX "^fbd: error: --upsample transposed goes with --decoder unet" ABSENT ${_m}/bad)
 fbd_app_cli_case(cli_method_bad_weight_decay FAIL REQUIRES app_phantom
   CMD train --data ${_a}/phantom --out ${_m}/bad --weight-decay -1 ${_tiny}
   REGEX "^fbd: error: --weight-decay must be non-negative" ABSENT ${_m}/bad)
