@@ -52,6 +52,18 @@ double grad_norm(SegNet& net, const std::string& prefix) {
   return norm;
 }
 
+// `net` in training mode on a [2, 1, 32, 48] batch: its prediction and its four sides come out
+// at the input size. The output, for the caller to back-propagate.
+SegOutput train_forward_at_input_size(SegNet& net) {
+  net.train();
+  const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 5);
+  SegOutput out = net.forward_seg(x);
+  CHECK(out.pred.shape() == Shape{2, 1, 32, 48});
+  REQUIRE(out.sides.size() == 4);
+  for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
+  return out;
+}
+
 // A run's config.json written with `net`, read back as written and, with `key` (one of its
 // lines) removed, as a run from before that setting existed.
 std::pair<NetConfig, NetConfig> net_config_round_trip(const NetConfig& net, const std::string& key) {
@@ -311,12 +323,7 @@ TEST_CASE("fbdnet --upsample transposed: a learned 2x upsampling per decoder sta
     c.downsample = downsample;
     Generator g(7);
     const auto n = make_net(c, g);
-    n->train();
-    const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 17);
-    const SegOutput out = n->forward_seg(x);
-    REQUIRE(out.sides.size() == 4);
-    for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
-    mean(out.pred).backward();  // the prediction trains every upsampling
+    mean(train_forward_at_input_size(*n).pred).backward();  // the prediction trains every upsampling
     for (const char* m : {"up1.", "up2.", "up3.", "up4.", "stem."}) CHECK_MESSAGE(grad_norm(*n, m) > 0, m);
   }
   // A run's config records it; runs from before it read as bilinear; the fpn decoder refuses it.
@@ -348,13 +355,8 @@ TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same size
   CHECK(only_strided ==
         std::vector<std::string>{"stage5.0.proj.weight", "stage5.0.proj_bn.weight", "stage5.0.proj_bn.bias"});
   CHECK(pooled->named_parameters().size() + 3 == strided->named_parameters().size());
-  pooled->train();
-  const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 5);
-  const SegOutput out = pooled->forward_seg(x);
-  CHECK(out.pred.shape() == Shape{2, 1, 32, 48});
-  REQUIRE(out.sides.size() == 4);
-  for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
-  mean(out.sides[3]).backward();  // the deepest side reaches stage 5 and, through it, the stem
+  mean(train_forward_at_input_size(*pooled).sides[3])
+      .backward();  // the deepest side reaches stage 5 and, through it, the stem
   CHECK(grad_norm(*pooled, "stage5.") > 0);
   CHECK(grad_norm(*pooled, "stem.") > 0);
   // A run's config records it; runs from before it read as stride.
@@ -388,13 +390,8 @@ TEST_CASE("fbdnet --block plain: two 3x3 convolutions per block, no shortcut, th
     for (const auto& [name, t] : residual->named_parameters()) projections += name.find(".proj") != std::string::npos;
     CHECK(projections > 0);
     CHECK(plain->named_parameters().size() + projections == residual->named_parameters().size());
-    plain->train();
-    const Tensor x = test::random_tensor({2, 1, 32, 48}, -1, 1, 5);
-    const SegOutput out = plain->forward_seg(x);
-    CHECK(out.pred.shape() == Shape{2, 1, 32, 48});
-    REQUIRE(out.sides.size() == 4);
-    for (const Tensor& s : out.sides) CHECK(s.shape() == Shape{2, 1, 32, 48});
-    mean(out.sides[3]).backward();  // the deepest side reaches stage 5 and, through it, the stem
+    mean(train_forward_at_input_size(*plain).sides[3])
+        .backward();  // the deepest side reaches stage 5 and, through it, the stem
     CHECK(grad_norm(*plain, "stage5.") > 0);
     CHECK(grad_norm(*plain, "stem.") > 0);
   }
