@@ -178,12 +178,14 @@ namespace {
 std::atomic<size_t> g_cpu_current{0}, g_cpu_peak{0}, g_cpu_requests{0}, g_cpu_direct{0};
 constexpr size_t kCpuAlign = 64;
 
+#ifndef FBD_HOST_ASAN
 size_t default_cache_limit() {  // 2 GiB, at most a quarter of physical memory
   size_t limit = size_t(2) << 30;
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   if (pages > 0 && page > 0) limit = std::min(limit, size_t(pages) * size_t(page) / 4);
   return limit;
 }
+#endif
 
 // The pool, or null in ASan builds. Made on first use and never destroyed: tensors in static
 // storage may be freed after any destructor of this file's statics would have run.

@@ -660,7 +660,7 @@ Header read_header(const std::string& path, bool geometry) {
             " (a radiotherapy object), not an image series: fbd reads MR and CT image series");
   // The SOP class decides GDCM's spacing code whatever the modality says (found by fuzzing: an
   // RT Dose file with its Modality changed reached the same assertion).
-  for (const std::string sop : {text(file.GetHeader(), kMediaStorageSOPClassUID), text(ds, kSOPClassUID)})
+  for (const std::string& sop : {text(file.GetHeader(), kMediaStorageSOPClassUID), text(ds, kSOPClassUID)})
     FBD_CHECK(sop.rfind("1.2.840.10008.5.1.4.1.1.481.", 0) != 0, path, ": SOP class ", sop,
               " (a radiotherapy object), not an image series: fbd reads MR and CT image series");
 

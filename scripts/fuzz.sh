@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every file reader of fbd with libFuzzer (docs/FUZZING.md): builds the harnesses of
-# tests/fuzz with clang, AddressSanitizer and UBSan in build-fuzz/ (CPU-only, no benchmarks),
+# tests/fuzz in the sanitizer build, build-asan/ (clang, AddressSanitizer and UBSan, CPU-only, no
+# benchmarks: the tree of scripts/test.sh --sanitize, so after it nothing is left to build),
 # then runs each for a bounded time from its seeds (tests/fuzz/corpus/<t>/, the past findings in
 # tests/fuzz/regressions/<t>/ and, where their Debian packages are installed, nibabel's NIfTI
 # and pydicom's DICOM test files, copied into a temporary corpus).
@@ -10,7 +11,7 @@
 #     machine, so CI's result does not depend on its speed. --seed 0: a new seed each run.
 # Exit 1 on any finding (a crash, a sanitizer report, an exception other than fbd::Error, a hang
 # over 10 s, an allocation over 1 GiB, RSS over 2 GiB), with the reproducer's path; replay it with
-#   build-fuzz/tests/fuzz/fuzz_<t> FILE    or    build-fuzz/tests/fuzz/fbd_fuzz_replay --target <t> FILE
+#   build-asan/tests/fuzz/fuzz_<t> FILE    or    build-asan/tests/fuzz/fbd_fuzz_replay --target <t> FILE
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -31,9 +32,8 @@ done
 
 command -v clang++ >/dev/null 2>&1 || "$root/scripts/install-deps.sh"
 
-dir="$root/build-fuzz"
-CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
-  "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" -DFBD_CUDA=OFF -DFBD_SANITIZE=ON -DFBD_FUZZ=ON -DFBD_BUILD_BENCH=OFF >/dev/null
+dir="$sanitize_dir"
+configure_sanitize_tree
 bin="$dir/tests/fuzz"
 if [ ${#targets[@]} -eq 0 ]; then
   cmake --build "$dir" --target fbd_fuzz -j "$jobs"
@@ -44,7 +44,7 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/fbd-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/tmp" "$root/build-fuzz/findings"
+mkdir -p "$work/tmp" "$dir/findings"
 export TMPDIR="$work/tmp"  # the harnesses' scratch files
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0}"
@@ -82,7 +82,7 @@ for t in "${targets[@]}"; do
     echo "fuzz.sh: $t: $(ls "$corpus" | wc -l) seeds, ${seconds} s, seed $seed"
   fi
   if ! "$bin/fuzz_$t" "${limits[@]}" -seed="$seed" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
-       -max_len=65536 -print_final_stats=1 -artifact_prefix="$root/build-fuzz/findings/$t-" \
+       -max_len=65536 -print_final_stats=1 -artifact_prefix="$dir/findings/$t-" \
        "$corpus" >"$log" 2>&1; then
     failed+=("$t")
     tail -n 60 "$log"
@@ -93,7 +93,7 @@ for t in "${targets[@]}"; do
 done
 echo "fuzz.sh: ${#targets[@]} targets in $(( $(date +%s) - start )) s"
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "fuzz.sh: FAIL: findings in ${failed[*]} (reproducers under build-fuzz/findings/)" >&2
+  echo "fuzz.sh: FAIL: findings in ${failed[*]} (reproducers under build-asan/findings/)" >&2
   exit 1
 fi
 echo "fuzz.sh: PASS"

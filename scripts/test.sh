@@ -2,7 +2,8 @@
 # Builds fbd and runs its whole test suite (the README's test command).
 #   scripts/test.sh              default build (CUDA backend where nvcc is found) in build/
 #   scripts/test.sh --cpu-only   FBD_CUDA=OFF build in build-cpu/
-#   scripts/test.sh --sanitize   CPU-only build with AddressSanitizer + UBSan in build-asan/
+#   scripts/test.sh --sanitize   CPU-only clang build with AddressSanitizer + UBSan in build-asan/
+#                                (the libFuzzer harnesses of scripts/fuzz.sh are built there too)
 # GPU tests report SKIPPED where no usable GPU is present; everything else must pass.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -12,11 +13,11 @@ mode="${1:-default}"
 case "$mode" in
   default)    dir="$root/build";      args=(-DCMAKE_BUILD_TYPE=Release -DFBD_CUDA=AUTO -DCMAKE_CUDA_ARCHITECTURES="$(cuda_archs)") ;;
   --cpu-only) dir="$root/build-cpu";  args=(-DCMAKE_BUILD_TYPE=Release -DFBD_CUDA=OFF) ;;
-  --sanitize) dir="$root/build-asan"; args=(-DCMAKE_BUILD_TYPE=Debug -DFBD_CUDA=OFF -DFBD_SANITIZE=ON -DFBD_BUILD_BENCH=OFF) ;;
+  --sanitize) dir="$sanitize_dir";    args=("${sanitize_args[@]}") ;;
   *) echo "test.sh: unknown option $mode (expected --cpu-only or --sanitize)" >&2; exit 2 ;;
 esac
 
-cmake -S "$root" -B "$dir" "${args[@]}" >/dev/null
+if [ "$mode" = --sanitize ]; then configure_sanitize_tree; else cmake -S "$root" -B "$dir" "${args[@]}" >/dev/null; fi
 cmake --build "$dir" -j "$jobs"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 # Leaks inside GDCM's and OpenJPEG's decoders on corrupt files (the fuzz regressions replayed by

@@ -315,9 +315,11 @@ TEST_CASE("each classifier overfits a tiny batch" *
           doctest::test_suite("heavy")) {
   // Eight crops, four of each class, one batch; dropout off (it is there to stop exactly this);
   // each network at its own learning rate (VGG16's is 10x lower, so it gets more steps).
-  for (const auto& [name, size, steps] : std::vector<std::tuple<std::string, int64_t, int>>{
+  for (const auto& row : std::vector<std::tuple<std::string, int64_t, int>>{
            {"vgg16", 32, 100}, {"inceptionv3", 32, 60}, {"resnet50", 32, 60}, {"alexnet", 64, 60}, {"fcnn", 32, 60}}) {
-    CAPTURE(name);
+    const auto& [name, size, steps] = row;
+    const std::string& net_name = name;
+    CAPTURE(net_name);
     std::vector<data::Image> crops;
     std::vector<int> labels;
     for (int i = 0; i < 8; ++i) crops.push_back(shape_crop(size, i % 2 == 1, 40 + uint64_t(i))), labels.push_back(i % 2);

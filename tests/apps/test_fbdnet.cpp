@@ -84,7 +84,8 @@ TEST_CASE("fbdnet: both heads give the prediction, the sides, the edge and the f
   for (const char* head : {"full", "half"})
     for (int bam : {1, 2})
       for (const auto& [h, w] : {std::pair<int64_t, int64_t>{32, 32}, {64, 48}}) {
-        INFO("head " << head << ", boundary attention on stage " << bam << ", input " << h << "x" << w);
+        const int64_t height = h, breadth = w;
+        INFO("head " << head << ", boundary attention on stage " << bam << ", input " << height << "x" << breadth);
         const auto net = fbdnet(head, "finest", bam);
         const Tensor x = test::random_tensor({2, 1, h, w}, -1, 1, 5);
         const SegOutput out = net->forward_seg(x, true);

@@ -77,7 +77,7 @@ TEST_CASE("network registry: every row has a description, a paper and a default 
   const std::map<std::string, std::string> paper_loss = {{"fbdnet", "fbd"},    {"unet", "bce"},
                                                          {"attunet", "dice"},  {"resunet", "dice"},
                                                          {"denseunet", "bce"}, {"vnet2d", "dice"}};
-  for (const auto& [net, loss] : paper_loss) CHECK_MESSAGE(find_net(net).default_loss == loss, net);
+  for (const auto& row : paper_loss) CHECK_MESSAGE(find_net(row.first).default_loss == row.second, row.first);
 }
 
 TEST_CASE("resunet, denseunet, vnet2d: logits at the input size for several sizes and widths") {
@@ -86,7 +86,8 @@ TEST_CASE("resunet, denseunet, vnet2d: logits at the input size for several size
     for (int width : {1, 3, 8}) {
       const auto net = build(name, width);
       for (const auto& [h, w] : sizes) {
-        INFO(name << " width " << width << " input " << h << "x" << w);
+        const int64_t height = h, breadth = w;
+        INFO(name << " width " << width << " input " << height << "x" << breadth);
         const Tensor x = test::random_tensor({2, 1, h, w}, -1, 1, 3);
         const SegOutput out = net->forward_seg(x, true);
         CHECK(out.pred.shape() == Shape{2, 1, h, w});

@@ -119,7 +119,8 @@ TEST_CASE("pix2pix: parameter counts of the generator and the discriminator") {
   for (auto [width, g, d] : {std::tuple<int, int64_t, int64_t>{4, 24505, 11509},
                              std::tuple<int, int64_t, int64_t>{16, 386737, 175057}}) {
     const auto gan = make_gan(width);
-    CAPTURE(width);
+    const int gan_width = width;
+    CAPTURE(gan_width);
     CHECK(gan->generator().num_parameters() == g);
     CHECK(gan->discriminator().num_parameters() == d);
     CHECK(gan->num_parameters() == g + d);  // the module tree is the two networks
@@ -159,7 +160,8 @@ TEST_CASE("pix2pix: one GAN step updates both networks with their own optimizers
   CHECK(std::isfinite(r.d_loss));
   CHECK(r.loss == doctest::Approx(r.g_adv + 100 * r.g_rec).epsilon(1e-5));
   int g_changed = 0, d_changed = 0;
-  for (const auto& [name, v] : before) {
+  for (const auto& [param, v] : before) {
+    const std::string& name = param;
     const bool changed = v != after.at(name);
     if (name.rfind("generator.proj.", 0) == 0) {
       CHECK_MESSAGE(!changed, name << ": the projection head has no gradient under the pix2pix loss");

@@ -73,7 +73,8 @@ TEST_CASE("bad files give one-line errors naming the file") {
       {fixture("npy/i8_2.npy"), "unsupported dtype '<i8'"},
       {dir.file("missing.npy"), "cannot open"},
   };
-  for (const auto& [path, expected] : cases) {
+  for (const auto& c : cases) {
+    const std::string &path = c.first, &expected = c.second;
     const std::string msg = error_of([&] { read_npy(path); });
     CHECK_MESSAGE(contains(msg, expected), path << ": " << msg);
     CHECK_MESSAGE(contains(msg, path), "the message names the file: " << msg);

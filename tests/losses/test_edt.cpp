@@ -207,10 +207,10 @@ TEST_CASE("EDT input errors: dtype, size limit, spacing") {
                          edt(Tensor::zeros({1, int64_t(1) << 24}, DType::U8));
                        }),
                        "edt: images up to 16777215 pixels a side"));
-  for (const auto& [sy, sx] : {std::pair{-1.0f, 1.0f}, std::pair{1.0f, std::nanf("")},
-                               std::pair{1.0f, std::numeric_limits<float>::infinity()}}) {
+  for (const auto& spacing : {std::pair{-1.0f, 1.0f}, std::pair{1.0f, std::nanf("")},
+                              std::pair{1.0f, std::numeric_limits<float>::infinity()}}) {
     CHECK(test::contains(test::error_of([&] {
-                           signed_distance_map(Tensor::zeros({4, 4}), sy, sx);
+                           signed_distance_map(Tensor::zeros({4, 4}), spacing.first, spacing.second);
                          }),
                          "signed_distance_map: pixel spacing must be positive"));
   }

@@ -59,7 +59,8 @@ TEST_CASE("losses: logits of +-50 give finite values and gradients everywhere") 
   const Tensor gt = Tensor::from_vector(g, {N, 1, H, W});
   Tensor zt = Tensor::from_vector(z, {N, 1, H, W});
   zt.requires_grad_();
-  for (auto& [name, loss] : every_binary_loss(zt, gt)) {
+  for (auto& [loss_name, loss] : every_binary_loss(zt, gt)) {
+    const std::string& name = loss_name;
     INFO(name);
     CHECK(std::isfinite(loss.item()));
     zt.zero_grad();
