@@ -6,7 +6,7 @@ jobs="${FBD_JOBS:-$(nproc)}"
 # one clang build in build-asan/: CPU-only, AddressSanitizer + UBSan, the fbd libraries
 # instrumented for libFuzzer's coverage, the harnesses beside the tests. One tree instead of two
 # saves CI a whole sanitized compile, and clang compiles it in about half gcc's time (628 against
-# 1155 CPU-seconds here); the suite runs about 8 % slower with the coverage instrumentation.
+# 1155 CPU-seconds here); its tests run about 8 % slower (clang's code and the coverage hooks).
 sanitize_dir="$root/build-asan"
 sanitize_args=(-DCMAKE_BUILD_TYPE=Debug -DFBD_CUDA=OFF -DFBD_SANITIZE=ON -DFBD_FUZZ=ON -DFBD_BUILD_BENCH=OFF
                -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
