@@ -37,8 +37,8 @@ class PinnedBuffer {
   void* ptr_ = nullptr;
   size_t size_ = 0;
   bool pinned_ = false;
-  void* event_ = nullptr;  // cudaEvent_t of the last asynchronous copy
-  int event_device_ = -1;
+  [[maybe_unused]] void* event_ = nullptr;  // cudaEvent_t of the last asynchronous copy (CUDA builds)
+  [[maybe_unused]] int event_device_ = -1;
 };
 
 }  // namespace fbd

@@ -114,7 +114,7 @@ Tensor softmax_op(const char* op, const Tensor& logits, const Tensor& labels, co
                              {labels.defined() ? &labels : nullptr, "labels", detail::Expect::ClassIndex, int(K)},
                              {bd ? &class_sdm : nullptr, "class distance maps", detail::Expect::Finite}});
   if (needs_grad({&logits})) {
-    record(value, op, {logits}, [op, z, y, phi, sums, prm, N, K, HW](const Tensor& go) {
+    record(value, op, {logits}, [op, z, y, phi, sums, prm, N, HW](const Tensor& go) {
       Tensor dz = Tensor::empty(z.shape(), DType::F32, z.device());
       const float* phip = phi.defined() ? phi.data<float>() : nullptr;
       detail::dispatch(
