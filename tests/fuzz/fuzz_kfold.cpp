@@ -9,10 +9,13 @@ const fbd::data::Dataset& small_data_set() {
   static const fbd::data::Dataset ds = [] {
     fbd::data::Dataset d;
     d.layout = "manifest";
+    // Names spelt out: GCC 12 at -O3 warns falsely (-Wrestrict) on "c" + std::to_string(i).
+    const char* const ids[] = {"c0", "c1", "c2", "c3"};
+    const char* const patients[] = {"P0", "P1", "P2", "P3"};
     for (int i = 0; i < 4; ++i) {
       fbd::data::CaseEntry c;
-      c.id = "c" + std::to_string(i);
-      c.patient = "P" + std::to_string(i);
+      c.id = ids[i];
+      c.patient = patients[i];
       c.label = i % 2 ? fbd::data::Label::Malignant : fbd::data::Label::Benign;
       d.cases.push_back(c);
     }
