@@ -13,7 +13,7 @@ mode="${1:-default}"
 case "$mode" in
   default)    dir="$root/build";      args=(-DCMAKE_BUILD_TYPE=Release -DFBD_CUDA=AUTO -DCMAKE_CUDA_ARCHITECTURES="$(cuda_archs)") ;;
   --cpu-only) dir="$root/build-cpu";  args=(-DCMAKE_BUILD_TYPE=Release -DFBD_CUDA=OFF) ;;
-  --sanitize) dir="$sanitize_dir";    args=("${sanitize_args[@]}") ;;
+  --sanitize) dir="$sanitize_dir" ;;  # configured by configure_sanitize_tree (scripts/common.sh)
   *) echo "test.sh: unknown option $mode (expected --cpu-only or --sanitize)" >&2; exit 2 ;;
 esac
 
