@@ -41,6 +41,8 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--weights", f->weights, "Focal Boundary Dice weights: Dice,focal,boundary")->capture_default_str();
   cmd->add_option("--alpha", c.loss.alpha, "focal terms' class weight of tumour pixels (negative: none)")
       ->capture_default_str();
+  cmd->add_option("--gamma", c.loss.gamma, "focal terms' focusing exponent (0: the alpha-weighted BCE)")
+      ->capture_default_str();
   cmd->add_option("--boundary-ramp", c.loss.boundary_ramp,
                   "epochs over which the boundary weight rises linearly to its value (0: full from the start)")
       ->capture_default_str();
@@ -81,6 +83,12 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--block", c.net.block,
                   "fbdnet encoder blocks: residual (ResNet's basic block, identity shortcut) or plain (two 3x3 "
                   "convolutions, no shortcut, a U-Net's level)")
+      ->capture_default_str();
+  cmd->add_option("--stem", c.net.stem,
+                  "fbdnet: conv (a 3x3 convolution before stage 1) or none (stage 1 reads the image, U-Net's way)")
+      ->capture_default_str();
+  cmd->add_option("--stage5-width", c.net.stage5_width,
+                  "fbdnet: stage 5's channels as a multiple of --width, 8 (stage 4's) or 16 (U-Net's)")
       ->capture_default_str();
   cmd->add_option("--decoder", c.net.decoder,
                   "fbdnet decoder: fpn (1x1 laterals summed top-down, sides fused at stage 2) or unet (two 3x3 "

@@ -29,7 +29,13 @@
 // Its downsampling into stages 2-5 (NetConfig::downsample): "stride", the first reading (the
 // stage's first residual block has stride 2, ResNet's way), or "maxpool" (a 2x2 max pooling
 // before the stage, whose blocks then all have stride 1, U-Net's way). The modules are the same
-// but one: stage 5 keeps stage 4's width, so at stride 1 its first block needs no projection.
+// but one: at 8c stage 5 keeps stage 4's width, so at stride 1 its first block needs no projection.
+//
+// Its stem (NetConfig::stem): "conv", the first reading (a 3x3 ConvBnRelu from the image to c
+// channels before stage 1), or "none" (stage 1's first block reads the image, as U-Net's first
+// level does). Stage 5's width (NetConfig::stage5_width): 8c, the first reading (stage 4's), or
+// 16c, U-Net's bottleneck. With both and the U-Net decoder, maxpool and plain blocks, the encoder
+// and decoder are U-Net's, and the paper's parts (boundary attention, sides) sit on them.
 //
 // Its encoder blocks (NetConfig::block): "residual", the first reading (ResNet's basic block:
 // two 3x3 convolutions and an identity or projected shortcut), or "plain" (the same two 3x3
@@ -48,10 +54,11 @@ class FbdNet : public SegNet {
  public:
   FbdNet(const NetConfig& cfg, Generator& gen) : SegNet("FbdNet"), cfg_(cfg) {
     in_channels_ = cfg.in_channels;
-    const int64_t c = cfg.width, widths[5] = {c, 2 * c, 4 * c, 8 * c, 8 * c};
+    const int64_t c = cfg.width, widths[5] = {c, 2 * c, 4 * c, 8 * c, cfg.stage5_width * c};
     const int64_t d = 2 * c;  // decoder and side-head width
-    stem_ = register_module("stem", std::make_shared<ConvBnRelu>(cfg.in_channels, c, 3, 1, gen));
-    int64_t in = c;
+    if (cfg.stem == "conv")
+      stem_ = register_module("stem", std::make_shared<ConvBnRelu>(cfg.in_channels, c, 3, 1, gen));
+    int64_t in = stem_ ? c : cfg.in_channels;
     for (int s = 0; s < 5; ++s) {
       auto stage = std::make_shared<nn::Sequential>();
       for (int b = 0; b < cfg.blocks; ++b) {
@@ -113,7 +120,7 @@ class FbdNet : public SegNet {
   SegOutput forward_seg(const Tensor& x, bool need_features) override {
     check_net_input("fbdnet", x, in_channels_);
     Tensor f[5];
-    Tensor h = stem_->forward(x);
+    Tensor h = stem_ ? stem_->forward(x) : x;
     for (int s = 0; s < 5; ++s) {
       if (s > 0 && cfg_.downsample == "maxpool") h = nn::max_pool2d(h, nn::PoolParams::square(2));
       h = f[s] = stages_[s]->forward(h);

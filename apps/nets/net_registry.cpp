@@ -66,6 +66,9 @@ void check_net_config(const NetConfig& c) {
   FBD_CHECK(c.upsample == "bilinear" || c.decoder == "unet",
             "--upsample transposed goes with --decoder unet (the fpn decoder's sums upsample bilinearly)");
   FBD_CHECK(c.block == "residual" || c.block == "plain", "unknown block '", c.block, "': expected residual or plain");
+  FBD_CHECK(c.stem == "conv" || c.stem == "none", "unknown stem '", c.stem, "': expected conv or none");
+  FBD_CHECK(c.stage5_width == 8 || c.stage5_width == 16, "stage 5's width is 8 or 16 times --width, got ",
+            c.stage5_width);
   FBD_CHECK(c.decoder == "fpn" || (c.head == "full" && c.top_down == 3), "--decoder unet reads every stage and ",
             "predicts at full resolution: --head half and --top-down 2 go with --decoder fpn");
   FBD_CHECK(c.embed_dim >= 1, "embedding size must be positive");

@@ -34,6 +34,8 @@ struct NetConfig {
   std::string downsample = "stride";  // fbdnet: into stages 2-5, "stride" (the first block's stride 2) or "maxpool"
   std::string upsample = "bilinear";  // fbdnet's U-Net decoder: "bilinear" or "transposed" (a learned 2x2 conv)
   std::string block = "residual";     // fbdnet's encoder blocks: "residual" (ResNet's basic block) or "plain"
+  std::string stem = "conv";          // fbdnet: "conv" (a 3x3 ConvBnRelu before stage 1) or "none" (U-Net's way)
+  int stage5_width = 8;               // fbdnet: stage 5's width as a multiple of --width, 8 (the first reading) or 16
   int embed_dim = 16;             // projection head for the shape-aware smoothness term
   int in_channels = 1;            // image channels (DCE phases, a subtraction image: data/channels.h)
 };

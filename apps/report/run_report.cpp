@@ -154,7 +154,9 @@ void write_run_report(const std::string& run_dir, const RunReportInput& in, cons
                                                                 : ", U-Net decoder")
                               : "") +
                          (c.net.downsample == "maxpool" ? ", max-pooling downsampling" : "") +
-                         (c.net.block == "plain" ? ", plain encoder blocks" : "")
+                         (c.net.block == "plain" ? ", plain encoder blocks" : "") +
+                         (c.net.stem == "none" ? ", no stem convolution" : "") +
+                         (c.net.stage5_width == 16 ? ", stage 5 at 16x width" : "")
                    : "") +
               "), loss " + c.loss.name + ", " + std::to_string(in.history.size()) + " epochs of batch " +
               std::to_string(c.batch) + " at " + std::to_string(c.size) + " px" +

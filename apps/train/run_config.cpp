@@ -50,12 +50,19 @@ std::string to_json(const RunConfig& c) {
               {"downsample", c.net.downsample},
               {"block", c.net.block},
               {"upsample", c.net.upsample},
+              {"stem", c.net.stem},
+              {"stage5_width", c.net.stage5_width},
               {"embed_dim", c.net.embed_dim},
               {"in_channels", c.net.in_channels}};
-  j["loss"] = {{"name", c.loss.name},         {"weights", c.loss.weights},
-               {"beta", c.loss.beta},         {"eta", c.loss.eta},
-               {"alpha", c.loss.alpha},       {"boundary_ramp", c.loss.boundary_ramp},
-               {"distance", c.loss.distance}, {"side_weight", c.loss.side_weight}};
+  j["loss"] = {{"name", c.loss.name},
+               {"weights", c.loss.weights},
+               {"beta", c.loss.beta},
+               {"eta", c.loss.eta},
+               {"alpha", c.loss.alpha},
+               {"gamma", c.loss.gamma},
+               {"boundary_ramp", c.loss.boundary_ramp},
+               {"distance", c.loss.distance},
+               {"side_weight", c.loss.side_weight}};
   j["epochs"] = c.epochs;
   j["batch"] = c.batch;
   j["size"] = c.size;
@@ -97,6 +104,8 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.downsample = n.value("downsample", "stride");
     c.net.block = n.value("block", "residual");        // runs from before plain blocks
     c.net.upsample = n.value("upsample", "bilinear");  // runs from before transposed upsampling
+    c.net.stem = n.value("stem", "conv");              // runs from before the stem was optional
+    c.net.stage5_width = n.value("stage5_width", 8);   // runs from before a 16c stage 5
     c.net.embed_dim = n.at("embed_dim").get<int>();
     c.net.in_channels = n.value("in_channels", 1);  // runs from before multi-channel input had one
     const json& l = j.at("loss");
@@ -105,6 +114,7 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.loss.beta = l.at("beta").get<float>();
     c.loss.eta = l.at("eta").get<float>();
     c.loss.alpha = l.value("alpha", 0.25f);  // runs from before these settings had these values
+    c.loss.gamma = l.value("gamma", 2.0f);
     c.loss.boundary_ramp = l.value("boundary_ramp", 0);
     c.loss.distance = l.value("distance", "pixels");
     c.loss.side_weight = l.value("side_weight", 1.0f);

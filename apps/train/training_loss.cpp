@@ -22,6 +22,7 @@ void check_loss_config(const LossConfig& c) {
   FBD_CHECK(c.beta >= 0 && c.eta >= 0, "shape-aware beta and eta must be non-negative");
   FBD_CHECK(std::isfinite(c.alpha) && c.alpha <= 1.0f, "--alpha must be at most 1 (negative: no class weight), got ",
             c.alpha);
+  FBD_CHECK(std::isfinite(c.gamma) && c.gamma >= 0.0f && c.gamma <= 10.0f, "--gamma must be in [0, 10], got ", c.gamma);
   FBD_CHECK(c.distance == "pixels" || c.distance == "normalized", "unknown --distance '", c.distance,
             "': expected pixels or normalized");
   FBD_CHECK(c.side_weight >= 0.0f && std::isfinite(c.side_weight), "--side-weight must be a non-negative number, got ",
@@ -49,6 +50,7 @@ LossSettings loss_settings_of(const LossConfig& c) {
   s.w_dice = c.weights.at(0), s.w_focal = c.weights.at(1), s.w_boundary = c.weights.at(2);
   s.beta = c.beta, s.eta = c.eta;
   s.alpha = c.alpha;
+  s.gamma = c.gamma;
   return s;
 }
 

@@ -28,6 +28,7 @@ struct LossConfig {
   std::vector<float> weights = {0.5f, 0.3f, 0.2f};  // fbd: Dice, focal, boundary
   float beta = 0.01f, eta = 0.01f;                  // shape-aware
   float alpha = 0.25f;                              // focal terms' class weight (< 0: none)
+  float gamma = 2.0f;                               // focal terms' focusing exponent (0: weighted BCE)
   // Epochs over which the boundary weight (weights[2]) rises linearly to its value, as Kervadec
   // et al. schedule it: epoch e (1-based) trains with min(1, e / boundary_ramp) of it. 0 gives
   // it in full from the first epoch, the paper's reading.
@@ -53,7 +54,7 @@ void check_loss_config(const LossConfig& c);
 // One-line errors for a loss the network cannot train with (pix2pix's own loss on another
 // network) and for inputs too small for a discriminator.
 void check_loss_for_net(const LossConfig& c, const NetConfig& net, int size);
-// The registry's settings with the run's weights, beta, eta and alpha.
+// The registry's settings with the run's weights, beta, eta, alpha and gamma.
 LossSettings loss_settings_of(const LossConfig& c);
 
 // Targets of one batch, all [N,1,H,W] on the training device: the mask, the edge map, and the

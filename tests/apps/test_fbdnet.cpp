@@ -8,7 +8,8 @@
 // stage with two 3x3 convolutions and trains each of them through its side; bad settings are
 // one-line errors; `--bam-stage 0` leaves out the boundary attention module and its edge output;
 // `--block plain` drops the residual blocks' shortcuts; `--upsample transposed` gives the U-Net
-// decoder U-Net's learned upsampling.
+// decoder U-Net's learned upsampling; `--stem none` and `--stage5-width 16` complete U-Net's
+// skeleton (its parameters exactly, plus the paper's parts).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -153,13 +154,13 @@ TEST_CASE("fbdnet: --fusion mean averages every side, the layer-1 head's include
   }
 }
 
-TEST_CASE("runs from before the head and loss settings existed read as the half head, alpha 0.25, no ramp") {
+TEST_CASE("runs from before the head and loss settings existed read as the half head, alpha 0.25, gamma 2, no ramp") {
   RunConfig c;
   c.data = "/x";
   c.train_patients = {"P1"};
   c.test_patients = {"P2"};
   c.net.head = "full", c.loss.alpha = 0.5f, c.loss.boundary_ramp = 5, c.loss.distance = "normalized";
-  c.loss.side_weight = 0.5f;
+  c.loss.side_weight = 0.5f, c.loss.gamma = 1.5f;
   std::string json = to_json(c);
   const RunConfig back = run_config_from_json(json, "new.json");
   CHECK(back.net.head == "full");
@@ -167,7 +168,8 @@ TEST_CASE("runs from before the head and loss settings existed read as the half 
   CHECK(back.loss.boundary_ramp == 5);
   CHECK(back.loss.distance == "normalized");
   CHECK(back.loss.side_weight == 0.5f);
-  for (const char* key : {"\"head\": \"full\",", "\"alpha\": 0.5,", "\"boundary_ramp\": 5,",
+  CHECK(back.loss.gamma == 1.5f);
+  for (const char* key : {"\"head\": \"full\",", "\"alpha\": 0.5,", "\"gamma\": 1.5,", "\"boundary_ramp\": 5,",
                           "\"distance\": \"normalized\",", ",\n    \"side_weight\": 0.5"}) {
     const size_t at = json.find(key);
     REQUIRE_MESSAGE(at != std::string::npos, key);
@@ -179,6 +181,7 @@ TEST_CASE("runs from before the head and loss settings existed read as the half 
   CHECK(old.loss.boundary_ramp == 0);
   CHECK(old.loss.distance == "pixels");
   CHECK(old.loss.side_weight == 1.0f);
+  CHECK(old.loss.gamma == 2.0f);
 }
 
 TEST_CASE("--distance normalized: the training targets' distance map is the pixel one over its largest |phi|") {
@@ -218,8 +221,9 @@ TEST_CASE("the boundary ramp: epoch e trains with min(1, e / ramp) of the bounda
   }
   c.boundary_ramp = 0;
   CHECK(loss_config_at_epoch(c, 1).weights[2] == 0.2f);
-  c.alpha = -1.0f;
+  c.alpha = -1.0f, c.gamma = 0.0f;
   CHECK(loss_settings_of(c).alpha == -1.0f);
+  CHECK(loss_settings_of(c).gamma == 0.0f);
 }
 
 TEST_CASE("fbdnet --top-down 2: stage 2's lateral feeds the finest side and trains; 3 is the first reading") {
@@ -404,6 +408,66 @@ TEST_CASE("fbdnet --block plain: two 3x3 convolutions per block, no shortcut, th
   CHECK(old.block == "residual");
 }
 
+TEST_CASE("fbdnet --stem none --stage5-width 16: U-Net's encoder and decoder under the paper's parts, and it trains") {
+  // With the U-Net decoder, transposed upsampling, max pooling and plain blocks, no stem and a
+  // 16c stage 5 leave fbdnet's encoder and decoder exactly U-Net's: without the boundary
+  // attention module its parameters are U-Net's plus the three 1x1 side heads.
+  NetConfig c;
+  c.net = "fbdnet", c.width = 4, c.decoder = "unet", c.upsample = "transposed", c.downsample = "maxpool";
+  c.block = "plain", c.stem = "none", c.stage5_width = 16, c.bam_stage = 0, c.in_channels = 2;
+  Generator gen(7);
+  const auto net = make_net(c, gen);
+  CHECK(!has_parameter(*net, "stem."));
+  std::map<std::string, Shape> shapes;
+  for (const auto& [name, t] : net->named_parameters()) shapes[name] = t.shape();
+  CHECK(shapes.at("stage1.0.a.conv.weight") == Shape{4, 2, 3, 3});  // stage 1 reads both image channels
+  CHECK(shapes.at("stage5.0.a.conv.weight") == Shape{64, 32, 3, 3});
+  CHECK(shapes.at("up4.weight") == Shape{64, 32, 2, 2});
+  NetConfig u;
+  u.net = "unet", u.width = 4, u.in_channels = 2;
+  Generator gu(7);
+  const int64_t sides = (2 * 4 + 1) + (4 * 4 + 1) + (8 * 4 + 1);  // side2-side4: 1x1 convolutions with bias
+  CHECK(net->num_parameters() == make_net(u, gu)->num_parameters() + sides);
+  // The paper's parts on it train: the edge output, every side and stage 1 get gradients.
+  c.bam_stage = 2, c.in_channels = 1;
+  Generator g2(7);
+  const auto full = make_net(c, g2);
+  SegOutput out = train_forward_at_input_size(*full);
+  REQUIRE(out.edge.defined());
+  add(mean(out.sides[3]), mean(out.edge)).backward();
+  for (const char* m : {"stage1.", "stage5.", "bam.", "side4."}) CHECK_MESSAGE(grad_norm(*full, m) > 0, m);
+  // Either alone works on the default network too.
+  for (const auto& [stem, width5] : {std::pair<const char*, int>{"none", 8}, {"conv", 16}}) {
+    const std::string stem_name = stem;
+    const int w5 = width5;
+    INFO("stem " << stem_name << ", stage 5 at " << w5 << "c");
+    NetConfig d;
+    d.net = "fbdnet", d.width = 4, d.stem = stem_name, d.stage5_width = w5;
+    Generator gd(7);
+    const auto n = make_net(d, gd);
+    CHECK(has_parameter(*n, "stem.") == (stem_name == "conv"));
+    mean(train_forward_at_input_size(*n).pred).backward();
+    CHECK(grad_norm(*n, "stage1.") > 0);
+  }
+  // A run's config records both; runs from before them read as the first reading.
+  NetConfig written;
+  written.stem = "none";
+  const auto [now, old] = net_config_round_trip(written, "\"stem\": \"none\",");
+  CHECK(now.stem == "none");
+  CHECK(old.stem == "conv");
+  written.stage5_width = 16;
+  const auto [now16, old8] = net_config_round_trip(written, "\"stage5_width\": 16,");
+  CHECK(now16.stage5_width == 16);
+  CHECK(old8.stage5_width == 8);
+  // Bad values are one-line errors.
+  NetConfig bad;
+  bad.stem = "patchify";
+  CHECK(contains(error_of([&] { check_net_config(bad); }), "unknown stem 'patchify': expected conv or none"));
+  bad = NetConfig{};
+  bad.stage5_width = 4;
+  CHECK(contains(error_of([&] { check_net_config(bad); }), "stage 5's width is 8 or 16 times --width, got 4"));
+}
+
 TEST_CASE("fbdnet --bam-stage 0: no boundary attention module, no edge output, the fbd loss without its edge term") {
   for (const char* decoder : {"fpn", "unet"}) {
     INFO("decoder " << decoder);
@@ -473,6 +537,9 @@ TEST_CASE("a bad head, top-down stage, decoder, block, alpha or boundary ramp is
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
   l.alpha = NAN;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--alpha must be at most 1"));
+  l = LossConfig{};
+  l.gamma = -1.0f;
+  CHECK(contains(error_of([&] { check_loss_config(l); }), "--gamma must be in [0, 10], got -1"));
   l = LossConfig{};
   l.side_weight = -0.5f;
   CHECK(contains(error_of([&] { check_loss_config(l); }), "--side-weight must be a non-negative number, got -0.5"));
