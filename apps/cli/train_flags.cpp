@@ -63,7 +63,8 @@ void add_train_flags(CLI::App* cmd, const std::shared_ptr<TrainFlags>& f, bool w
   cmd->add_option("--weight-decay", c.weight_decay, "AdamW's decoupled weight decay (pix2pix: none)")
       ->capture_default_str();
   cmd->add_option("--width", c.net.width, "channels of the first stage")->capture_default_str();
-  cmd->add_option("--blocks", c.net.blocks, "residual blocks per fbdnet stage")->capture_default_str();
+  cmd->add_option("--blocks", c.net.blocks, "blocks per fbdnet stage (each two 3x3 convolutions)")
+      ->capture_default_str();
   cmd->add_option("--bam-stage", c.net.bam_stage,
                   "fbdnet: stage feeding the boundary attention module, 1 or 2 (0: no module and no edge loss)")
       ->capture_default_str();
@@ -148,6 +149,9 @@ RunConfig finish_train_flags(const TrainFlags& f) {
     FBD_CHECK(std::filesystem::is_regular_file(c.split), "--split: no such file: ", c.split);
     c.split = std::filesystem::absolute(c.split).string();
   }
+  // The fpn decoder upsamples bilinearly: --decoder fpn alone gives it that, not the unet
+  // decoder's default transposed convolutions (which it refuses).
+  if (c.net.decoder == "fpn" && !flag_given(f, "--upsample")) c.net.upsample = "bilinear";
   c.loss.name = f.loss == "default" ? find_net(c.net.net).default_loss : f.loss;
   c.lr = f.lr != 0 ? f.lr : find_net(c.net.net).default_lr;  // a negative --lr is refused below
   c.loss.weights = parse_float_list(f.weights, "--weights");

@@ -6,7 +6,8 @@ namespace fbd::app {
 
 const std::vector<NetInfo>& net_registry() {
   static const std::vector<NetInfo> rows = {
-      {"fbdnet", "the paper's network: residual encoder, boundary attention module, deep supervision",
+      {"fbdnet",
+       "the paper's network: U-Net's skeleton (or a residual encoder), boundary attention module, deep supervision",
        "Focal Boundary Dice, J. Cancer 2023 (Fig. 2)", make_fbdnet, "fbd"},
       {"unet", "U-Net with batch norm", "Ronneberger et al., MICCAI 2015", make_unet, "bce"},
       {"attunet", "Attention U-Net (additive attention gates on the skips)", "Oktay et al., MIDL 2018", make_attunet,

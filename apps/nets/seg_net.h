@@ -2,11 +2,11 @@
 // and its outputs. The networks themselves, one file each, are listed by name in
 // net_registry.h:
 //
-//  * fbdnet: the paper's network (Fig. 2; docs/APP.md): a residual encoder of five stages
-//    (stride 2 between stages), a boundary attention module on the stage-2 output (or stage 1,
-//    to repeat Fig. 3) that predicts an edge map and weights its features with it, a light
-//    top-down path over stages 3-5, and one side output per stage 3, 4, 5, each fused with the
-//    edge features and upsampled to the input size (deep supervision, Eq. 3).
+//  * fbdnet: the paper's network (Fig. 2; docs/APP.md): an encoder of five stages and a decoder
+//    (by default U-Net's), a boundary attention module on the stage-2 output (or stage 1, to
+//    repeat Fig. 3) that predicts an edge map and weights its features with it, a
+//    full-resolution prediction on layer 1 and three side outputs on the deeper levels,
+//    upsampled to the input size (deep supervision, Eq. 3).
 //  * unet, attunet, resunet, denseunet, vnet2d: baselines of Table 3 (one output, no edge head).
 //
 // Every network takes [N, C, H, W] images (C = NetConfig::in_channels) with H and W multiples
@@ -25,24 +25,37 @@ namespace fbd::app {
 struct NetConfig {
   std::string net = "fbdnet";     // a name of net_registry.h
   int width = 16;                 // channels of the first stage; later stages double it (capped at 8x)
-  int blocks = 1;                 // residual blocks per fbdnet stage
+  int blocks = 1;                 // blocks per fbdnet stage (each two 3x3 convolutions, plain or residual)
   int bam_stage = 2;              // fbdnet: stage whose output feeds the boundary attention module (1 or 2)
   std::string fusion = "finest";  // fbdnet prediction: "finest" (the finest side) or "mean" of the sides
-  std::string head = "full";      // fbdnet: "full" (global head on layer 1, full resolution) or "half" (fbdnet.cpp)
-  int top_down = 3;               // fbdnet: finest stage the top-down path reaches, 3 (the first reading) or 2
-  std::string decoder = "fpn";    // fbdnet: "fpn" (top-down sums, the first reading) or "unet" (fbdnet.cpp)
-  std::string downsample = "stride";  // fbdnet: into stages 2-5, "stride" (the first block's stride 2) or "maxpool"
-  std::string upsample = "bilinear";  // fbdnet's U-Net decoder: "bilinear" or "transposed" (a learned 2x2 conv)
-  std::string block = "residual";     // fbdnet's encoder blocks: "residual" (ResNet's basic block) or "plain"
-  std::string stem = "conv";          // fbdnet: "conv" (a 3x3 ConvBnRelu before stage 1) or "none" (U-Net's way)
-  int stage5_width = 8;               // fbdnet: stage 5's width as a multiple of --width, 8 (the first reading) or 16
+  std::string head = "full";      // fbdnet with decoder "fpn": "full" (global head on layer 1) or "half" (fbdnet.cpp)
+  int top_down = 3;               // fbdnet with decoder "fpn": finest stage of the top-down path, 3 or 2
+  // fbdnet's skeleton. The defaults are U-Net's (chosen by measurement, docs/APP.md "The paper's
+  // parts on U-Net's skeleton"); the first reading, a residual encoder with an FPN-like top-down
+  // path, is decoder "fpn", upsample "bilinear", downsample "stride", block "residual", stem
+  // "conv", stage5_width 8 (fbdnet_first_reading()).
+  std::string decoder = "unet";         // "unet" (two 3x3 convolutions per stage) or "fpn" (top-down sums)
+  std::string downsample = "maxpool";   // into stages 2-5: "maxpool" (2x2 max pooling) or "stride" (stride-2 block)
+  std::string upsample = "transposed";  // the U-Net decoder's: "transposed" (a learned 2x2 conv) or "bilinear"
+  std::string block = "plain";          // encoder blocks: "plain" (two 3x3 ConvBnRelu) or "residual" (ResNet's)
+  std::string stem = "none";            // "none" (stage 1 reads the image) or "conv" (a 3x3 ConvBnRelu first)
+  int stage5_width = 16;                // stage 5's width as a multiple of `width`: 16 (U-Net's) or 8
   int embed_dim = 16;             // projection head for the shape-aware smoothness term
   int in_channels = 1;            // image channels (DCE phases, a subtraction image: data/channels.h)
 };
 
+// fbdnet's first reading (the defaults before 2026-12-02): a residual encoder behind a 3x3 stem,
+// strided downsampling, stage 5 at 8c, the FPN-like top-down path and the full-resolution head.
+inline NetConfig fbdnet_first_reading() {
+  NetConfig c;
+  c.decoder = "fpn", c.downsample = "stride", c.upsample = "bilinear", c.block = "residual", c.stem = "conv";
+  c.stage5_width = 8;
+  return c;
+}
+
 struct SegOutput {
   Tensor pred;                // [N,1,H,W] logits: the network's prediction
-  std::vector<Tensor> sides;  // deep-supervision logits at the input size (fbdnet: stages 3, 4, 5; else {pred})
+  std::vector<Tensor> sides;  // deep-supervision logits at the input size (fbdnet: the prediction first; else {pred})
   Tensor edge;                // [N,1,H,W] edge logits (fbdnet) or undefined
   Tensor features;            // [N,C,H,W] features at the input size for the shape-aware term
 };

@@ -50,6 +50,26 @@ std::vector<size_t> pick(const std::vector<SlicePrediction>& preds, size_t n) {
   return out;
 }
 
+// fbdnet's reading, for the report's first paragraph: ", boundary attention on stage 2, U-Net's
+// skeleton" or the parts that differ from it.
+std::string fbdnet_text(const NetConfig& n) {
+  std::string s = ", " + boundary_attention_text(n.bam_stage);
+  const bool unet_skeleton = n.decoder == "unet" && n.upsample == "transposed" && n.downsample == "maxpool" &&
+                             n.block == "plain" && n.stem == "none" && n.stage5_width == 16;
+  if (unet_skeleton) return s + ", U-Net's skeleton";
+  s += ", " + n.head + "-resolution head";
+  if (n.top_down == 2) s += ", top-down path to stage 2";
+  if (n.decoder == "unet")
+    s += n.upsample == "transposed" ? ", U-Net decoder (transposed convolutions)" : ", U-Net decoder";
+  else
+    s += ", top-down (FPN) decoder";
+  if (n.downsample == "maxpool") s += ", max-pooling downsampling";
+  if (n.block == "plain") s += ", plain encoder blocks";
+  if (n.stem == "none") s += ", no stem convolution";
+  if (n.stage5_width == 16) s += ", stage 5 at 16x width";
+  return s;
+}
+
 }  // namespace
 
 std::vector<Chart> history_charts(const std::vector<EpochRecord>& h, const std::string& p) {
@@ -146,20 +166,9 @@ void write_run_report(const std::string& run_dir, const RunReportInput& in, cons
   double seconds = 0;
   for (const EpochRecord& e : in.history) seconds += e.seconds;
   r.paragraph("Network " + c.net.net + " (width " + std::to_string(c.net.width) +
-              (c.net.net == "fbdnet"
-                   ? ", " + boundary_attention_text(c.net.bam_stage) + ", " + c.net.head + "-resolution head" +
-                         (c.net.top_down == 2 ? ", top-down path to stage 2" : "") +
-                         (c.net.decoder == "unet"
-                              ? (c.net.upsample == "transposed" ? ", U-Net decoder (transposed convolutions)"
-                                                                : ", U-Net decoder")
-                              : "") +
-                         (c.net.downsample == "maxpool" ? ", max-pooling downsampling" : "") +
-                         (c.net.block == "plain" ? ", plain encoder blocks" : "") +
-                         (c.net.stem == "none" ? ", no stem convolution" : "") +
-                         (c.net.stage5_width == 16 ? ", stage 5 at 16x width" : "")
-                   : "") +
-              "), loss " + c.loss.name + ", " + std::to_string(in.history.size()) + " epochs of batch " +
-              std::to_string(c.batch) + " at " + std::to_string(c.size) + " px" +
+              (c.net.net == "fbdnet" ? fbdnet_text(c.net) : "") + "), loss " + c.loss.name + ", " +
+              std::to_string(in.history.size()) + " epochs of batch " + std::to_string(c.batch) + " at " +
+              std::to_string(c.size) + " px" +
               (c.quadrants ? (c.all_quadrants ? " (all quadrants)" : " (tumour quadrants)") : "") + ", on " +
               in.device + " in " + format_number(seconds, 1) + " s. Data: " + c.data + "; " +
               std::to_string(c.train_patients.size()) + " training and " + std::to_string(c.test_patients.size()) +

@@ -33,12 +33,14 @@ struct LossConfig {
   // et al. schedule it: epoch e (1-based) trains with min(1, e / boundary_ramp) of it. 0 gives
   // it in full from the first epoch, the paper's reading.
   int boundary_ramp = 0;
-  // The boundary terms' signed distances: "pixels" (Kervadec et al.'s, the paper's reading) or
-  // "normalized" (each image's map divided by its largest magnitude: losses/edt.h).
-  std::string distance = "pixels";
+  // The boundary terms' signed distances: "normalized" (each image's map divided by its largest
+  // magnitude: losses/edt.h; the default by measurement, docs/APP.md) or "pixels" (Kervadec et
+  // al.'s, the first reading).
+  std::string distance = "normalized";
   // Weight of the auxiliary side outputs' losses beside the prediction's (deep supervision,
-  // losses/loss_registry.h): 1 is the paper's plain sum (Eq. 3).
-  float side_weight = 1.0f;
+  // losses/loss_registry.h): 1 is the paper's plain sum (Eq. 3, the first reading); 0.25, the
+  // default by measurement (docs/APP.md), keeps the sides supervised but the prediction first.
+  float side_weight = 0.25f;
 };
 
 // The loss configuration epoch `epoch` (1-based) trains with: `c` with its boundary ramp applied.

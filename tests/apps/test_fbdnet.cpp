@@ -29,7 +29,7 @@ using test::error_of;
 namespace {
 
 std::shared_ptr<SegNet> fbdnet(const std::string& head, const std::string& fusion = "finest", int bam_stage = 2) {
-  NetConfig c;
+  NetConfig c = fbdnet_first_reading();
   c.net = "fbdnet", c.width = 4, c.head = head, c.fusion = fusion, c.bam_stage = bam_stage;
   Generator gen(7);
   auto net = make_net(c, gen);
@@ -159,6 +159,7 @@ TEST_CASE("runs from before the head and loss settings existed read as the half 
   c.data = "/x";
   c.train_patients = {"P1"};
   c.test_patients = {"P2"};
+  c.net = fbdnet_first_reading();
   c.net.head = "full", c.loss.alpha = 0.5f, c.loss.boundary_ramp = 5, c.loss.distance = "normalized";
   c.loss.side_weight = 0.5f, c.loss.gamma = 1.5f;
   std::string json = to_json(c);
@@ -190,6 +191,7 @@ TEST_CASE("--distance normalized: the training targets' distance map is the pixe
     for (int x = 4; x < 7; ++x) m[size_t(y * 16 + x)] = 1.0f;  // image 0: a 6x3 box; image 1 empty
   const Tensor mask = Tensor::from_vector(m, {2, 1, 16, 16});
   LossConfig c;
+  c.distance = "pixels";
   const Targets px = prepare_targets(c, mask, Tensor());
   c.distance = "normalized";
   const Targets nrm = prepare_targets(c, mask, Tensor());
@@ -227,7 +229,7 @@ TEST_CASE("the boundary ramp: epoch e trains with min(1, e / ramp) of the bounda
 }
 
 TEST_CASE("fbdnet --top-down 2: stage 2's lateral feeds the finest side and trains; 3 is the first reading") {
-  NetConfig c;
+  NetConfig c = fbdnet_first_reading();
   c.net = "fbdnet", c.width = 4;
   Generator g3(7);
   const auto net3 = make_net(c, g3);
@@ -259,7 +261,7 @@ TEST_CASE("fbdnet --top-down 2: stage 2's lateral feeds the finest side and trai
   mean(out2.sides[3]).backward();
   CHECK(grad_norm(*net2, "lateral2.") == 0);
   // A run's config records it; runs from before it read as 3.
-  NetConfig written;
+  NetConfig written = fbdnet_first_reading();
   written.top_down = 2;
   const auto [now, old] = net_config_round_trip(written, "\"top_down\": 2,");
   CHECK(now.top_down == 2);
@@ -267,7 +269,7 @@ TEST_CASE("fbdnet --top-down 2: stage 2's lateral feeds the finest side and trai
 }
 
 TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution head, every stage trained") {
-  NetConfig c;
+  NetConfig c = fbdnet_first_reading();
   c.net = "fbdnet", c.width = 4, c.decoder = "unet";
   Generator gen(7);
   const auto net = make_net(c, gen);
@@ -303,7 +305,7 @@ TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution 
   CHECK(grad_norm(*net, "bam.") == 0);
   CHECK(grad_norm(*net, "dec4.") > 0);
   // A run's config records it; runs from before it read as fpn.
-  NetConfig written;
+  NetConfig written = fbdnet_first_reading();
   written.decoder = "unet";
   const auto [now, old] = net_config_round_trip(written, "\"decoder\": \"unet\",");
   CHECK(now.decoder == "unet");
@@ -311,7 +313,7 @@ TEST_CASE("fbdnet --decoder unet: a side per decoder stage, the full-resolution 
 }
 
 TEST_CASE("fbdnet --upsample transposed: a learned 2x upsampling per decoder stage, to the stage's width, trained") {
-  NetConfig c;
+  NetConfig c = fbdnet_first_reading();
   c.net = "fbdnet", c.width = 4, c.decoder = "unet", c.upsample = "transposed";
   Generator gen(7);
   const auto net = make_net(c, gen);
@@ -332,12 +334,12 @@ TEST_CASE("fbdnet --upsample transposed: a learned 2x upsampling per decoder sta
     for (const char* m : {"up1.", "up2.", "up3.", "up4.", "stem."}) CHECK_MESSAGE(grad_norm(*n, m) > 0, m);
   }
   // A run's config records it; runs from before it read as bilinear; the fpn decoder refuses it.
-  NetConfig written;
+  NetConfig written = fbdnet_first_reading();
   written.decoder = "unet", written.upsample = "transposed";
   const auto [now, old] = net_config_round_trip(written, "\"upsample\": \"transposed\",");
   CHECK(now.upsample == "transposed");
   CHECK(old.upsample == "bilinear");
-  NetConfig fpn;
+  NetConfig fpn = fbdnet_first_reading();
   fpn.upsample = "transposed";
   CHECK(contains(error_of([&] { check_net_config(fpn); }), "--upsample transposed goes with --decoder unet"));
   fpn.upsample = "nearest";
@@ -346,7 +348,7 @@ TEST_CASE("fbdnet --upsample transposed: a learned 2x upsampling per decoder sta
 }
 
 TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same sizes, one projection fewer") {
-  NetConfig c;
+  NetConfig c = fbdnet_first_reading();
   c.net = "fbdnet", c.width = 4;
   Generator gs(7);
   const auto strided = make_net(c, gs);
@@ -365,7 +367,7 @@ TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same size
   CHECK(grad_norm(*pooled, "stage5.") > 0);
   CHECK(grad_norm(*pooled, "stem.") > 0);
   // A run's config records it; runs from before it read as stride.
-  NetConfig written;
+  NetConfig written = fbdnet_first_reading();
   written.downsample = "maxpool";
   const auto [now, old] = net_config_round_trip(written, "\"downsample\": \"maxpool\",");
   CHECK(now.downsample == "maxpool");
@@ -375,7 +377,7 @@ TEST_CASE("fbdnet --downsample maxpool: pooled instead of strided, the same size
 TEST_CASE("fbdnet --block plain: two 3x3 convolutions per block, no shortcut, the same sizes, and it trains") {
   for (const char* downsample : {"stride", "maxpool"}) {
     INFO("downsample " << downsample);
-    NetConfig c;
+    NetConfig c = fbdnet_first_reading();
     c.net = "fbdnet", c.width = 4, c.downsample = downsample;
     Generator gr(7);
     const auto residual = make_net(c, gr);
@@ -401,7 +403,7 @@ TEST_CASE("fbdnet --block plain: two 3x3 convolutions per block, no shortcut, th
     CHECK(grad_norm(*plain, "stem.") > 0);
   }
   // A run's config records it; runs from before it read as residual.
-  NetConfig written;
+  NetConfig written = fbdnet_first_reading();
   written.block = "plain";
   const auto [now, old] = net_config_round_trip(written, "\"block\": \"plain\",");
   CHECK(now.block == "plain");
@@ -412,7 +414,7 @@ TEST_CASE("fbdnet --stem none --stage5-width 16: U-Net's encoder and decoder und
   // With the U-Net decoder, transposed upsampling, max pooling and plain blocks, no stem and a
   // 16c stage 5 leave fbdnet's encoder and decoder exactly U-Net's: without the boundary
   // attention module its parameters are U-Net's plus the three 1x1 side heads.
-  NetConfig c;
+  NetConfig c = fbdnet_first_reading();
   c.net = "fbdnet", c.width = 4, c.decoder = "unet", c.upsample = "transposed", c.downsample = "maxpool";
   c.block = "plain", c.stem = "none", c.stage5_width = 16, c.bam_stage = 0, c.in_channels = 2;
   Generator gen(7);
@@ -441,7 +443,7 @@ TEST_CASE("fbdnet --stem none --stage5-width 16: U-Net's encoder and decoder und
     const std::string stem_name = stem;
     const int w5 = width5;
     INFO("stem " << stem_name << ", stage 5 at " << w5 << "c");
-    NetConfig d;
+    NetConfig d = fbdnet_first_reading();
     d.net = "fbdnet", d.width = 4, d.stem = stem_name, d.stage5_width = w5;
     Generator gd(7);
     const auto n = make_net(d, gd);
@@ -450,7 +452,7 @@ TEST_CASE("fbdnet --stem none --stage5-width 16: U-Net's encoder and decoder und
     CHECK(grad_norm(*n, "stage1.") > 0);
   }
   // A run's config records both; runs from before them read as the first reading.
-  NetConfig written;
+  NetConfig written = fbdnet_first_reading();
   written.stem = "none";
   const auto [now, old] = net_config_round_trip(written, "\"stem\": \"none\",");
   CHECK(now.stem == "none");
@@ -471,7 +473,7 @@ TEST_CASE("fbdnet --stem none --stage5-width 16: U-Net's encoder and decoder und
 TEST_CASE("fbdnet --bam-stage 0: no boundary attention module, no edge output, the fbd loss without its edge term") {
   for (const char* decoder : {"fpn", "unet"}) {
     INFO("decoder " << decoder);
-    NetConfig c;
+    NetConfig c = fbdnet_first_reading();
     c.net = "fbdnet", c.width = 4, c.decoder = decoder, c.bam_stage = 0;
     Generator gen(7);
     const auto net = make_net(c, gen);
@@ -498,7 +500,7 @@ TEST_CASE("fbdnet --bam-stage 0: no boundary attention module, no edge output, t
     CHECK(grad_norm(*net, "stage2.") > 0);
   }
   // One without the module has its five parameters fewer (conv, batch norm, edge head).
-  NetConfig with, without;
+  NetConfig with = fbdnet_first_reading(), without = fbdnet_first_reading();
   with.net = without.net = "fbdnet", with.width = without.width = 4, without.bam_stage = 0;
   Generator g1(7), g2(7);
   CHECK(make_net(without, g2)->named_parameters().size() + 5 == make_net(with, g1)->named_parameters().size());

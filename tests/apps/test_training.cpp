@@ -96,7 +96,10 @@ TEST_CASE("training lowers the loss, and the run folder holds what it says" * do
   const std::string run = t.dir.file("run");
   std::filesystem::create_directories(run);
   const TrainResult r = train_network(t.ds, t.c, {run, false, {}});
-  CHECK(r.history.back().train_loss < 0.6 * r.history.front().train_loss);
+  // The default fbd loss (normalised distances, auxiliary sides at 0.25) falls by about a third
+  // here (1.08 to 0.70 when written); the first reading's, with distances in pixels, fell below
+  // 0.6 of its first epoch. The Dice check below is the one on the segmentation itself.
+  CHECK(r.history.back().train_loss < 0.7 * r.history.front().train_loss);
   CHECK(r.history.back().train_dice > r.history.front().train_dice + 0.15);
   for (const char* f : {"last.safetensors", "best.safetensors", "metrics.csv", "log.txt"})
     CHECK_MESSAGE(std::filesystem::exists(run + "/" + f), f);

@@ -1,5 +1,6 @@
 # The method's settings as a user sets them (docs/APP.md, "Closing the gap to U-Net"): fbdnet's
-# prediction head, decoder, upsampling and encoder blocks, the focal alpha, the boundary-weight
+# prediction head, decoder (fpn alone upsamples bilinearly), upsampling, encoder blocks, stem and
+# stage-5 width, the focal alpha and gamma, the boundary-weight
 # ramp, the distance scale, the auxiliary sides' weight, the weight decay and all-quadrant training
 # are recorded in config.json; bad values are one-line errors that create nothing. Uses
 # fbd_app_cli_case and the tiny phantom of app_compare.cmake.
@@ -7,12 +8,12 @@ set(_m ${CMAKE_CURRENT_BINARY_DIR}/cli-method)
 file(MAKE_DIRECTORY ${_m})
 
 fbd_app_cli_case(cli_method_settings_recorded REQUIRES app_phantom
-  CMD train --data ${_a}/phantom --out ${_m}/run --epochs 2 --head half --alpha 0.5 --boundary-ramp 2
-      --all-quadrants ${_tiny}
+  CMD train --data ${_a}/phantom --out ${_m}/run --epochs 2 --decoder fpn --head half --alpha 0.5 --gamma 1
+      --boundary-ramp 2 --stem conv --stage5-width 8 --all-quadrants ${_tiny}
   CLEAN ${_m}/run
   REGEX "2 epochs; last epoch: test Dice"
   MATCH ${_m}/run/config.json
-        "\"all_quadrants\": true,.*\"loss\": {\n +\"alpha\": 0.5,\n +\"beta\": [0-9.e-]+,\n +\"boundary_ramp\": 2,.*\"head\": \"half\",")
+        "\"all_quadrants\": true,.*\"loss\": {\n +\"alpha\": 0.5,\n +\"beta\": [0-9.e-]+,\n +\"boundary_ramp\": 2,.*\"gamma\": 1.0,.*\"decoder\": \"fpn\",.*\"head\": \"half\",.*\"stage5_width\": 8,\n +\"stem\": \"conv\",.*\"upsample\": \"bilinear\",")
 fbd_app_cli_case(cli_method_loss_settings_recorded REQUIRES app_phantom
   CMD train --data ${_a}/phantom --out ${_m}/run_loss --epochs 1 --decoder unet --upsample transposed --block plain
       --distance normalized --side-weight 0.5 --weight-decay 0.001 ${_tiny}
@@ -25,7 +26,7 @@ fbd_app_cli_case(cli_method_defaults_recorded REQUIRES app_phantom
   CLEAN ${_m}/run_default
   REGEX "1 epochs; last epoch: test Dice"
   MATCH ${_m}/run_default/config.json
-        "\"all_quadrants\": false,.*\"loss\": {\n +\"alpha\": 0.25,\n +\"beta\": [0-9.e-]+,\n +\"boundary_ramp\": 0,.*\"head\": \"full\",")
+        "\"all_quadrants\": false,.*\"loss\": {\n +\"alpha\": 0.25,\n +\"beta\": [0-9.e-]+,\n +\"boundary_ramp\": 0,\n +\"distance\": \"normalized\",.*\"gamma\": 2.0,.*\"side_weight\": 0.25,.*\"block\": \"plain\",.*\"decoder\": \"unet\",\n +\"downsample\": \"maxpool\",.*\"head\": \"full\",.*\"stage5_width\": 16,\n +\"stem\": \"none\",.*\"upsample\": \"transposed\",")
 fbd_app_cli_case(cli_method_bad_head FAIL REQUIRES app_phantom
   CMD train --data ${_a}/phantom --out ${_m}/bad --head quarter ${_tiny}
   REGEX "^fbd: error: unknown head 'quarter': expected full or half" ABSENT ${_m}/bad)
@@ -45,8 +46,14 @@ fbd_app_cli_case(cli_method_decoder_clash FAIL REQUIRES app_phantom
   CMD train --data ${_a}/phantom --out ${_m}/bad --decoder unet --head half ${_tiny}
   REGEX "^fbd: error: --decoder unet reads every stage and predicts at full resolution" ABSENT ${_m}/bad)
 fbd_app_cli_case(cli_method_upsample_clash FAIL REQUIRES app_phantom
-  CMD train --data ${_a}/phantom --out ${_m}/bad --upsample transposed ${_tiny}
+  CMD train --data ${_a}/phantom --out ${_m}/bad --decoder fpn --upsample transposed ${_tiny}
   REGEX "^fbd: error: --upsample transposed goes with --decoder unet" ABSENT ${_m}/bad)
+fbd_app_cli_case(cli_method_bad_stage5_width FAIL REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/bad --stage5-width 12 ${_tiny}
+  REGEX "^fbd: error: stage 5's width is 8 or 16 times --width, got 12" ABSENT ${_m}/bad)
+fbd_app_cli_case(cli_method_bad_gamma FAIL REQUIRES app_phantom
+  CMD train --data ${_a}/phantom --out ${_m}/bad --gamma -2 ${_tiny}
+  REGEX "^fbd: error: --gamma must be in \\[0, 10\\], got -2" ABSENT ${_m}/bad)
 fbd_app_cli_case(cli_method_bad_weight_decay FAIL REQUIRES app_phantom
   CMD train --data ${_a}/phantom --out ${_m}/bad --weight-decay -1 ${_tiny}
   REGEX "^fbd: error: --weight-decay must be non-negative" ABSENT ${_m}/bad)
