@@ -100,12 +100,15 @@ RunConfig run_config_from_json(const std::string& text, const std::string& sourc
     c.net.fusion = n.at("fusion").get<std::string>();
     c.net.head = n.value("head", "half");  // runs from before the layer-1 head had the half-resolution one
     c.net.top_down = n.value("top_down", 3);
-    c.net.decoder = n.value("decoder", "fpn");  // runs from before the U-Net-style decoder
-    c.net.downsample = n.value("downsample", "stride");
-    c.net.block = n.value("block", "residual");        // runs from before plain blocks
-    c.net.upsample = n.value("upsample", "bilinear");  // runs from before transposed upsampling
-    c.net.stem = n.value("stem", "conv");              // runs from before the stem was optional
-    c.net.stage5_width = n.value("stage5_width", 8);   // runs from before a 16c stage 5
+    // A skeleton setting a run does not record is the first reading's: the run is from before
+    // that setting existed.
+    const NetConfig first = fbdnet_first_reading();
+    c.net.decoder = n.value("decoder", first.decoder);
+    c.net.downsample = n.value("downsample", first.downsample);
+    c.net.block = n.value("block", first.block);
+    c.net.upsample = n.value("upsample", first.upsample);
+    c.net.stem = n.value("stem", first.stem);
+    c.net.stage5_width = n.value("stage5_width", first.stage5_width);
     c.net.embed_dim = n.at("embed_dim").get<int>();
     c.net.in_channels = n.value("in_channels", 1);  // runs from before multi-channel input had one
     const json& l = j.at("loss");
